@@ -1,0 +1,125 @@
+"""Time whole `inbox` processes on a synthetic workspace; print a Markdown table.
+
+    python benchmarks/run.py                                  # 100k conversations, 500k messages
+    python benchmarks/run.py --conversations 2000 --runs 5    # a quick look
+
+The mailbox is generated once into benchmarks/work/ (kept between runs), then
+imported into a fresh replica with `inbox import` (timed), and each read or
+write command runs --runs times; figures are medians of whole processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+INBOX = [str(Path(sys.executable).parent / "inbox")]  # the installed console script
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def setup(argv: list[str], env: dict[str, str]) -> None:
+    proc = subprocess.run(argv, env=env, capture_output=True)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
+
+
+def run_rss(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and this process's own peak RSS, via wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 1)
+
+
+def replica_bytes(home: Path) -> int:
+    db = home / "replica.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return sum(p.stat().st_size for p in home.iterdir() if p.name.startswith("replica.db"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--reuse", action="store_true", help="keep an imported replica")
+    args = parser.parse_args()
+
+    n, m = args.conversations, args.messages
+    mbox = args.work / f"mail-{n}x{m}.mbox"
+    if not mbox.exists():
+        print(f"generating {n * m} messages ...", file=sys.stderr)
+        generate(mbox, n, m)
+    home = args.work / f"replica-{n}x{m}"
+    env = {**os.environ, "INBOX_HOME": str(home), "PYTHONDONTWRITEBYTECODE": "0"}
+    results: dict[str, object] = {
+        "conversations": n,
+        "messages": n * m,
+        "mbox_bytes": mbox.stat().st_size,
+    }
+    if not (args.reuse and home.exists()):
+        shutil.rmtree(home, ignore_errors=True)
+        setup([*INBOX, "init", "--agent", "dana@acme.example.com"], env)
+        setup([*INBOX, "agent", "add", "ben@acme.example.com"], env)
+        print("importing ...", file=sys.stderr)
+        seconds, rss = run_rss([*INBOX, "import", str(mbox)], env)
+        results["import_seconds"] = round(seconds, 1)
+        results["import_messages_per_second"] = round(n * m / seconds)
+        results["import_peak_rss_mb"] = round(rss / 1024)
+    results["replica_bytes"] = replica_bytes(home)
+    results["disk_ratio"] = round(int(results["replica_bytes"]) / mbox.stat().st_size, 2)
+
+    conn = sqlite3.connect(home / "replica.db")
+    ids = [r[0] for r in conn.execute("SELECT id FROM conversations")]
+    conn.close()
+    rng = random.Random(1)
+    setup([*INBOX, "list", "--limit", "50"], env)  # warm the page cache once
+    cases = {
+        "list --limit 50": lambda: ["list", "--limit", "50"],
+        "show ID": lambda: ["show", rng.choice(ids)[:8]],
+        "search WORD": lambda: ["search", rng.choice(["refund", "invoice", "webhook", "crash"])],
+        "tag ID --add x": lambda: ["tag", rng.choice(ids)[:8], "--add", "bench"],
+    }
+    for name, make in cases.items():
+        walls, peaks = [], []
+        for _ in range(args.runs):
+            wall, peak = run_rss(INBOX + make(), env)
+            walls.append(wall)
+            peaks.append(peak)
+        results[name] = {
+            "median_ms": median_ms(walls),
+            "max_ms": round(max(walls) * 1000, 1),
+            "peak_rss_mb": round(max(peaks) / 1024, 1),
+        }
+    walls = [run_rss([sys.executable, "-c", "pass"], env)[0] for _ in range(args.runs)]
+    results["python -c pass"] = {"median_ms": median_ms(walls)}
+    print(json.dumps(results, indent=2))
+    (args.work / f"results-{n}x{m}.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

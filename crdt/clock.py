@@ -1,0 +1,32 @@
+"""Wall-clock times as fixed-width ISO-8601 UTC strings, so they sort as text."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+
+def to_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    """Now, or INBOX_NOW when set: scripted demos and tests replay a fixed day."""
+    fixed = os.environ.get("INBOX_NOW")
+    if fixed:
+        return to_iso(parse_iso(fixed))
+    return to_iso(datetime.now(UTC))
+
+
+def now() -> datetime:
+    return parse_iso(now_iso())
+
+
+def parse_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

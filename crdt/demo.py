@@ -1,0 +1,58 @@
+"""The embedded demo: a workspace of its own, seeded from examples/, with a little history."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from crdt import actions, seed
+from crdt.errors import StoreError
+from crdt.replica import Replica
+
+MARKER = ".inbox-demo"
+
+
+def default_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "inbox-demo"
+
+
+def examples_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "examples"
+
+
+def build(where: Path) -> tuple[Replica, str]:
+    """(Re)create the demo in ``where``; returns it and the id of the conversation to try."""
+    if where.exists():
+        if not (where / MARKER).exists():
+            raise StoreError(f"{where} exists and is not a demo directory; it was left as it is")
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    (where / MARKER).write_text("made by `inbox demo`; safe to delete\n")
+    replica = seed.create(where, examples_dir())
+    seed.import_examples(replica, examples_dir())
+    sample = _history(replica)
+    return replica, sample
+
+
+def _history(replica: Replica) -> str:
+    """A few teammates' actions so the demo has owners, tags and notes to look at."""
+    from crdt import clock, queries
+
+    now = clock.now_iso()
+    rows = queries.list_conversations(replica.conn, queries.Filters(status="all", limit=None), now)
+    by_subject = {r["subject"]: r["id"] for r in rows}
+    maria = by_subject.get("Double charge on my November invoice", rows[0]["id"])
+    login = by_subject.get("Can't log in after password reset")
+    me = replica.agent
+    if login:
+        replica.agent = "ben@acme.example.com"
+        actions.claim(replica, [login])
+        actions.note(replica, login, "Looks like the session cookie bug again. @dana seen this?")
+        actions.set_priority(replica, [login], "urgent")
+        replica.agent = me
+    payout = by_subject.get("Payout report for week 47")
+    if payout:
+        actions.set_status(replica, [payout], "closed")
+    return str(maria)

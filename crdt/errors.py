@@ -1,0 +1,60 @@
+"""The one error tree of inbox.
+
+Every failure a user can meet is an ``InboxError``; its ``exit_code`` is the
+one the command line contract gives it, and the CLI maps it in one handler::
+
+    InboxError                 1  error
+    ├── UsageError             2  bad arguments or input
+    ├── ConflictError          3  claimed by someone else, stale send, collision
+    ├── NotAuthorisedError     4  not allowed
+    ├── NotFoundError          5  no such conversation, agent, template ...
+    │   └── AmbiguousIdError   5  a prefix matching several ids
+    └── StoreError             1  a replica that cannot be opened or is not ours
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class InboxError(Exception):
+    exit_code = 1
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(InboxError):
+    exit_code = 2
+    code = "usage"
+
+
+class ConflictError(InboxError):
+    exit_code = 3
+    code = "conflict"
+
+
+class NotAuthorisedError(InboxError):
+    exit_code = 4
+    code = "not_authorised"
+
+
+class NotFoundError(InboxError):
+    exit_code = 5
+    code = "not_found"
+
+
+class AmbiguousIdError(NotFoundError):
+    code = "ambiguous"
+
+    def __init__(self, prefix: str, matches: Sequence[str]) -> None:
+        shown = ", ".join(matches[:10]) + (" ..." if len(matches) > 10 else "")
+        super().__init__(f"id prefix {prefix!r} is ambiguous: matches {shown}")
+        self.prefix = prefix
+        self.matches = list(matches)
+
+
+class StoreError(InboxError):
+    code = "store"

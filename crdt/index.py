@@ -1,0 +1,240 @@
+"""The materialised index: everything derived from documents, kept in the same
+transaction as each document change, and rebuilt by ``inbox reindex``.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+from crdt.store import Connection
+
+SCHEMA = """
+CREATE TABLE conversations(
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    assignee TEXT, tentative INTEGER NOT NULL DEFAULT 0, mailbox TEXT, channel TEXT,
+    customer TEXT, customer_name TEXT, subject TEXT, subject_key TEXT, priority TEXT,
+    priority_rank INTEGER, sentiment TEXT, snooze_until TEXT, merged_into TEXT,
+    created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
+    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+CREATE INDEX conversations_created ON conversations(created_at);
+CREATE INDEX conversations_assignee ON conversations(assignee, updated_at);
+CREATE INDEX conversations_customer ON conversations(customer, subject_key);
+CREATE TABLE conversation_tags(tag TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY(tag, rid)) WITHOUT ROWID;
+CREATE TABLE participants(email TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY(email, rid)) WITHOUT ROWID;
+CREATE TABLE customers(email TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;
+CREATE TABLE mentions(agent TEXT NOT NULL, note_id TEXT NOT NULL, rid INTEGER NOT NULL,
+    created_at TEXT, PRIMARY KEY(agent, note_id)) WITHOUT ROWID;
+CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
+    direction TEXT, from_email TEXT, participants TEXT, kind TEXT);
+CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
+CREATE INDEX mail_ids_by_rid ON mail_ids(rid);
+CREATE TABLE thread_roots(root TEXT NOT NULL, rid INTEGER NOT NULL, from_email TEXT,
+    PRIMARY KEY(root, rid)) WITHOUT ROWID;
+CREATE INDEX thread_roots_by_rid ON thread_roots(rid);
+CREATE TABLE workspace(kind TEXT PRIMARY KEY, items TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE stale(id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
+    tokenize='unicode61 remove_diacritics 2');
+"""
+
+DERIVED = (
+    "conversations",
+    "conversation_tags",
+    "participants",
+    "customers",
+    "mentions",
+    "mail_ids",
+    "thread_roots",
+    "workspace",
+    "search",
+)
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+OUR_KINDS = (None, "message")
+
+
+def pack_view(view: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def unpack_view(blob: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return value
+
+
+def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
+    body = "\n".join(str(m.get("body") or "") for m in view["messages"])
+    notes = "\n".join(str(n.get("body") or "") for n in view["notes"])
+    return str(view.get("subject") or ""), body, notes
+
+
+def subject_key(subject: str) -> str:
+    from crdt.mail import normalize_subject
+
+    return normalize_subject(subject)
+
+
+def write_conversation(conn: Connection, view: dict[str, Any]) -> int:
+    """Replace everything derived from one conversation; returns its row id."""
+    row = conn.execute("SELECT rid, view FROM conversations WHERE id = ?", (view["id"],)).fetchone()
+    values = _row_values(view)
+    if row is None:
+        cur = conn.execute(
+            f"INSERT INTO conversations({', '.join(values)}) "
+            f"VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        )
+        rid = int(cur.lastrowid or 0)
+    else:
+        rid = int(row["rid"])
+        if row["view"] is not None:
+            old = _fts_text(unpack_view(row["view"]))
+            conn.execute(
+                "INSERT INTO search(search, rowid, subject, body, notes) "
+                "VALUES ('delete', ?, ?, ?, ?)",
+                (rid, *old),
+            )
+        conn.execute(
+            f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in values)} WHERE rid = ?",
+            [*values.values(), rid],
+        )
+        for table in ("conversation_tags", "participants", "mentions", "mail_ids", "thread_roots"):
+            conn.execute(f"DELETE FROM {table} WHERE rid = ?", (rid,))
+    conn.execute(
+        "INSERT INTO search(rowid, subject, body, notes) VALUES (?, ?, ?, ?)",
+        (rid, *_fts_text(view)),
+    )
+    _write_children(conn, rid, view)
+    conn.execute("DELETE FROM stale WHERE id = ?", (view["id"],))
+    return rid
+
+
+def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int:
+    """A row for a conversation whose full index row comes later (a bulk import marks it
+    stale and refreshes it once at the end); enough for threading and `list`."""
+    row = conn.execute("SELECT rid FROM conversations WHERE id = ?", (fields["id"],)).fetchone()
+    if row is not None:
+        return int(row[0])
+    values = {
+        "status": "open",
+        "channel": "email",
+        **fields,
+        "subject_key": subject_key(fields.get("subject") or ""),
+    }
+    cur = conn.execute(
+        f"INSERT INTO conversations({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def mark_stale(conn: Connection, conversation_id: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO stale VALUES (?)", (conversation_id,))
+
+
+def stale_ids(conn: Connection, limit: int | None = None) -> list[str]:
+    sql = "SELECT id FROM stale ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
+    return [str(r[0]) for r in conn.execute(sql)]
+
+
+def _row_values(view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": view["id"],
+        "status": view["status"],
+        "assignee": view["assignee"],
+        "tentative": int(bool(view["assignee_tentative"] and view["assignee"])),
+        "mailbox": view["mailbox"],
+        "channel": view["channel"],
+        "customer": view["customer"],
+        "customer_name": view["customer_name"],
+        "subject": view["subject"],
+        "subject_key": subject_key(view["subject"] or ""),
+        "priority": view["priority"],
+        "priority_rank": PRIORITY_RANK.get(view["priority"], 2),
+        "sentiment": view["sentiment"],
+        "snooze_until": view["snoozed_until"],
+        "merged_into": view["merged_into"],
+        "created_at": view["created_at"],
+        "updated_at": view["updated_at"],
+        "last_inbound_at": view["last_inbound_at"],
+        "last_outbound_at": view["last_outbound_at"],
+        "message_count": view["message_count"],
+        "tags": json.dumps(view["tags"]),
+        "view": pack_view(view),
+    }
+
+
+def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO conversation_tags VALUES (?, ?)", [(t, rid) for t in view["tags"]]
+    )
+    people = _participants(view)
+    conn.executemany("INSERT OR IGNORE INTO participants VALUES (?, ?)", [(e, rid) for e in people])
+    if view["customer"]:
+        conn.execute(
+            "INSERT INTO customers VALUES (?, ?) ON CONFLICT(email) DO UPDATE SET "
+            "name = coalesce(excluded.name, name)",
+            (view["customer"], view["customer_name"]),
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO mentions VALUES (?, ?, ?, ?)",
+        [(a, n["id"], rid, n["created_at"]) for n in view["notes"] for a in n.get("mentions", [])],
+    )
+    for m in view["messages"]:
+        if m.get("message_id"):
+            conn.execute(
+                "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    m["message_id"],
+                    rid,
+                    m.get("content_key"),
+                    m.get("direction"),
+                    m.get("from"),
+                    json.dumps(sorted({m.get("from") or "", *m.get("to", []), *m.get("cc", [])})),
+                    m.get("kind") or "message",
+                ),
+            )
+        if m.get("thread_index") and m.get("kind") in OUR_KINDS:
+            conn.execute(
+                "INSERT OR IGNORE INTO thread_roots VALUES (?, ?, ?)",
+                (m["thread_index"], rid, m.get("from")),
+            )
+
+
+def _participants(view: dict[str, Any]) -> set[str]:
+    people = {view["customer"]} if view["customer"] else set()
+    for m in view["messages"]:
+        if m.get("kind") not in OUR_KINDS:
+            continue
+        if m.get("direction") == "in" and m.get("from"):
+            people.add(str(m["from"]))
+    return people
+
+
+def write_workspace(conn: Connection, kind: str, items: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO workspace VALUES (?, ?)",
+        (kind, json.dumps(items, ensure_ascii=False)),
+    )
+
+
+def clear(conn: Connection) -> None:
+    for table in DERIVED:
+        if table == "search":
+            conn.execute("INSERT INTO search(search) VALUES ('delete-all')")
+        else:
+            conn.execute(f"DELETE FROM {table}")
+
+
+def views(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
+    out = []
+    for ident in ids:
+        row = conn.execute("SELECT view FROM conversations WHERE id = ?", (ident,)).fetchone()
+        if row is not None:
+            out.append(unpack_view(row["view"]))
+    return out

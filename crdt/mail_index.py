@@ -1,0 +1,110 @@
+"""``ThreadIndex`` over the replica's index tables, for importing into a real replica.
+
+``record`` writes the look-up rows of each stored mail at once (Message-ID,
+Outlook thread root, the conversation's customer, subject and last activity),
+so the next mail of the same import threads against it; the full index row of
+the conversation is refreshed once when the import ends (see importer.py).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from crdt import index
+from crdt.clock import parse_iso, to_iso
+from crdt.mail import MailRecord
+from crdt.store import Connection
+from crdt.threads import Direction, Known
+
+
+class SqliteThreadIndex:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find_message(self, message_id: str) -> list[Known]:
+        rows = self.conn.execute(
+            "SELECT c.id, m.content_key, m.direction, m.from_email, m.participants, m.kind "
+            "FROM mail_ids m JOIN conversations c ON c.rid = m.rid WHERE m.message_id = ? "
+            "ORDER BY c.created_at, m.rowid",
+            (message_id,),
+        ).fetchall()
+        return [
+            Known(
+                r[0],
+                r[1] or "",
+                "out" if r[2] == "out" else "in",
+                r[3] or "",
+                frozenset(json.loads(r[4] or "[]")),
+                r[5] or "message",
+            )
+            for r in rows
+        ]
+
+    def find_thread_index(self, root: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT c.id FROM thread_roots t JOIN conversations c ON c.rid = t.rid "
+            "WHERE t.root = ? ORDER BY c.created_at LIMIT 1",
+            (root,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def find_by_subject(
+        self, normalized_subject: str, customer_email: str
+    ) -> list[tuple[str, datetime]]:
+        rows = self.conn.execute(
+            "SELECT id, max(coalesce(last_inbound_at, ''), coalesce(last_outbound_at, ''), "
+            "coalesce(created_at, '')) FROM conversations WHERE customer = ? AND subject_key = ?",
+            (customer_email, normalized_subject),
+        ).fetchall()
+        return [(str(r[0]), parse_iso(r[1])) for r in rows if r[1]]
+
+    def conversation_customer(self, conversation_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT customer FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def record(
+        self,
+        conversation_id: str,
+        rec: MailRecord,
+        direction: Direction,
+        customer_email: str | None,
+    ) -> None:
+        at = to_iso(rec.date) if rec.date else None
+        rid = index.stub_conversation(
+            self.conn,
+            {
+                "id": conversation_id,
+                "customer": customer_email,
+                "subject": rec.subject,
+                "created_at": at,
+                "updated_at": at,
+            },
+        )
+        self.conn.execute(
+            "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec.message_id,
+                rid,
+                rec.content_key,
+                direction,
+                rec.from_email,
+                json.dumps(sorted(rec.participants)),
+                rec.kind,
+            ),
+        )
+        index.mark_stale(self.conn, conversation_id)
+        if rec.kind in ("auto-reply", "bounce") or at is None:
+            return  # a notice names no thread and is no activity
+        if rec.thread_index:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO thread_roots VALUES (?, ?, ?)",
+                (rec.thread_index, rid, rec.from_email),
+            )
+        column = "last_outbound_at" if direction == "out" else "last_inbound_at"
+        self.conn.execute(
+            f"UPDATE conversations SET {column} = max(coalesce({column}, ''), ?) WHERE rid = ?",
+            (at, rid),
+        )

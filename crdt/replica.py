@@ -1,0 +1,163 @@
+"""A replica of a workspace: the library that every `inbox` command calls.
+
+Reads come from the index (no document is loaded, pycrdt is not imported);
+writes load the document, apply one operation from ``conversation.py`` or
+``workspace.py``, and store the update with everything derived from it in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crdt import clock, home, index, queries
+from crdt.errors import NotFoundError, UsageError
+from crdt.ids import new_id
+from crdt.store import COMPACT_AFTER, Store
+
+if TYPE_CHECKING:
+    from pycrdt import Doc
+
+T = TypeVar("T")
+
+
+def conversation_doc(conversation_id: str) -> str:
+    return f"c:{conversation_id}"
+
+
+class Replica:
+    def __init__(self, store: Store, agent: str) -> None:
+        self.store = store
+        self.agent = agent
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, where: Path, *, workspace: str, agent: str, name: str | None) -> Replica:
+        email = check_email(agent)
+        store = Store.create(
+            home.replica_path(where),
+            index.SCHEMA,
+            {"workspace": workspace, "workspace_id": new_id(), "agent": email},
+        )
+        replica = cls(store, email)
+        replica.put_item("agents", email, {"email": email, "name": name or email.split("@")[0]})
+        return replica
+
+    @classmethod
+    def open(cls, where: Path, agent: str | None = None) -> Replica:
+        store = Store.open(home.replica_path(where))
+        replica = cls(store, store.meta("agent") or "")
+        chosen = agent or os.environ.get("INBOX_AGENT")
+        if chosen:
+            replica.agent = replica.find_agent(chosen)
+        return replica
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def workspace(self) -> str:
+        return self.store.meta("workspace") or ""
+
+    # -- reads -------------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> Any:
+        return self.store.conn
+
+    def resolve(self, prefix: str) -> str:
+        return queries.resolve_id(self.conn, prefix)
+
+    def items(self, kind: str) -> dict[str, Any]:
+        return queries.workspace_items(self.conn, kind)
+
+    def find_agent(self, who: str) -> str:
+        """An agent's email from their email, handle (local part) or 'me'."""
+        if who == "me":
+            return self.agent
+        agents = self.items("agents")
+        wanted = who.strip().lower()
+        for email in agents:
+            if wanted in (email, email.split("@")[0]):
+                return email
+        raise NotFoundError(f"no agent {who!r} in this workspace (known: {', '.join(agents)})")
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def edit(self, conversation_id: str, change: Callable[[Doc[Any]], T]) -> T:
+        """Apply ``change`` to one conversation and store the update and its index row."""
+        return self.edit_many([conversation_id], lambda docs: change(docs[conversation_id]))
+
+    def edit_many(self, ids: list[str], change: Callable[[dict[str, Doc[Any]]], T]) -> T:
+        """Change several conversations in one transaction (a merge touches two)."""
+        from crdt import view
+
+        with self.store.write() as conn:
+            loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
+            result = change({i: doc for i, (doc, _) in loaded.items()})
+            for ident, (doc, before) in loaded.items():
+                if self.save_doc(conversation_doc(ident), doc, before):
+                    index.write_conversation(conn, view.build(doc))
+        return result
+
+    def edit_item(self, kind: str, change: Callable[[Doc[Any]], None]) -> None:
+        from crdt import workspace
+
+        name = workspace.doc_name(kind)
+        with self.store.write() as conn:
+            doc, before = self.load_doc(name)
+            change(doc)
+            if self.save_doc(name, doc, before):
+                index.write_workspace(conn, kind, workspace.items(doc))
+
+    def put_item(self, kind: str, name: str, value: dict[str, Any] | None) -> None:
+        from crdt import workspace
+
+        at, who = clock.now_iso(), self.agent
+        self.edit_item(kind, lambda doc: workspace.put(doc, name, value, who, at))
+
+    def load_doc(self, name: str) -> tuple[Doc[Any], bytes]:
+        from crdt import ydoc
+
+        doc = ydoc.load(self.store.doc_updates(name))
+        return doc, ydoc.state(doc)
+
+    def save_doc(self, name: str, doc: Doc[Any], before: bytes, compact: bool = True) -> bool:
+        """Log what changed since ``before``; compact the log when it grew long."""
+        from crdt import ydoc
+
+        if ydoc.state(doc) == before:
+            return False
+        waiting = self.store.append(name, ydoc.encode(doc, before))
+        if compact and waiting >= COMPACT_AFTER:
+            self.store.put_snapshot(name, ydoc.encode(doc))
+        return True
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild everything derived from the documents; returns how many were read."""
+        from crdt import view, workspace, ydoc
+
+        with self.store.write() as conn:
+            names = list(self.store.doc_names(""))
+            index.clear(conn)
+            for n, name in enumerate(names, 1):
+                doc = ydoc.load(self.store.doc_updates(name))
+                if name.startswith("c:"):
+                    index.write_conversation(conn, view.build(doc))
+                elif name.startswith("ws:"):
+                    index.write_workspace(conn, name[3:], workspace.items(doc))
+                if progress:
+                    progress(n, len(names))
+        return len(names)
+
+
+def check_email(address: str) -> str:
+    cleaned = address.strip().lower()
+    local, at, domain = cleaned.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in cleaned):
+        raise UsageError(f"not an email address: {address!r}")
+    return cleaned

@@ -1,0 +1,212 @@
+"""The replica store: one SQLite file in WAL mode, the only module that imports sqlite3.
+
+Tables
+    meta            key/value: format marker, schema, workspace, agent
+    docs            per document: compacted snapshot (replayed, then encoded)
+    updates         per-document update log since the snapshot
+    outbox          documents with local changes a relay has not yet acknowledged
+    conversations   the materialised index, one row per conversation (+ view)
+    ... and the other derived tables of ``index.py``
+
+Every change to a document and to what is derived from it commits in one
+``BEGIN IMMEDIATE`` transaction, so any number of processes can share a replica:
+writers queue on the lock (busy timeout), readers never block.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crdt.errors import StoreError
+
+APPLICATION_ID = 0x696E6278  # "inbx"
+SCHEMA_VERSION = 1
+FORMAT = "inbox-replica"
+COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
+BUSY_TIMEOUT_MS = 60_000
+
+Connection = sqlite3.Connection
+Row = sqlite3.Row
+DatabaseError = sqlite3.DatabaseError
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(name TEXT PRIMARY KEY, snapshot BLOB, pending INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE updates(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX updates_by_doc ON updates(doc, seq);
+CREATE TABLE outbox(doc TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+
+
+def _pack(snapshot: bytes) -> bytes:
+    return b"z" + zlib.compress(snapshot, 1)
+
+
+def _unpack(stored: bytes) -> bytes:
+    return zlib.decompress(stored[1:]) if stored[:1] == b"z" else stored[1:]
+
+
+class Store:
+    """An open replica file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, schema_extra: str, meta: dict[str, str]) -> Store:
+        if path.exists():
+            raise StoreError(f"{path} already exists; nothing was changed")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in (SCHEMA + schema_extra).split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            rows = {"format": FORMAT, "schema": str(SCHEMA_VERSION), **meta}
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", rows.items())
+            conn.commit()
+        except BaseException:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        return cls(conn, path)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        if not path.exists():
+            raise StoreError(f"no replica at {path}: run `inbox init` or `inbox demo` first")
+        _check_ours(path)
+        try:
+            conn = _connect(path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open replica {path}: {exc}") from exc
+        schema = _meta(conn, "schema")
+        if schema != str(SCHEMA_VERSION):
+            conn.close()
+            raise StoreError(
+                f"{path} has replica schema {schema}; this inbox reads {SCHEMA_VERSION}"
+            )
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"replica is busy or unwritable: {exc}") from exc
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    # -- meta --------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        return _meta(self.conn, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def doc_updates(self, name: str) -> list[bytes]:
+        """The snapshot (if any) then every update after it."""
+        out: list[bytes] = []
+        row = self.conn.execute("SELECT snapshot FROM docs WHERE name = ?", (name,)).fetchone()
+        if row and row[0] is not None:
+            out.append(_unpack(row[0]))
+        out.extend(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT data FROM updates WHERE doc = ? ORDER BY seq", (name,)
+            )
+        )
+        return out
+
+    def doc_exists(self, name: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM docs WHERE name = ?", (name,)).fetchone() is not None
+        )
+
+    def append(self, name: str, update: bytes, local: bool = True) -> int:
+        """Log an update; returns how many updates now wait for compaction."""
+        self.conn.execute("INSERT INTO updates(doc, data) VALUES (?, ?)", (name, update))
+        if local:
+            self.conn.execute("INSERT OR IGNORE INTO outbox VALUES (?)", (name,))
+        self.conn.execute(
+            "INSERT INTO docs(name, pending) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET pending = pending + 1",
+            (name,),
+        )
+        row = self.conn.execute("SELECT pending FROM docs WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
+    def put_snapshot(self, name: str, snapshot: bytes) -> None:
+        """Replace a document's log by its replayed state (compaction)."""
+        self.conn.execute("DELETE FROM updates WHERE doc = ?", (name,))
+        self.conn.execute(
+            "INSERT INTO docs(name, snapshot, pending) VALUES (?, ?, 0) "
+            "ON CONFLICT(name) DO UPDATE SET snapshot = excluded.snapshot, pending = 0",
+            (name, _pack(snapshot)),
+        )
+
+    def doc_names(self, prefix: str) -> Iterator[str]:
+        cur = self.conn.execute(
+            "SELECT name FROM docs WHERE name >= ? AND name < ? ORDER BY name",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return (r[0] for r in cur)
+
+
+def _check_ours(path: Path) -> None:
+    """Look before touching: a file that is not a replica is left byte for byte as it was."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not an inbox replica ({exc}); it was left as it is") from exc
+    if app_id != APPLICATION_ID:
+        raise StoreError(f"{path} is a SQLite file of another program; it was left as it is")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.DatabaseError(f"cannot use WAL mode (got {mode})")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"not an inbox replica: {exc}") from exc
+    return None if row is None else str(row[0])

@@ -1,0 +1,48 @@
+"""How conversations print, shared by list, search and customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inbox_cli.context import Context
+from inbox_cli.output import ago
+
+COLUMNS = [
+    ("id", "id"),
+    ("status", "status"),
+    ("assignee", "assignee"),
+    ("customer", "customer"),
+    ("subject", "subject"),
+    ("tags", "tags"),
+    ("updated_at", "updated"),
+]
+
+
+def print_conversations(
+    ctx: Context, rows: list[dict[str, Any]], columns: list[tuple[str, str]] | None = None
+) -> None:
+    shorts: dict[str, str] = {}
+    if ctx.out.mode == "auto" and ctx.out.tty:
+        from crdt.queries import short_ids
+
+        shorts = short_ids(ctx.replica.conn, [r["id"] for r in rows])
+
+    def cell(name: str, row: dict[str, Any]) -> str:
+        value = row.get(name)
+        if name == "id":
+            return shorts.get(str(value), str(value))
+        if name == "assignee":
+            if not value:
+                return "-"
+            handle = str(value).split("@")[0]
+            return handle + ("?" if row.get("assignee_tentative") else "")
+        if name == "subject":
+            text = str(value or "(no subject)")
+            return text if len(text) <= 50 else text[:49] + "…"
+        if name.endswith("_at"):
+            return ago(value)
+        if isinstance(value, list):
+            return ",".join(value)
+        return "" if value is None else str(value)
+
+    ctx.out.items(rows, columns or COLUMNS, cell)

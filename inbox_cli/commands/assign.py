@@ -1,0 +1,35 @@
+"""inbox assign / inbox unassign"""
+
+from __future__ import annotations
+
+import argparse
+
+from inbox_cli.context import Context, add_output_flags, example
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("ids", nargs="*", metavar="ID", help="id prefixes (default: from stdin)")
+    if name == "assign":
+        p.add_argument("--to", required=True, metavar="AGENT", help="email, handle, or me")
+        example(p, "inbox assign 3f2a --to dana", "inbox list --tag vip -0 | inbox assign --to ben")
+    else:
+        example(p, "inbox unassign 3f2a")
+    add_output_flags(p, nul=True)
+    p.set_defaults(verb=name)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt import actions
+
+    ids = ctx.ids(args.ids)
+    if args.verb == "assign":
+        outcome = actions.assign(ctx.replica, ids, args.to)
+        done = f"assigned to {ctx.replica.find_agent(args.to)}"
+    else:
+        outcome = actions.unassign(ctx.replica, ids)
+        done = "unassigned"
+    for ident in outcome.changed:
+        ctx.out.say(f"{ident[:8]} {done}")
+    for ident in outcome.unchanged:
+        ctx.out.say(f"{ident[:8]} was already {done}")
+    ctx.out.ids(ids)

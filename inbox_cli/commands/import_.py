@@ -1,0 +1,31 @@
+"""inbox import"""
+
+from __future__ import annotations
+
+import argparse
+
+from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.progress import Progress
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("path", metavar="PATH", help="an mbox file, a Maildir, a folder of .eml files")
+    add_output_flags(p)
+    example(p, "inbox import ~/mail/support.mbox", "inbox import ~/Maildir/support --json")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> None:
+    from pathlib import Path
+
+    from crdt.importer import import_path
+
+    with Progress(ctx.out.err, "importing") as progress:
+        report = import_path(ctx.replica, Path(args.path).expanduser(), progress.update)
+    summary = report.as_dict()
+    ctx.out.obj(summary, lambda: [])
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary["skipped"].items()))
+    ctx.out.say(
+        f"read {report.read} messages: {report.imported} imported into "
+        f"{report.conversations} new conversations, {report.duplicates} already there, "
+        f"{report.notices} notices" + (f"; skipped {skipped}" if skipped else "")
+    )

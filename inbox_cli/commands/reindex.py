@@ -1,0 +1,18 @@
+"""inbox reindex"""
+
+from __future__ import annotations
+
+import argparse
+
+from inbox_cli.context import Context, example
+from inbox_cli.progress import Progress
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    example(p, "inbox reindex")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> None:
+    with Progress(ctx.out.err, "reindexing") as progress:
+        n = ctx.replica.reindex(progress.update)
+    ctx.out.say(f"reindexed {n} documents")

@@ -1,0 +1,80 @@
+"""inbox show"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from typing import Any
+
+from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.output import ago
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("id", metavar="ID", help="any unique id prefix")
+    add_output_flags(p)
+    example(p, "inbox show 3f2a", "inbox show 3f2a --json | jq '.messages[].body'")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.queries import view
+
+    replica = ctx.replica
+    conv = view(replica.conn, replica.resolve(args.id))
+    ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
+
+
+def _who(email: str | None) -> str:
+    return email.split("@")[0] if email else "nobody"
+
+
+def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:
+    yield style(c["subject"] or "(no subject)", "1")
+    owner = _who(c["assignee"]) + (
+        " (tentative)" if c.get("assignee_tentative") and c["assignee"] else ""
+    )
+    status = c["status"] + (f" until {c['snoozed_until']}" if c.get("snoozed_until") else "")
+    yield (
+        f"{c['id']}  {status}  {c['priority']}  assignee: {owner}  "
+        f"{c['channel']} {c.get('mailbox') or ''}"
+    )
+    customer = c.get("customer_name") or ""
+    yield (
+        f"customer: {customer} <{c.get('customer') or ''}>"
+        if customer
+        else (f"customer: {c.get('customer') or '-'}")
+    )
+    if c["tags"]:
+        yield "tags: " + ", ".join(c["tags"])
+    if c.get("merged_into"):
+        yield style(f"merged into {c['merged_into']}", "33")
+    for lost in c.get("lost_claims", []):
+        if lost["agent"] == me:
+            yield style(f"your claim at {lost['at']} lost to {_who(c['assignee'])}", "33")
+    for item in _timeline(c):
+        yield ""
+        yield from item
+    yield ""
+    yield style("activity", "2")
+    for a in c["activity"][-10:]:
+        detail = f" {a['detail']}" if a.get("detail") else ""
+        yield style(f"  {ago(a['at'])}  {_who(a['who'])} {a['action']}{detail}", "2")
+
+
+def _timeline(c: dict[str, Any]) -> list[list[str]]:
+    entries: list[tuple[str, list[str]]] = []
+    for m in c["messages"]:
+        arrow = "→" if m.get("direction") == "out" else "←"
+        kind = f" [{m['kind']}]" if m.get("kind") not in (None, "message") else ""
+        delivery = f" ({m['delivery']})" if m.get("delivery") not in (None, "sent") else ""
+        head = f"{arrow} {m.get('from_name') or m.get('from') or ''} · {ago(m.get('created_at'))}"
+        lines = [head + kind + delivery]
+        for att in m.get("attachments") or []:
+            lines.append(f"  📎 {att.get('filename') or 'attachment'} ({att.get('size', 0)} B)")
+        lines += ["  " + line for line in str(m.get("body") or "").rstrip().splitlines()]
+        entries.append((str(m.get("created_at") or ""), lines))
+    for n in c["notes"]:
+        lines = [f"✎ note by {_who(n['author'])} · {ago(n['created_at'])}"]
+        lines += ["  " + line for line in str(n["body"]).splitlines()]
+        entries.append((str(n["created_at"]), lines))
+    return [lines for _, lines in sorted(entries, key=lambda e: e[0])]

@@ -1,0 +1,134 @@
+"""What every command gets: the printer, the replica (opened on demand), stdin ids,
+and the one place that turns errors into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crdt.errors import InboxError, UsageError
+from inbox_cli.output import Output
+
+if TYPE_CHECKING:
+    from crdt.replica import Replica
+
+EXIT_INTERRUPTED = 130
+
+
+class Context:
+    def __init__(self, home: Path, out: Output) -> None:
+        self.home, self.out = home, out
+        self._replica: Replica | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Context:
+        from crdt.home import data_home
+
+        mode = "auto"
+        if getattr(args, "json", False):
+            mode = "json"
+        elif getattr(args, "jsonl", False):
+            mode = "jsonl"
+        elif getattr(args, "nul", False):
+            mode = "nul"
+        return cls(data_home(args.home), Output(mode=mode, color=not args.no_color))
+
+    @property
+    def replica(self) -> Replica:
+        if self._replica is None:
+            from crdt.replica import Replica
+
+            self._replica = Replica.open(self.home)
+        return self._replica
+
+    def run(
+        self, command: Callable[[argparse.Namespace, Context], None], args: argparse.Namespace
+    ) -> int:
+        try:
+            command(args, self)
+            return 0
+        except InboxError as exc:
+            self.out.error(exc.code, exc.message)
+            return exc.exit_code
+        except KeyboardInterrupt:
+            self.out.error("interrupted", "interrupted")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # The reader went away (`inbox list | head`): not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+        finally:
+            if self._replica is not None:
+                self._replica.close()
+
+    # -- input -----------------------------------------------------------------------------
+
+    def ids(self, given: list[str]) -> list[str]:
+        """Resolve id prefixes from arguments, else from stdin (NUL, newline or tab separated,
+        first field of each line), as `inbox list -0 | inbox assign --to dana` sends them."""
+        raw = given or self._stdin_ids()
+        if not raw:
+            raise UsageError("no conversation ids given (as arguments or on stdin)")
+        resolved = []
+        for prefix in raw:
+            ident = self.replica.resolve(prefix)
+            if ident not in resolved:
+                resolved.append(ident)
+        return resolved
+
+    def _stdin_ids(self) -> list[str]:
+        if sys.stdin is None or sys.stdin.isatty():
+            return []
+        data = sys.stdin.read()
+        if "\0" in data:
+            return [t.strip() for t in data.split("\0") if t.strip()]
+        out = []
+        for line in data.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("{"):
+                out.append(str(json.loads(line)["id"]))
+            else:
+                out.append(line.split("\t")[0].split()[0])
+        return out
+
+    def body(self, message: str | None, body_file: str | None, what: str = "body") -> str:
+        """Text from -m, --body-file (- is stdin), in that order; UTF-8 only."""
+        if message is not None:
+            return message
+        if body_file is None:
+            raise UsageError(f"give the {what} with -m TEXT or --body-file FILE")
+        try:
+            data = sys.stdin.buffer.read() if body_file == "-" else Path(body_file).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {body_file}: {exc.strerror}") from exc
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{body_file} is not UTF-8 text (byte {exc.start}); "
+                "convert it first, e.g. with iconv"
+            ) from exc
+
+
+def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="one JSON document")
+    group.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    if nul:
+        group.add_argument("-0", dest="nul", action="store_true", help="NUL-separated ids")
+
+
+def example(parser: argparse.ArgumentParser, *lines: str) -> None:
+    parser.epilog = "Example:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+Handler = Callable[[argparse.Namespace, Context], Any]

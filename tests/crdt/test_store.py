@@ -1,0 +1,74 @@
+"""The replica file: refuses what is not ours, never overwrites, survives kills."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crdt.errors import StoreError
+from crdt.index import SCHEMA
+from crdt.replica import Replica
+from crdt.store import Store
+
+
+def test_garbage_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "replica.db").write_bytes(b"this is not a database" * 100)
+    before = (tmp_path / "replica.db").read_bytes()
+    with pytest.raises(StoreError, match="not an inbox replica"):
+        Replica.open(tmp_path)
+    assert (tmp_path / "replica.db").read_bytes() == before
+
+
+def test_foreign_sqlite_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "replica.db")
+    conn.execute("CREATE TABLE notes(x)")
+    conn.commit()
+    conn.close()
+    before = (tmp_path / "replica.db").read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        Replica.open(tmp_path)
+    assert (tmp_path / "replica.db").read_bytes() == before
+
+
+def test_init_never_overwrites_an_existing_replica(tmp_path: Path) -> None:
+    Replica.create(tmp_path, workspace="a", agent="dana@acme.example.com", name=None).close()
+    with pytest.raises(StoreError, match="already exists"):
+        Replica.create(tmp_path, workspace="b", agent="ben@acme.example.com", name=None)
+    assert Replica.open(tmp_path).workspace == "a"
+
+
+def test_missing_replica_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="inbox init"):
+        Replica.open(tmp_path / "nowhere")
+
+
+def test_failed_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "r.db", SCHEMA, {})
+    with pytest.raises(RuntimeError), store.write():
+        store.append("c:x", b"\x00\x00")
+        raise RuntimeError("boom")
+    assert store.doc_updates("c:x") == []
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_compaction_replaces_the_log_by_a_snapshot(tmp_path: Path) -> None:
+    from crdt import actions
+    from crdt.store import COMPACT_AFTER
+    from tests.conftest import add_chats
+
+    Replica.create(tmp_path, workspace="a", agent="dana@acme.example.com", name=None).close()
+    [ident] = add_chats(
+        tmp_path,
+        [{"visitor": "v@example.com", "at": "2026-01-01T00:00:00Z", "messages": [["in", "hi"]]}],
+    )
+    replica = Replica.open(tmp_path)
+    for n in range(COMPACT_AFTER + 5):
+        actions.tag(replica, [ident], [f"t{n}"], [])
+    updates = replica.store.doc_updates(f"c:{ident}")
+    assert len(updates) == 1 + 6  # the snapshot and the updates after it
+    replica.reindex()
+    from crdt.queries import view
+
+    assert len(view(replica.conn, ident)["tags"]) == COMPACT_AFTER + 5
