@@ -18,6 +18,7 @@ activity entry; the caller stores the resulting update.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from pycrdt import Array, Doc, Map
@@ -45,13 +46,28 @@ MAP_ROOTS = (
 ARRAY_ROOTS = ("messages", "notes", "activity")
 
 
+_ROOTS: weakref.WeakKeyDictionary[Doc[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _root(doc: Doc[Any], name: str, kind: type[Any]) -> Any:
+    """A root of the document, fetched once per document: each ``Doc.get`` costs ~10 us
+    and building one conversation touches its roots some thirty times."""
+    roots = _ROOTS.get(doc)
+    if roots is None:
+        roots = _ROOTS[doc] = {}
+    found = roots.get(name)
+    if found is None:
+        found = roots[name] = doc.get(name, type=kind)
+    return found
+
+
 def root_map(doc: Doc[Any], name: str) -> Map[Any]:
-    found: Map[Any] = doc.get(name, type=Map)
+    found: Map[Any] = _root(doc, name, Map)
     return found
 
 
 def root_array(doc: Doc[Any], name: str) -> Array[Any]:
-    found: Array[Any] = doc.get(name, type=Array)
+    found: Array[Any] = _root(doc, name, Array)
     return found
 
 

@@ -23,12 +23,13 @@ def examples_dir() -> Path:
 
 
 def build(where: Path) -> tuple[Replica, str]:
-    """(Re)create the demo in ``where``; returns it and the id of the conversation to try."""
-    if where.exists():
-        if not (where / MARKER).exists():
-            raise StoreError(f"{where} exists and is not a demo directory; it was left as it is")
+    """(Re)create the demo in ``where`` (a demo made before, an empty or a new directory;
+    anything else is refused); returns it and the id of the conversation to try."""
+    if (where / MARKER).is_file():
         shutil.rmtree(where)
-    where.mkdir(parents=True)
+    elif where.exists() and not (where.is_dir() and not any(where.iterdir())):
+        raise StoreError(f"{where} exists and is not a demo directory; it was left as it is")
+    where.mkdir(parents=True, exist_ok=True)
     (where / MARKER).write_text("made by `inbox demo`; safe to delete\n")
     replica = seed.create(where, examples_dir())
     seed.import_examples(replica, examples_dir())

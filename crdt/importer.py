@@ -1,33 +1,32 @@
-"""`inbox import`: mail into conversations, streamed, idempotent, in batched transactions.
+"""`inbox import`: mail into conversations, streamed, idempotent, crash-safe.
 
-Each batch of messages commits in one transaction with its documents and the
-look-up rows that thread the next mail; the conversations it touched are marked
-stale. A conversation's full index row (view, search text, tags ...) is then
-refreshed once when the import ends, instead of once per batch that touched it:
-in mail sorted by time a thread spans many batches. A crash loses at most the
-batch in flight; a rerun recognises what is stored (Message-ID and content),
-skips it, and refreshes what is still stale.
+Two halves. Threading: a worker process parses while this one decides, for
+each mail, the conversation it belongs to, and commits per batch of 1,000 the
+look-up rows that thread the next mail (Message-IDs, the conversation's
+customer, subject and times) together with the mail itself, queued under its
+conversation. Building: the queue is drained into documents, each conversation
+built once with all its mail (import_queue.py). A crash loses at most the batch
+in flight; a rerun skips what is stored or queued (Message-ID and content) and
+drains what is left.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, mailsource
-from crdt.replica import Replica, conversation_doc
+from crdt.replica import Replica
 
 if TYPE_CHECKING:
-    from pycrdt import Doc
-
     from crdt.threads import Decision
 
 from crdt.mail import MailRecord
 
 BATCH = 1000  # messages per transaction
-REFRESH_BATCH = 500  # conversations per transaction when refreshing
 
 
 @dataclass
@@ -56,18 +55,23 @@ class ImportReport:
 def import_path(
     replica: Replica, path: Path, progress: Callable[[int, int | None], None] | None = None
 ) -> ImportReport:
+    from crdt import import_queue
+
     report = ImportReport()
     total = mailsource.count(path)
     ours = our_addresses(replica)
+    known = set(ours)
     for chunk in parsed_chunks(mailsource.read(path)):
         _Batch(replica, ours, report).run(chunk)
         if progress:
             progress(report.read, total)
-    refresh_stale(replica, progress)
+    import_queue.drain(replica, progress)
+    for address in sorted(ours - known):  # mail was delivered to it: one of our mailboxes
+        replica.put_item("mailboxes", address, {"address": address})
     return report
 
 
-def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[MailRecord | str]]:
+def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[Parsed | str]]:
     """Parsed mail in chunks of BATCH; a worker process parses while this one stores.
 
     Parsing is a third of the work and needs no replica, so the second core takes
@@ -87,15 +91,27 @@ def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[MailRecord | str]]:
             yield pending.get()
 
 
-def parse_all(raws: list[bytes]) -> list[MailRecord | str]:
+class Parsed(NamedTuple):
+    """A mail as the worker hands it over: parsed, dated, its message entry encoded."""
+
+    rec: MailRecord
+    at: str
+    message: str  # JSON of message_of(rec, at): all but direction, which needs the replica
+
+
+def parse_all(raws: list[bytes]) -> list[Parsed | str]:
     from crdt.mail import parse_mail
 
-    out: list[MailRecord | str] = []
+    out: list[Parsed | str] = []
     for raw in raws:
         try:
-            out.append(parse_mail(raw))
+            rec = parse_mail(raw)
         except Exception as exc:  # a malformed entry is skipped, the rest imported
             out.append(f"unreadable: {type(exc).__name__}")
+            continue
+        at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
+        encoded = json.dumps(message_of(rec, at), ensure_ascii=False, separators=(",", ":"))
+        out.append(Parsed(rec, at, encoded))
     return out
 
 
@@ -110,71 +126,40 @@ def _chunks(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
         yield chunk
 
 
-def refresh_stale(
-    replica: Replica, progress: Callable[[int, int | None], None] | None = None
-) -> int:
-    """Write the full index rows of conversations a bulk import left stale."""
-    from crdt import view, ydoc
-    from crdt.index import stale_ids, write_conversation
-
-    done = 0
-    while True:
-        with replica.store.write() as conn:
-            ids = stale_ids(conn, REFRESH_BATCH)
-            for ident in ids:
-                name = conversation_doc(ident)
-                doc = ydoc.load(replica.store.doc_updates(name))
-                replica.store.put_snapshot(name, ydoc.encode(doc))
-                write_conversation(conn, view.build(doc))
-        done += len(ids)
-        if progress:
-            progress(done, None)
-        if len(ids) < REFRESH_BATCH:
-            return done
-
-
 def our_addresses(replica: Replica) -> set[str]:
     return set(replica.items("mailboxes"))
 
 
 class _Batch:
-    """One transaction's worth of mail: the documents it touches, loaded once each."""
+    """One transaction's worth of mail: threaded, recorded for the next, and queued."""
 
     def __init__(self, replica: Replica, ours: set[str], report: ImportReport) -> None:
         self.replica, self.ours, self.report = replica, ours, report
-        self.docs: dict[str, tuple[Doc[Any], bytes, set[str]]] = {}
 
-    def run(self, records: list[MailRecord | str]) -> None:
+    def run(self, records: list[Parsed | str]) -> None:
         from crdt.mail_index import SqliteThreadIndex
         from crdt.threads import decide
 
         with self.replica.store.write() as conn:
+            self.conn = conn
             self.index = SqliteThreadIndex(conn)
-            for rec in records:
+            for parsed in records:
                 self.report.read += 1
-                reason = rec if isinstance(rec, str) else _unusable(rec)
-                if reason or isinstance(rec, str):
-                    self.report.skip(reason or "unreadable")
+                if isinstance(parsed, str):
+                    self.report.skip(parsed)
                     continue
-                self.ours.update(rec.delivered_to)
-                self.apply(rec, decide(rec, self.index, frozenset(self.ours)))
-            for ident, (doc, before, _) in self.docs.items():
-                self.replica.save_doc(conversation_doc(ident), doc, before, compact=False)
+                reason = _unusable(parsed.rec)
+                if reason:
+                    self.report.skip(reason)
+                    continue
+                self.ours.update(parsed.rec.delivered_to)
+                self.apply(parsed, decide(parsed.rec, self.index, frozenset(self.ours)))
 
-    def doc(self, ident: str) -> tuple[Doc[Any], set[str]]:
-        from crdt import conversation as conv
-
-        if ident not in self.docs:
-            doc, before = self.replica.load_doc(conversation_doc(ident))
-            self.docs[ident] = (doc, before, conv.message_ids(doc))
-        doc, _, known = self.docs[ident]
-        return doc, known
-
-    def apply(self, rec: MailRecord, decision: Decision) -> None:
-        from crdt import conversation as conv
+    def apply(self, parsed: Parsed, decision: Decision) -> None:
         from crdt.ids import derived_id
+        from crdt.import_queue import Entry, enqueue
 
-        report = self.report
+        report, rec, at = self.report, parsed.rec, parsed.at
         if decision.action == "duplicate":
             report.duplicates += 1
             return
@@ -184,32 +169,34 @@ class _Batch:
         if ident is None:
             report.skip(f"{rec.kind} with no conversation")
             return
-        doc, known = self.doc(ident)
-        at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
         who = rec.from_email or "unknown"
         ours = frozenset(self.ours)
-        if decision.action in ("new", "spam") and not conv.root_map(doc, "meta").get("id"):
-            conv.create(
-                doc,
-                conversation_id=ident,
-                subject=rec.subject,
-                channel="email",
-                mailbox=_mailbox(rec, ours, decision.direction),
-                customer=decision.customer_email,
-                customer_name=_customer_name(rec, decision.customer_email),
-                who=who,
-                at=at,
-            )
+        extra: dict[str, Any] = {}
+        if decision.action in ("new", "spam"):
             report.conversations += 1
-            if decision.action == "spam":
-                conv.set_status(doc, "spam", who, at)
+            extra["create"] = {
+                "conversation_id": ident,
+                "subject": rec.subject,
+                "channel": "email",
+                "mailbox": _mailbox(rec, ours, decision.direction),
+                "customer": decision.customer_email,
+                "customer_name": _customer_name(rec, decision.customer_email),
+                "who": who,
+                "at": at,
+            }
         if decision.action == "notice":
             report.notices += 1
             if rec.kind == "bounce" and rec.bounced_message_id:
-                _mark_bounced(doc, rec, who, at)
-        message = message_of(rec, decision.direction, at, ours)
-        if conv.add_message(doc, message, who, at, reopen=decision.action == "append", known=known):
-            report.imported += 1
+                extra["bounce"] = {
+                    "message_id": rec.bounced_message_id,
+                    "status": rec.bounce_status,
+                }
+        enqueue(
+            self.conn,
+            ident,
+            Entry(decision.action, decision.direction, who, at, parsed.message, extra),
+        )
+        report.imported += 1
         self.index.record(ident, rec, decision.direction, decision.customer_email)
 
 
@@ -217,15 +204,6 @@ def _unusable(rec: MailRecord) -> str | None:
     if not rec.from_email and not rec.has_message_id and rec.date is None:
         return "no mail headers"
     return None
-
-
-def _mark_bounced(doc: Doc[Any], rec: MailRecord, who: str, at: str) -> None:
-    from crdt import conversation as conv
-
-    for m in conv.root_array(doc, "messages").to_py() or []:
-        if m.get("message_id") == rec.bounced_message_id:
-            detail = f"bounced {rec.bounce_status}" if rec.bounce_status else "bounced"
-            conv.set_delivery(doc, str(m["id"]), "bounced", who, at, detail)
 
 
 def _mailbox(rec: MailRecord, ours: frozenset[str], direction: str) -> str | None:
@@ -246,14 +224,14 @@ def _customer_name(rec: MailRecord, customer: str | None) -> str | None:
     return None
 
 
-def message_of(rec: MailRecord, direction: str, at: str, ours: frozenset[str]) -> dict[str, Any]:
-    """The immutable message entry of a mail, keyed so two replicas importing it agree."""
+def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
+    """The immutable message entry of a mail, keyed so two replicas importing it agree
+    (its direction and delivery are added when it is built, see import_queue.py)."""
     from crdt.ids import derived_id
 
     out: dict[str, Any] = {
         "id": derived_id("msg", rec.message_id, rec.content_key),
         "message_id": rec.message_id,
-        "direction": direction,
         "channel": "email",
         "from": rec.from_email,
         "from_name": rec.from_name,
@@ -263,7 +241,6 @@ def message_of(rec: MailRecord, direction: str, at: str, ours: frozenset[str]) -
         "body": rec.body,
         "created_at": at,
         "content_key": rec.content_key,
-        "delivery": "sent" if direction == "out" else None,
     }
     if rec.kind != "message":
         out["kind"] = rec.kind
@@ -282,4 +259,4 @@ def message_of(rec: MailRecord, direction: str, at: str, ours: frozenset[str]) -
             }
             for a in rec.attachments
         ]
-    return {k: v for k, v in out.items() if v is not None or k == "delivery"}
+    return {k: v for k, v in out.items() if v is not None}

@@ -38,7 +38,10 @@ CREATE TABLE thread_roots(root TEXT NOT NULL, rid INTEGER NOT NULL, from_email T
     PRIMARY KEY(root, rid)) WITHOUT ROWID;
 CREATE INDEX thread_roots_by_rid ON thread_roots(rid);
 CREATE TABLE workspace(kind TEXT PRIMARY KEY, items TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE stale(id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE import_queue(seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL,
+    action TEXT NOT NULL, direction TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
+    message TEXT NOT NULL, extra TEXT);
+CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
 CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """
@@ -55,11 +58,13 @@ DERIVED = (
     "search",
 )
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-OUR_KINDS = (None, "message")
+NOTICES = ("auto-reply", "bounce")  # events about a conversation, not messages in it
 
 
 def pack_view(view: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    return zlib.compress(
+        json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(), 1
+    )
 
 
 def unpack_view(blob: bytes) -> dict[str, Any]:
@@ -79,10 +84,13 @@ def subject_key(subject: str) -> str:
     return normalize_subject(subject)
 
 
-def write_conversation(conn: Connection, view: dict[str, Any]) -> int:
-    """Replace everything derived from one conversation; returns its row id."""
+def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | None = None) -> int:
+    """Replace everything derived from one conversation; returns its row id.
+
+    ``packed`` is ``pack_view(view)`` when a worker process made it already.
+    """
     row = conn.execute("SELECT rid, view FROM conversations WHERE id = ?", (view["id"],)).fetchone()
-    values = _row_values(view)
+    values = _row_values(view, packed)
     if row is None:
         cur = conn.execute(
             f"INSERT INTO conversations({', '.join(values)}) "
@@ -110,13 +118,12 @@ def write_conversation(conn: Connection, view: dict[str, Any]) -> int:
         (rid, *_fts_text(view)),
     )
     _write_children(conn, rid, view)
-    conn.execute("DELETE FROM stale WHERE id = ?", (view["id"],))
     return rid
 
 
 def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int:
-    """A row for a conversation whose full index row comes later (a bulk import marks it
-    stale and refreshes it once at the end); enough for threading and `list`."""
+    """A row for a conversation whose full index row comes later (when a bulk import
+    builds it from its queue); enough for threading and `list`."""
     row = conn.execute("SELECT rid FROM conversations WHERE id = ?", (fields["id"],)).fetchone()
     if row is not None:
         return int(row[0])
@@ -133,16 +140,7 @@ def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int:
     return int(cur.lastrowid or 0)
 
 
-def mark_stale(conn: Connection, conversation_id: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO stale VALUES (?)", (conversation_id,))
-
-
-def stale_ids(conn: Connection, limit: int | None = None) -> list[str]:
-    sql = "SELECT id FROM stale ORDER BY id" + (f" LIMIT {int(limit)}" if limit else "")
-    return [str(r[0]) for r in conn.execute(sql)]
-
-
-def _row_values(view: dict[str, Any]) -> dict[str, Any]:
+def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, Any]:
     return {
         "id": view["id"],
         "status": view["status"],
@@ -165,7 +163,7 @@ def _row_values(view: dict[str, Any]) -> dict[str, Any]:
         "last_outbound_at": view["last_outbound_at"],
         "message_count": view["message_count"],
         "tags": json.dumps(view["tags"]),
-        "view": pack_view(view),
+        "view": packed if packed is not None else pack_view(view),
     }
 
 
@@ -199,7 +197,7 @@ def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
                     m.get("kind") or "message",
                 ),
             )
-        if m.get("thread_index") and m.get("kind") in OUR_KINDS:
+        if m.get("thread_index") and m.get("kind") not in NOTICES:
             conn.execute(
                 "INSERT OR IGNORE INTO thread_roots VALUES (?, ?, ?)",
                 (m["thread_index"], rid, m.get("from")),
@@ -209,7 +207,7 @@ def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
 def _participants(view: dict[str, Any]) -> set[str]:
     people = {view["customer"]} if view["customer"] else set()
     for m in view["messages"]:
-        if m.get("kind") not in OUR_KINDS:
+        if m.get("kind") in NOTICES:
             continue
         if m.get("direction") == "in" and m.get("from"):
             people.add(str(m["from"]))

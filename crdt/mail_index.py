@@ -3,7 +3,7 @@
 ``record`` writes the look-up rows of each stored mail at once (Message-ID,
 Outlook thread root, the conversation's customer, subject and last activity),
 so the next mail of the same import threads against it; the full index row of
-the conversation is refreshed once when the import ends (see importer.py).
+the conversation is written when its queued mail is built (see import_queue.py).
 """
 
 from __future__ import annotations
@@ -95,7 +95,6 @@ class SqliteThreadIndex:
                 rec.kind,
             ),
         )
-        index.mark_stale(self.conn, conversation_id)
         if rec.kind in ("auto-reply", "bounce") or at is None:
             return  # a notice names no thread and is no activity
         if rec.thread_index:

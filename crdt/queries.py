@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from crdt import ids
+from crdt import clock, ids
 from crdt.errors import AmbiguousIdError, NotFoundError, StoreError, UsageError
 from crdt.index import unpack_view
 from crdt.store import Connection, Row
@@ -162,9 +162,9 @@ def fts_query(text: str) -> str:
 def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> list[dict[str, Any]]:
     columns = ", ".join(f"conversations.{c.strip()}" for c in _COLUMNS.split(","))
     sql = (
-        f"SELECT {columns}, snippet(search, 1, '[', ']', '…', 12) AS snippet "
+        f"SELECT {columns}, conversations.view AS view "
         "FROM search JOIN conversations ON conversations.rid = search.rowid "
-        "WHERE search MATCH ? ORDER BY rank"
+        "WHERE search MATCH ? AND conversations.merged_into IS NULL ORDER BY rank"
     )
     args: list[Any] = [fts_query(text)]
     if limit is not None:
@@ -173,9 +173,21 @@ def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> lis
     out = []
     for row in conn.execute(sql, args):
         item = row_to_item(row, now)
-        item["snippet"] = row["snippet"]
+        item["snippet"] = _snippet(row["view"], text)
         out.append(item)
     return out
+
+
+def _snippet(blob: bytes | None, query: str) -> str | None:
+    from crdt.snippets import snippet
+
+    if blob is None:
+        return None
+    conv = unpack_view(blob)
+    texts = [str(conv.get("subject") or "")]
+    texts += [str(m.get("body") or "") for m in conv["messages"]]
+    texts += [str(n.get("body") or "") for n in conv["notes"]]
+    return snippet(texts, query)
 
 
 def resolve_id(conn: Connection, prefix: str) -> str:
@@ -204,13 +216,23 @@ def short_ids(conn: Connection, full: list[str]) -> dict[str, str]:
     return out
 
 
-def view(conn: Connection, ident: str) -> dict[str, Any]:
+def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]:
     row = conn.execute("SELECT view FROM conversations WHERE id = ?", (ident,)).fetchone()
     if row is None:
         raise NotFoundError(f"no conversation {ident}")
     if row["view"] is None:
         raise StoreError(f"conversation {ident} is still being imported; try again shortly")
-    return unpack_view(row["view"])
+    return effective(unpack_view(row["view"]), now or clock.now_iso())
+
+
+def effective(conv: dict[str, Any], now: str) -> dict[str, Any]:
+    """Status as of ``now``: a snooze that has ended is gone, one that lasts shows."""
+    until = conv.get("snoozed_until")
+    if until and until <= now:
+        conv["snoozed_until"] = None
+    elif until and conv["status"] in ("open", "pending"):
+        conv["status"] = "snoozed"
+    return conv
 
 
 def mentions(conn: Connection, agent: str, limit: int | None = None) -> list[dict[str, Any]]:
@@ -231,7 +253,7 @@ def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
     address = email.strip().lower()
     found = conn.execute("SELECT email, name FROM customers WHERE email = ?", (address,)).fetchone()
     rows = conn.execute(
-        f"SELECT {_COLUMNS}, view FROM conversations WHERE rid IN "
+        f"SELECT {_COLUMNS}, view FROM conversations WHERE merged_into IS NULL AND rid IN "
         "(SELECT rid FROM participants WHERE email = ?) ORDER BY created_at",
         (address,),
     ).fetchall()
@@ -239,6 +261,8 @@ def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
         raise NotFoundError(f"no customer {email!r}")
     timeline = []
     for row in rows:
+        if row["view"] is None:  # still being imported
+            continue
         conv = unpack_view(row["view"])
         for m in conv["messages"]:
             timeline.append({"conversation": conv["id"], "subject": conv["subject"], **m})

@@ -126,21 +126,29 @@ class Replica:
         doc = ydoc.load(self.store.doc_updates(name))
         return doc, ydoc.state(doc)
 
-    def save_doc(self, name: str, doc: Doc[Any], before: bytes, compact: bool = True) -> bool:
-        """Log what changed since ``before``; compact the log when it grew long."""
+    def save_doc(
+        self, name: str, doc: Doc[Any], before: bytes, snapshot: bool | None = None
+    ) -> bool:
+        """Log what changed since ``before``: as an update, folded into a snapshot when the
+        log grew long (``snapshot`` None), or straight into a snapshot (True)."""
         from crdt import ydoc
 
         if ydoc.state(doc) == before:
             return False
+        if snapshot:
+            self.store.put_snapshot(name, ydoc.encode(doc), local=True)
+            return True
         waiting = self.store.append(name, ydoc.encode(doc, before))
-        if compact and waiting >= COMPACT_AFTER:
+        if snapshot is None and waiting >= COMPACT_AFTER:
             self.store.put_snapshot(name, ydoc.encode(doc))
         return True
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild everything derived from the documents; returns how many were read."""
         from crdt import view, workspace, ydoc
+        from crdt.import_queue import drain
 
+        drain(self)  # mail an interrupted import queued but did not build
         with self.store.write() as conn:
             names = list(self.store.doc_names(""))
             index.clear(conn)

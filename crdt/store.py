@@ -159,8 +159,11 @@ class Store:
         row = self.conn.execute("SELECT pending FROM docs WHERE name = ?", (name,)).fetchone()
         return int(row[0])
 
-    def put_snapshot(self, name: str, snapshot: bytes) -> None:
-        """Replace a document's log by its replayed state (compaction)."""
+    def put_snapshot(self, name: str, snapshot: bytes, local: bool = False) -> None:
+        """Replace a document's log by its replayed state (compaction); ``local`` when it
+        holds changes made here that a relay has yet to see."""
+        if local:
+            self.conn.execute("INSERT OR IGNORE INTO outbox VALUES (?)", (name,))
         self.conn.execute("DELETE FROM updates WHERE doc = ?", (name,))
         self.conn.execute(
             "INSERT INTO docs(name, snapshot, pending) VALUES (?, ?, 0) "

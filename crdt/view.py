@@ -10,6 +10,7 @@ from pycrdt import Doc
 
 from crdt import claims, registers, tags
 from crdt.conversation import ARRAY_ROOTS, MAP_ROOTS, root_array, root_map
+from crdt.index import NOTICES
 from crdt.ydoc import plain
 
 
@@ -18,20 +19,6 @@ def raw(doc: Doc[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {name: plain(root_map(doc, name)) or {} for name in MAP_ROOTS}
     out.update({name: plain(root_array(doc, name)) or [] for name in ARRAY_ROOTS})
     return out
-
-
-def _canonical(value: Any) -> Any:
-    """``value`` with every mapping's keys sorted.
-
-    Maps decoded from a document list their keys in an order that differs between
-    replicas (and between loads); the view is stored and printed as JSON, so it
-    must not depend on that order.
-    """
-    if isinstance(value, dict):
-        return {str(k): _canonical(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    return value
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -43,7 +30,9 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _message(m: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
-    out = _canonical(m)
+    """A message with its delivery state. Key order is whatever the document gives (it
+    differs between replicas); the view is serialised with sorted keys (index.pack_view)."""
+    out = dict(m)
     state = delivery.get(str(m.get("id")))
     if isinstance(state, dict):
         out["delivery"] = state.get("state")
@@ -52,7 +41,7 @@ def _message(m: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
     out.setdefault("delivery", None)
     out.setdefault("message_id", None)
     out.setdefault("to", [])
-    return dict(sorted(out.items()))
+    return out
 
 
 def build(doc: Doc[Any]) -> dict[str, Any]:
@@ -62,12 +51,10 @@ def build(doc: Doc[Any]) -> dict[str, Any]:
 def from_raw(r: dict[str, Any]) -> dict[str, Any]:
     meta = r["meta"]
     messages = [_message(m, r["delivery"]) for m in _unique(r["messages"])]
-    notes = [_canonical(n) for n in _unique(r["notes"])]
-    activity = sorted(
-        map(_canonical, r["activity"]), key=lambda a: (str(a.get("at", "")), str(a.get("who", "")))
-    )
+    notes = _unique(r["notes"])
+    activity = sorted(r["activity"], key=lambda a: (str(a.get("at", "")), str(a.get("who", ""))))
     own = claims.resolve(r["claims"])
-    real = [m for m in messages if m.get("kind") in (None, "message")]
+    real = [m for m in messages if m.get("kind") not in NOTICES]
     inbound = [m["created_at"] for m in real if m.get("direction") == "in"]
     outbound = [m["created_at"] for m in real if m.get("direction") == "out"]
     times = [str(meta.get("created_at", ""))] + [str(a.get("at", "")) for a in activity]

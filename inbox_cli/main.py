@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "template": ("template", "saved replies: add, list, show, rm"),
     "macro": ("macro", "named sets of actions: add, list, show, rm, run"),
     "agent": ("agent", "agents of the workspace: add, list"),
+    "mailbox": ("mailbox", "shared addresses of the workspace: add, list, rm"),
     "reindex": ("reindex", "rebuild the index from the documents"),
     "demo": ("demo", "set up the embedded demo workspace"),
 }

@@ -17,10 +17,13 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from pathlib import Path
 
+    from crdt import mailsource
     from crdt.importer import import_path
 
+    source = Path(args.path).expanduser()
+    mailsource.kind_of(source)  # a path that is not there is a usage error, replica or not
     with Progress(ctx.out.err, "importing") as progress:
-        report = import_path(ctx.replica, Path(args.path).expanduser(), progress.update)
+        report = import_path(ctx.replica, source, progress.update)
     summary = report.as_dict()
     ctx.out.obj(summary, lambda: [])
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary["skipped"].items()))

@@ -1,0 +1,216 @@
+"""The second half of an import: queued mail into documents, each built once.
+
+The first half (importer.py) threads every mail and queues it, durably, under
+its conversation. Draining the queue then loads each conversation once, adds
+all its queued mail in one transaction, stores the document (a compressed
+snapshot when it is new) and writes its index row: in mail sorted by time a
+thread spans many batches, and building it per batch would repeat that work
+for every batch. A crash leaves the rest of the queue for the next drain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from crdt.replica import Replica, conversation_doc
+from crdt.store import Connection
+
+if TYPE_CHECKING:
+    from pycrdt import Doc
+
+DRAIN_BATCH = 500  # conversations per transaction
+
+
+class Entry(NamedTuple):
+    """A queued mail: what threading decided, and the message to add."""
+
+    action: str  # new, append, notice, spam
+    direction: str
+    who: str
+    at: str
+    message: str  # JSON, without direction and delivery
+    extra: dict[str, Any]  # "create": conversation fields; "bounce": the returned mail
+
+
+def enqueue(conn: Connection, conversation_id: str, entry: Entry) -> None:
+    conn.execute(
+        "INSERT INTO import_queue(conversation, action, direction, who, at, message, extra) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            entry.action,
+            entry.direction,
+            entry.who,
+            entry.at,
+            entry.message,
+            json.dumps(entry.extra) if entry.extra else None,
+        ),
+    )
+
+
+def _entries(conn: Connection, ident: str) -> list[Entry]:
+    rows = conn.execute(
+        "SELECT action, direction, who, at, message, extra FROM import_queue "
+        "WHERE conversation = ? ORDER BY seq",
+        (ident,),
+    )
+    return [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]
+
+
+def pending(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM import_queue LIMIT 1").fetchone() is not None
+
+
+class Job(NamedTuple):
+    """One conversation to build: what is stored of it, and its queued mail."""
+
+    ident: str
+    stored: list[bytes]
+    fingerprint: tuple[int, int, int]  # to see at write time that it is unchanged
+    entries: list[Entry]
+
+
+class Built(NamedTuple):
+    ident: str
+    data: bytes  # the whole document when it is new, else the update to append
+    new: bool
+    view: dict[str, Any]
+    packed: bytes
+
+
+def drain(replica: Replica, progress: Callable[[int, int | None], None] | None = None) -> int:
+    """Build the documents of every queued conversation; returns how many.
+
+    A worker process builds documents and views (CPU) while this one reads the
+    next chunk and writes results (SQLite), a chunk of conversations at a time.
+    """
+    import multiprocessing
+
+    done = 0
+    context = multiprocessing.get_context("fork")  # starts in ms; the child only computes
+    with context.Pool(1) as pool:
+        jobs = _read_jobs(replica, after="")
+        while jobs:
+            running = pool.map_async(build, jobs)
+            following = _read_jobs(replica, after=jobs[-1].ident)
+            _write(replica, jobs, running.get())
+            done += len(jobs)
+            if progress:
+                progress(done, None)
+            jobs = following
+    return done
+
+
+def _read_jobs(replica: Replica, after: str) -> list[Job]:
+    conn = replica.store.conn
+    ids = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT DISTINCT conversation FROM import_queue WHERE conversation > ? "
+            "ORDER BY conversation LIMIT ?",
+            (after, DRAIN_BATCH),
+        )
+    ]
+    jobs = []
+    for ident in ids:
+        name = conversation_doc(ident)
+        jobs.append(
+            Job(
+                ident,
+                replica.store.doc_updates(name),
+                _fingerprint(replica, name),
+                _entries(conn, ident),
+            )
+        )
+    return jobs
+
+
+def _fingerprint(replica: Replica, name: str) -> tuple[int, int, int]:
+    """What a document's stored form looks like now, to tell whether it changed."""
+    row = replica.store.conn.execute(
+        "SELECT length(snapshot), (SELECT max(seq) FROM updates WHERE doc = ?) FROM docs "
+        "WHERE name = ?",
+        (name, name),
+    ).fetchone()
+    return (1, int(row[0] or 0), int(row[1] or 0)) if row else (0, 0, 0)
+
+
+def build(job: Job) -> Built:
+    """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
+    from crdt import view, ydoc
+    from crdt.index import pack_view
+
+    doc = ydoc.load(job.stored)
+    before = ydoc.state(doc)
+    with doc.transaction():
+        apply_entries(doc, job.entries)
+    new = not job.stored
+    data = ydoc.encode(doc) if new else ydoc.encode(doc, before)
+    with doc.transaction():  # one read transaction for all the roots
+        built = view.build(doc)
+    return Built(job.ident, data, new, built, pack_view(built))
+
+
+def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
+    from crdt.index import write_conversation
+
+    with replica.store.write() as conn:
+        for job, result in zip(jobs, results, strict=True):
+            name = conversation_doc(job.ident)
+            if _fingerprint(replica, name) != job.fingerprint:
+                _build_here(replica, conn, job.ident)  # changed meanwhile: build it afresh
+                continue
+            if result.new:
+                replica.store.put_snapshot(name, result.data, local=True)
+            else:
+                replica.store.append(name, result.data)
+            write_conversation(conn, result.view, result.packed)
+            conn.execute("DELETE FROM import_queue WHERE conversation = ?", (job.ident,))
+
+
+def _build_here(replica: Replica, conn: Connection, ident: str) -> None:
+    from crdt import view
+    from crdt.index import write_conversation
+
+    entries = _entries(conn, ident)
+    name = conversation_doc(ident)
+    doc, before = replica.load_doc(name)
+    with doc.transaction():
+        apply_entries(doc, entries)
+    new = not replica.store.doc_exists(name)
+    if replica.save_doc(name, doc, before, snapshot=new or None):
+        write_conversation(conn, view.build(doc))
+    conn.execute("DELETE FROM import_queue WHERE conversation = ?", (ident,))
+
+
+def apply_entries(doc: Doc[Any], entries: list[Entry]) -> None:
+    """Queued mail into one document, in the order it was threaded."""
+    from crdt import conversation as conv
+
+    known = conv.message_ids(doc)
+    for e in entries:
+        create = e.extra.get("create")
+        if create and not conv.root_map(doc, "meta").get("id"):
+            conv.create(doc, **create)
+            if e.action == "spam":
+                conv.set_status(doc, "spam", e.who, e.at)
+        if e.extra.get("bounce"):
+            _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
+        message = json.loads(e.message)
+        message["direction"] = e.direction
+        if e.direction == "out":
+            message["delivery"] = "sent"
+        conv.add_message(doc, message, e.who, e.at, reopen=e.action == "append", known=known)
+
+
+def _mark_bounced(doc: Doc[Any], bounce: dict[str, Any], who: str, at: str) -> None:
+    from crdt import conversation as conv
+    from crdt.ydoc import plain
+
+    for m in plain(conv.root_array(doc, "messages")):
+        if m.get("message_id") == bounce["message_id"]:
+            status = bounce.get("status")
+            detail = f"bounced {status}" if status else "bounced"
+            conv.set_delivery(doc, str(m["id"]), "bounced", who, at, detail)

@@ -1,0 +1,41 @@
+"""A line of context around the first match of a search, for people to recognise it.
+
+The search index keeps no copy of the text (it is contentless, to keep the
+replica small), so SQLite's snippet() has nothing to cut from; the text comes
+from the conversation's view instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_WORD = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def terms(query: str) -> list[str]:
+    """The words and "phrases" of a query, without quotes or a trailing prefix *."""
+    out = []
+    for phrase, word in _WORD.findall(query):
+        term = (phrase or word).rstrip("*").strip()
+        if term:
+            out.append(term)
+    return out
+
+
+def snippet(texts: Iterable[str], query: str, width: int = 70) -> str | None:
+    """``width`` characters around the first term found, the match in [brackets]."""
+    wanted = terms(query)
+    if not wanted:
+        return None
+    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+    for text in texts:
+        flat = " ".join(text.split())
+        found = pattern.search(flat)
+        if found is None:
+            continue
+        start = max(0, found.start() - (width - len(found.group())) // 2)
+        end = min(len(flat), start + width)
+        cut = flat[start : found.start()] + f"[{found.group()}]" + flat[found.end() : end]
+        return ("…" if start > 0 else "") + cut + ("…" if end < len(flat) else "")
+    return None

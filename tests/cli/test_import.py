@@ -1,0 +1,480 @@
+"""`inbox import`: the threading corpus against its truth, idempotence, mbox and Maildir
+sources, broken input and broken replicas."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import mailbox
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import DATA, add_chats, as_json, run_inbox
+
+CORPUS = DATA / "threading-dev"
+TRUTH = json.loads((CORPUS / "truth.json").read_text(encoding="utf-8"))
+NOTICE_KINDS = {"auto-reply", "bounce"}
+
+
+# -- the corpus, read with the standard library ---------------------------------------------
+
+
+def raw(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+def header_id(name: str) -> str | None:
+    """The Message-ID of a corpus file as `show --json` gives it (no angle brackets)."""
+    value = email.message_from_bytes(raw(name), policy=email.policy.compat32)["Message-ID"]
+    if value is None:
+        return None
+    return " ".join(str(value).split()).strip("<>") or None
+
+
+def body_text(name: str) -> str:
+    msg = email.message_from_bytes(raw(name), policy=email.policy.default)
+    part = msg.get_body(preferencelist=("plain", "html"))
+    return str(part.get_content()) if part is not None else ""
+
+
+EML = sorted(p.name for p in CORPUS.glob("*.eml"))
+CORPUS_IDS = {i for i in (header_id(n) for n in EML) if i}
+
+
+def file_of(message_id: str) -> list[str]:
+    return [n for n in EML if header_id(n) == message_id]
+
+
+def expected_grouping(files_per_conversation: Iterable[list[str]]) -> set[Any]:
+    """Each conversation as (its Message-IDs, how many of its mails have none, how many
+    distinct mails it holds: one mail delivered twice is one, a reused id on a different
+    mail is two)."""
+    out = set()
+    for files in files_per_conversation:
+        ids = frozenset(i for i in (header_id(f) for f in files) if i)
+        without = sum(1 for f in files if header_id(f) is None)
+        distinct = len({(header_id(f) or f, body_text(f)) for f in files})
+        out.add((ids, without, distinct))
+    return out
+
+
+def actual_grouping(convs: Iterable[dict[str, Any]]) -> set[Any]:
+    out = set()
+    for conv in convs:
+        msgs = [m for m in conv["messages"] if m.get("kind") not in NOTICE_KINDS]
+        ids = frozenset(m["message_id"] for m in msgs if m["message_id"] in CORPUS_IDS)
+        without = sum(1 for m in msgs if m["message_id"] not in CORPUS_IDS)
+        out.add((ids, without, len(msgs)))
+    return out
+
+
+# -- replicas -------------------------------------------------------------------------------
+
+
+def new_home(where: Path) -> Path:
+    done = run_inbox(
+        where,
+        "init",
+        "--workspace",
+        "acme",
+        "--agent",
+        "dana@acme.example.com",
+        "--name",
+        "Dana Whitfield",
+    )
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+def import_json(home: Path, source: Path) -> dict[str, Any]:
+    report: dict[str, Any] = as_json(run_inbox(home, "import", str(source), "--json"))
+    return report
+
+
+def everything(home: Path) -> list[dict[str, Any]]:
+    rows = as_json(run_inbox(home, "list", "--status", "all", "--limit", "0", "--json"))
+    return [as_json(run_inbox(home, "show", row["id"], "--json")) for row in rows]
+
+
+def holding(convs: list[dict[str, Any]], message_id: str | None) -> list[dict[str, Any]]:
+    return [c for c in convs if any(m["message_id"] == message_id for m in c["messages"])]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """One replica with the whole corpus folder imported, shared by read-only tests."""
+    home = new_home(tmp_path_factory.mktemp("corpus") / "replica")
+    return home, import_json(home, CORPUS)
+
+
+@pytest.fixture(scope="module")
+def corpus_convs(corpus: tuple[Path, dict[str, Any]]) -> list[dict[str, Any]]:
+    return everything(corpus[0])
+
+
+# -- the threading corpus -------------------------------------------------------------------
+
+
+def test_corpus_folder_groups_as_its_truth(corpus_convs: list[dict[str, Any]]) -> None:
+    inbox = [c for c in corpus_convs if c["status"] != "spam"]
+    assert actual_grouping(inbox) == expected_grouping(
+        c["messages"] for c in TRUTH["conversations"]
+    )
+    assert len(inbox) == len(TRUTH["conversations"])
+
+
+def test_truth_json_in_the_folder_is_skipped_with_a_reason(
+    corpus: tuple[Path, dict[str, Any]], corpus_convs: list[dict[str, Any]]
+) -> None:
+    _, report = corpus
+    assert report["read"] == len(EML) + 1  # every file of the folder was looked at
+    assert report["skipped"], "truth.json must be reported as skipped"
+    assert all(isinstance(why, str) and why for why in report["skipped"])
+    assert not any("non_conversations" in m["body"] for c in corpus_convs for m in c["messages"])
+    # everything read is accounted for
+    assert (
+        report["imported"] + report["duplicates"] + sum(report["skipped"].values())
+        == (report["read"])
+    )
+
+
+def test_spam_lands_in_a_spam_conversation_of_its_own(corpus_convs: list[dict[str, Any]]) -> None:
+    for case in (n for n in TRUTH["non_conversations"] if n["expect"] == "spam"):
+        found = holding(corpus_convs, header_id(case["file"]))
+        assert len(found) == 1, case["file"]
+        assert found[0]["status"] == "spam"
+        assert [m["message_id"] for m in found[0]["messages"]] == [header_id(case["file"])]
+
+
+def test_auto_replies_and_bounces_are_messages_with_a_kind(
+    corpus: tuple[Path, dict[str, Any]], corpus_convs: list[dict[str, Any]]
+) -> None:
+    _, report = corpus
+    present = 0
+    for kind in NOTICE_KINDS:
+        cases = [n for n in TRUTH["non_conversations"] if n["expect"] == kind]
+        absent = 0
+        for case in cases:
+            found = [
+                m
+                for c in corpus_convs
+                for m in c["messages"]
+                if m["message_id"] == header_id(case["file"])
+            ]
+            assert all(m.get("kind") == kind for m in found), (case["file"], found)
+            assert len(found) <= 1, case["file"]
+            present += len(found)
+            absent += not found
+        # one that threads nowhere (an auto-reply to a broadcast) is skipped, and says so
+        said = sum(n for why, n in report["skipped"].items() if why.startswith(kind))
+        assert absent == said, (kind, report["skipped"])
+    assert report["notices"] == present
+    assert present >= 3  # those answering a real conversation are kept inside it
+
+
+def test_bounce_marks_our_reply_bounced(corpus_convs: list[dict[str, Any]]) -> None:
+    bounce = next(n["file"] for n in TRUTH["non_conversations"] if n["expect"] == "bounce")
+    reply = header_id("043.eml")
+    (conv,) = holding(corpus_convs, reply)
+    assert header_id(bounce) in {m["message_id"] for m in conv["messages"]}
+    delivery = {m["message_id"]: m["delivery"] for m in conv["messages"]}
+    assert delivery[reply] == "bounced"
+    # the other reply of that conversation went out fine
+    others = [m for m in conv["messages"] if m["direction"] == "out" and m["message_id"] != reply]
+    assert others and all(m["delivery"] == "sent" for m in others)
+
+
+def test_reused_message_id_keeps_both_mails(corpus_convs: list[dict[str, Any]]) -> None:
+    reused = header_id("066.eml")
+    assert reused == header_id("072.eml") and body_text("066.eml") != body_text("072.eml")
+    (conv,) = holding(corpus_convs, reused)
+    same = [m for m in conv["messages"] if m["message_id"] == reused]
+    assert len(same) == 2
+    assert same[0]["body"] != same[1]["body"]
+
+
+def test_search_finds_a_word_of_one_body(
+    corpus: tuple[Path, dict[str, Any]], corpus_convs: list[dict[str, Any]]
+) -> None:
+    home, _ = corpus
+    # "bookkeeper" occurs in 041.eml's body only, not in any subject
+    assert [n for n in EML if b"bookkeep" in raw(n).lower()] == ["041.eml"]
+    (conv,) = holding(corpus_convs, header_id("041.eml"))
+    found = as_json(run_inbox(home, "search", "bookkeeper", "--json"))
+    assert [r["id"] for r in found] == [conv["id"]]
+    assert as_json(run_inbox(home, "search", "bookkeeperz", "--json")) == []
+
+
+def test_customer_timeline_across_email_and_chat(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    import_json(home, CORPUS)
+    customer = "harriet.okafor@brightlane.example.org"
+    chat = {
+        "visitor": customer,
+        "name": "Harriet Okafor",
+        "at": "2026-02-02T12:00:00Z",  # between her morning mails and our afternoon answer
+        "messages": [["in", "Any news on the jobs for tomorrow?"], ["out", "Still on it."]],
+    }
+    (chat_id,) = add_chats(home, [chat])
+    (mail_conv,) = holding(everything(home), header_id("001.eml"))
+    found = as_json(run_inbox(home, "customer", customer.upper(), "--json"))
+    assert found["email"] == customer
+    assert found["name"] == "Harriet Okafor"
+    assert {c["id"] for c in found["conversations"]} == {mail_conv["id"], chat_id}
+    times = [m["created_at"] for m in found["messages"]]
+    assert times == sorted(times)
+    assert len(times) == len(mail_conv["messages"]) + 2
+    order = [m["conversation"] for m in found["messages"]]
+    assert order[0] == mail_conv["id"] and order[-1] == mail_conv["id"]
+    assert chat_id in order[1:-1]  # interleaved by time, not grouped by conversation
+    mail_ids = [m.get("message_id") for m in found["messages"] if m["conversation"] != chat_id]
+    assert mail_ids == [header_id(n) for n in TRUTH["conversations"][0]["messages"]]
+
+
+# -- the order mail comes in ----------------------------------------------------------------
+
+OURS = ("support@acme.example.com", "billing@acme.example.com", "info@acme.example.com")
+
+
+def from_us(name: str) -> bool:
+    value = email.message_from_bytes(raw(name), policy=email.policy.default)["From"]
+    return any(a.addr_spec.lower() in OURS for a in value.addresses)
+
+
+def sent_and_inbox(where: Path) -> tuple[Path, Path]:
+    """The corpus as a mail client keeps it: our copies in Sent, the rest in INBOX."""
+    sent, inbox = where / "Sent", where / "INBOX"
+    for folder in (sent, inbox):
+        folder.mkdir()
+    for name in EML:
+        ((sent if from_us(name) else inbox) / name).write_bytes(raw(name))
+    return sent, inbox
+
+
+def declare_mailboxes(home: Path) -> None:
+    """The shared addresses, as an admin declares them (through the library, as the relay's
+    `inbox mailbox add` will)."""
+    from crdt import seed
+    from crdt.replica import Replica
+
+    replica = Replica.open(home)
+    try:
+        seed.apply_settings(replica, {"mailboxes": [{"address": a} for a in OURS]})
+    finally:
+        replica.close()
+
+
+def problems(convs: list[dict[str, Any]]) -> list[str]:
+    """How imported conversations differ from the truth, in file names."""
+    out = []
+    want = expected_grouping(c["messages"] for c in TRUTH["conversations"])
+    got = actual_grouping(c for c in convs if c["status"] != "spam")
+
+    def names(group: Any) -> list[str]:
+        return sorted(f for i in group[0] for f in file_of(i))
+
+    out += [f"missing conversation {names(g)}" for g in sorted(want - got, key=names)]
+    out += [f"unexpected conversation {names(g)}" for g in sorted(got - want, key=names)]
+    (c13,) = holding(convs, header_id("043.eml")) or [{"messages": []}]
+    delivery = [m["delivery"] for m in c13["messages"] if m["message_id"] == header_id("043.eml")]
+    if delivery != ["bounced"]:
+        out.append(f"043.eml (bounced by 044.eml) has delivery {delivery}")
+    return out
+
+
+@pytest.mark.parametrize("order", ["reversed mbox", "Sent then INBOX", "INBOX then Sent"])
+def test_import_order_does_not_change_the_conversations(tmp_path: Path, order: str) -> None:
+    home = new_home(tmp_path / "replica")
+    declare_mailboxes(home)
+    sent, inbox = sent_and_inbox(tmp_path)
+    if order == "reversed mbox":
+        sources = [write_mbox(tmp_path / "all.mbox", (raw(n) for n in reversed(EML)))]
+    else:
+        sources = [sent, inbox] if order.startswith("Sent") else [inbox, sent]
+    for source in sources:
+        import_json(home, source)
+    found = problems(everything(home))
+    assert not found, f"importing {order}:\n" + "\n".join(found)
+
+
+def test_our_replies_imported_in_a_later_run_are_outbound(tmp_path: Path) -> None:
+    """A workspace that declared no mailboxes learns them from Delivered-To, and keeps them."""
+    home = new_home(tmp_path / "replica")
+    sent, inbox = sent_and_inbox(tmp_path)
+    import_json(home, inbox)
+    import_json(home, sent)
+    (conv,) = holding(everything(home), header_id("002.eml"))
+    ours = [m for m in conv["messages"] if m["from"] == "support@acme.example.com"]
+    assert ours and all(m["direction"] == "out" and m["delivery"] == "sent" for m in ours)
+
+
+# -- idempotence ----------------------------------------------------------------------------
+
+
+def test_importing_twice_adds_nothing(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    first = import_json(home, CORPUS)
+    assert first["imported"] > 0 and first["conversations"] > 0
+    before = as_json(run_inbox(home, "list", "--status", "all", "--limit", "0", "--json"))
+    second = import_json(home, CORPUS)
+    assert set(second) >= {"read", "imported", "conversations", "duplicates", "notices"}
+    assert second["read"] == first["read"]
+    assert second["imported"] == 0
+    assert second["conversations"] == 0
+    assert second["notices"] == 0
+    assert second["duplicates"] == first["imported"] + first["duplicates"]
+    assert second["skipped"] == first["skipped"]
+    after = as_json(run_inbox(home, "list", "--status", "all", "--limit", "0", "--json"))
+    assert after == before
+    third = run_inbox(home, "import", str(CORPUS))
+    assert third.returncode == 0, third.stderr
+    assert third.stdout == ""  # a report for people goes to stderr
+    assert " 0 imported" in third.stderr
+
+
+# -- other sources --------------------------------------------------------------------------
+
+
+def write_mbox(path: Path, entries: Iterable[bytes]) -> Path:
+    box = mailbox.mbox(str(path))
+    try:
+        for entry in entries:
+            box.add(entry)
+        box.flush()
+    finally:
+        box.close()
+    return path
+
+
+def test_mbox_built_from_corpus_files_imports(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    convs = [c["messages"] for c in TRUTH["conversations"][:2]]
+    files = [f for files in convs for f in files]
+    source = write_mbox(tmp_path / "support.mbox", (raw(f) for f in files))
+    report = import_json(home, source)
+    assert report["read"] == len(files)
+    assert report["imported"] == len(files)
+    assert report["conversations"] == len(convs)
+    assert report["skipped"] == {}
+    assert actual_grouping(everything(home)) == expected_grouping(convs)
+
+
+TRUNCATED = (
+    b"From: Kim Lund <kim@lund.example.org>\n"
+    b"To: support@acme.example.com\n"
+    b"Subject: Contract attached\n"
+    b"Message-ID: <cut-1@lund.example.org>\n"
+    b"Date: Mon, 02 Feb 2026 10:00:00 +0000\n"
+    b"MIME-Version: 1.0\n"
+    b'Content-Type: multipart/mixed; boundary="XYZ"\n'
+    b"\n"
+    b"--XYZ\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"\n"
+    b"The signed contract is attached.\n"
+    b"--XYZ\n"
+    b"Content-Type: application/pdf\n"
+    b"Content-Transfer-Encoding: base64\n"
+    b"\n"
+    b"JVBERi0xLjQKJ"
+)
+
+
+def test_mbox_with_malformed_entries_imports_the_good_ones(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    rnd = random.Random(7)
+    garbage = bytes(rnd.randrange(256) for _ in range(600)).replace(b"From ", b"Frxm ")
+    entries = [
+        raw("001.eml"),
+        b"\n\njust a body line, no headers at all\n",  # no headers
+        garbage,  # binary garbage
+        TRUNCATED,  # a multipart cut off in its attachment
+        raw("006.eml"),
+    ]
+    source = write_mbox(tmp_path / "mixed.mbox", entries)
+    done = run_inbox(home, "import", str(source), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["read"] == len(entries)
+    assert report["imported"] == 3
+    assert sum(report["skipped"].values()) == 2
+    assert all(isinstance(why, str) and why for why in report["skipped"])
+    convs = everything(home)
+    assert len(convs) == 3
+    for name in ("001.eml", "006.eml"):
+        assert len(holding(convs, header_id(name))) == 1, name
+    (cut,) = holding(convs, "cut-1@lund.example.org")
+    assert "The signed contract is attached." in cut["messages"][0]["body"]
+    # the same, for people: counts and reasons on stderr
+    again = run_inbox(home, "import", str(source))
+    assert again.returncode == 0, again.stderr
+    assert "skipped" in again.stderr
+    for why, n in report["skipped"].items():
+        assert f"{n} {why}" in again.stderr
+
+
+def test_maildir_built_with_mailbox_imports(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    convs = [c["messages"] for c in TRUTH["conversations"][2:4]]
+    box = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    for f in (f for files in convs for f in files):
+        box.add(raw(f))
+    box.close()
+    report = import_json(home, tmp_path / "Maildir")
+    total = sum(len(files) for files in convs)
+    assert report["read"] == total
+    assert report["imported"] == total
+    assert report["conversations"] == len(convs)
+    assert actual_grouping(everything(home)) == expected_grouping(convs)
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    missing = tmp_path / "nowhere" / "support.mbox"
+    done = run_inbox(home, "import", str(missing))
+    assert done.returncode == 2
+    assert str(missing) in done.stderr
+    assert "no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+    # the path is checked first: no replica needed to be told so
+    assert run_inbox(tmp_path / "empty", "import", str(missing)).returncode == 2
+
+
+def _random_bytes() -> bytes:
+    return bytes(random.Random(3).randrange(256) for _ in range(8192))
+
+
+def _foreign_sqlite(path: Path) -> bytes:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('not yours')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["garbage", "foreign sqlite"])
+def test_garbage_replica_is_refused_and_left_alone(tmp_path: Path, kind: str) -> None:
+    home = tmp_path / "replica"
+    home.mkdir()
+    db = home / "replica.db"
+    if kind == "garbage":
+        db.write_bytes(_random_bytes())
+    else:
+        _foreign_sqlite(db)
+    before = db.read_bytes()
+    done = run_inbox(home, "import", str(CORPUS))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert str(db) in done.stderr
+    assert "left as it is" in done.stderr
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in home.iterdir()) == ["replica.db"]

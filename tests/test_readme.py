@@ -1,0 +1,156 @@
+"""The README's commands work: each `inbox ...` line of its tour runs, in order, on a fresh
+demo, and exits 0. The lines are read from README.md, so the README cannot rot unseen."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+README = ROOT / "README.md"
+BIN = Path(sys.executable).parent  # where the venv put the `inbox` command
+EXAMPLE_MAIL = ROOT / "examples" / "mail" / "support.mbox"
+OPTIONAL_TOOLS = ("jq",)  # may be missing: the line runs without it, its JSON must parse
+
+
+def section(text: str, title: str) -> str:
+    """The body of the `## title` section of a markdown text."""
+    match = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README.md has no '## {title}' section"
+    return match.group(1)
+
+
+def words(line: str) -> list[str]:
+    """The words of a shell line, without leading VAR=value assignments."""
+    out = shlex.split(line, comments=True)
+    while out and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", out[0]):
+        out.pop(0)
+    return out
+
+
+def inbox_lines(block: str) -> list[str]:
+    """The indented (code) lines of a section that run `inbox`."""
+    lines = [ln.strip() for ln in block.splitlines() if ln.startswith("    ") and ln.strip()]
+    return [ln for ln in lines if words(ln)[:1] == ["inbox"]]
+
+
+def with_paths(line: str) -> str:
+    """Home paths (~/...) become the repository's example mailbox."""
+    return re.sub(r"(?<![\w/$])~/\S+", shlex.quote(str(EXAMPLE_MAIL)), line)
+
+
+def adapt(line: str) -> tuple[str, bool]:
+    """The line as it can run anywhere: with_paths, and a pipe into an optional tool cut
+    off. Says whether it was cut (what is left prints JSON)."""
+    line = with_paths(line)
+    tools = "|".join(re.escape(t) for t in OPTIONAL_TOOLS)
+    cut = re.split(rf"\s\|\s*(?:{tools})\b", line, maxsplit=1)[0].rstrip()
+    return cut, cut != line
+
+
+def shell_env(home: Path, scratch: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("INBOX_") and k not in ("XDG_DATA_HOME", "XDG_CONFIG_HOME")
+    }
+    env.update(
+        {
+            "INBOX_HOME": str(home),
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "NO_COLOR": "1",
+            "HOME": str(scratch),  # a line must never reach the real home
+            "XDG_DATA_HOME": str(scratch / "data"),
+            "XDG_CONFIG_HOME": str(scratch / "config"),
+        }
+    )
+    return env
+
+
+def shell(line: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    argv = ["bash", "-o", "pipefail", "-c", line] if shutil.which("bash") else ["sh", "-c", line]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def run_lines(lines: Iterable[str], home: Path, scratch: Path) -> int:
+    """Run shell lines in order with INBOX_HOME=home; each must exit 0. `inbox init`
+    makes a new workspace, so it and the lines after it get a fresh home. Returns how
+    many lines ran."""
+    assert (BIN / "inbox").exists(), f"no `inbox` command in {BIN}: install the package"
+    env = shell_env(home, scratch)
+    ran = 0
+    for line in lines:
+        if words(line)[:2] == ["inbox", "init"]:
+            fresh = scratch / f"workspace-{ran}"
+            env["INBOX_HOME"] = str(fresh)
+        command, cut = adapt(line)
+        done = shell(command, env, scratch)
+        assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+        assert "Traceback" not in done.stderr, f"`{line}`:\n{done.stderr}"
+        if cut or ("--json" in words(command) and "|" not in command):
+            json.loads(done.stdout)  # what the optional tool would have read
+        if cut and all(shutil.which(t) for t in OPTIONAL_TOOLS):
+            whole = shell(with_paths(line), env, scratch)
+            assert whole.returncode == 0, f"`{line}` exited {whole.returncode}:\n{whole.stderr}"
+        ran += 1
+    return ran
+
+
+def fresh_demo(where: Path) -> Path:
+    env = shell_env(where, where.parent)
+    done = subprocess.run(
+        [str(BIN / "inbox"), "demo", "--dir", str(where)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+@pytest.mark.parametrize("title", ["A tour", "For scripts"])
+def test_readme_commands_run_on_a_fresh_demo(tmp_path: Path, title: str) -> None:
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), title))
+    assert lines, f"no `inbox` lines found in '{title}'"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    home = fresh_demo(tmp_path / "demo")
+    assert run_lines(lines, home, scratch) == len(lines)
+
+
+def test_tour_export_names_where_the_demo_lives(tmp_path: Path) -> None:
+    """The tour's `export INBOX_HOME=...` is where a plain `inbox demo` puts it."""
+    tour = section(README.read_text(encoding="utf-8"), "A tour")
+    match = re.search(r"^\s+export INBOX_HOME=(\S+)", tour, re.M)
+    assert match, "the tour has no `export INBOX_HOME=` line"
+    fake_home = tmp_path / "home"
+    fake_home.mkdir()
+    env = shell_env(tmp_path / "unused", fake_home)
+    del env["XDG_DATA_HOME"]  # the default applies
+    done = subprocess.run(
+        [str(BIN / "inbox"), "demo"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    where = Path(match.group(1).replace("~", str(fake_home), 1))
+    assert (where / "replica.db").is_file()
+    assert f"export INBOX_HOME={where}" in done.stderr
+
+
+def test_adapt_cuts_optional_tools_and_home_paths() -> None:
+    assert adapt("inbox list --json | jq '.[] | .id'") == ("inbox list --json", True)
+    cmd, cut = adapt("inbox import ~/mail/x.mbox   # note")
+    assert not cut and str(EXAMPLE_MAIL) in cmd and "~" not in cmd
+    assert inbox_lines("    export X=1\n    INBOX_AGENT=ben inbox who\n    make demo\n") == [
+        "INBOX_AGENT=ben inbox who"
+    ]
