@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crdt import clock, mentions, templates
@@ -21,13 +20,16 @@ if TYPE_CHECKING:
     from pycrdt import Doc
 
 
-@dataclass
 class Outcome:
-    """Per conversation: whether it changed, and a line for people."""
+    """Per conversation: whether it changed, and lines for people.
 
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
+    (A plain class: dataclasses costs ~5 ms to import, on every command that writes.)
+    """
+
+    def __init__(self) -> None:
+        self.changed: list[str] = []
+        self.unchanged: list[str] = []
+        self.messages: list[str] = []
 
     def record(self, conversation_id: str, changed: bool) -> None:
         (self.changed if changed else self.unchanged).append(conversation_id)

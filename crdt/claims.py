@@ -15,15 +15,13 @@ earlier one wins; ``assign`` hands it to ``to`` regardless; ``unassign`` clears.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 CLAIM, ASSIGN, UNASSIGN = "claim", "assign", "unassign"
 ACTIONS = frozenset({CLAIM, ASSIGN, UNASSIGN})
 
 
-@dataclass(frozen=True, slots=True)
-class Ownership:
+class Ownership(NamedTuple):
     owner: str | None
     since: str | None  # time of the entry that made the owner
     by: str | None  # who made them owner (themselves for a claim)

@@ -26,7 +26,7 @@ def build(where: Path) -> tuple[Replica, str]:
     """(Re)create the demo in ``where`` (a demo made before, an empty or a new directory;
     anything else is refused); returns it and the id of the conversation to try."""
     if (where / MARKER).is_file():
-        shutil.rmtree(where)
+        _empty(where)
     elif where.exists() and not (where.is_dir() and not any(where.iterdir())):
         raise StoreError(f"{where} exists and is not a demo directory; it was left as it is")
     where.mkdir(parents=True, exist_ok=True)
@@ -35,6 +35,16 @@ def build(where: Path) -> tuple[Replica, str]:
     seed.import_examples(replica, examples_dir())
     sample = _history(replica)
     return replica, sample
+
+
+def _empty(where: Path) -> None:
+    """Remove what a demo directory holds, keeping the directory (it may be a link, or
+    a shell's working directory)."""
+    for item in where.iterdir():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item)
+        else:
+            item.unlink()
 
 
 def _history(replica: Replica) -> str:

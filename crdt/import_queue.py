@@ -196,13 +196,13 @@ def apply_entries(doc: Doc[Any], entries: list[Entry]) -> None:
             conv.create(doc, **create)
             if e.action == "spam":
                 conv.set_status(doc, "spam", e.who, e.at)
-        if e.extra.get("bounce"):
-            _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
         message = json.loads(e.message)
         message["direction"] = e.direction
         if e.direction == "out":
             message["delivery"] = "sent"
         conv.add_message(doc, message, e.who, e.at, reopen=e.action == "append", known=known)
+        if e.extra.get("bounce"):  # after the add: a bounce may have come before its mail
+            _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
 
 
 def _mark_bounced(doc: Doc[Any], bounce: dict[str, Any], who: str, at: str) -> None:

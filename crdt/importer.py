@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, mailsource
-from crdt.replica import Replica
+from crdt.replica import Replica, conversation_doc
 
 if TYPE_CHECKING:
     from crdt.threads import Decision
@@ -61,11 +61,17 @@ def import_path(
     total = mailsource.count(path)
     ours = our_addresses(replica)
     known = set(ours)
+    merges: list[tuple[str, str]] = []
     for chunk in parsed_chunks(mailsource.read(path)):
-        _Batch(replica, ours, report).run(chunk)
+        _Batch(replica, ours, report, merges).run(chunk)
         if progress:
             progress(report.read, total)
     import_queue.drain(replica, progress)
+    if merges:
+        from crdt import actions
+
+        for source, target in merges:
+            actions.merge(replica, [source], target)
     for address in sorted(ours - known):  # mail was delivered to it: one of our mailboxes
         replica.put_item("mailboxes", address, {"address": address})
     return report
@@ -133,8 +139,14 @@ def our_addresses(replica: Replica) -> set[str]:
 class _Batch:
     """One transaction's worth of mail: threaded, recorded for the next, and queued."""
 
-    def __init__(self, replica: Replica, ours: set[str], report: ImportReport) -> None:
-        self.replica, self.ours, self.report = replica, ours, report
+    def __init__(
+        self,
+        replica: Replica,
+        ours: set[str],
+        report: ImportReport,
+        merges: list[tuple[str, str]],
+    ) -> None:
+        self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
 
     def run(self, records: list[Parsed | str]) -> None:
         from crdt.mail_index import SqliteThreadIndex
@@ -167,8 +179,12 @@ class _Batch:
         if decision.action == "spam":  # kept out of the inbox, in a conversation of its own
             ident = derived_id("spam", rec.message_id, rec.content_key)
         if ident is None:
+            if rec.kind == "bounce" and rec.bounced_message_id:
+                self._keep_bounce(rec, at)
             report.skip(f"{rec.kind} with no conversation")
             return
+        if decision.absorb:
+            self._absorb(decision.absorb, ident)
         who = rec.from_email or "unknown"
         ours = frozenset(self.ours)
         extra: dict[str, Any] = {}
@@ -191,6 +207,8 @@ class _Batch:
                     "message_id": rec.bounced_message_id,
                     "status": rec.bounce_status,
                 }
+        elif rec.kind == "message" or decision.direction == "out":
+            extra.update(self._earlier_bounce(rec))
         enqueue(
             self.conn,
             ident,
@@ -198,6 +216,44 @@ class _Batch:
         )
         report.imported += 1
         self.index.record(ident, rec, decision.direction, decision.customer_email)
+
+    def _absorb(self, source: str, target: str) -> None:
+        """Fold a conversation opened by a reply that came before the mail it answers."""
+        if self.replica.store.doc_exists(conversation_doc(source)):
+            self.merges.append((source, target))  # built by an earlier import: merge it
+            return
+        conn = self.conn
+        rids = [
+            conn.execute("SELECT rid FROM conversations WHERE id = ?", (i,)).fetchone()
+            for i in (source, target)
+        ]
+        if rids[0] is None or rids[1] is None:
+            return
+        src, dst = int(rids[0][0]), int(rids[1][0])
+        conn.execute(
+            "UPDATE import_queue SET conversation = ? WHERE conversation = ?", (target, source)
+        )
+        conn.execute("UPDATE mail_ids SET rid = ? WHERE rid = ?", (dst, src))
+        conn.execute("UPDATE OR IGNORE thread_roots SET rid = ? WHERE rid = ?", (dst, src))
+        conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
+        conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
+        self.report.conversations -= 1
+
+    def _keep_bounce(self, rec: MailRecord, at: str) -> None:
+        """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO early_bounces VALUES (?, ?, ?)",
+            (rec.bounced_message_id, rec.bounce_status, at),
+        )
+
+    def _earlier_bounce(self, rec: MailRecord) -> dict[str, Any]:
+        row = self.conn.execute(
+            "SELECT status FROM early_bounces WHERE message_id = ?", (rec.message_id,)
+        ).fetchone()
+        if row is None:
+            return {}
+        self.conn.execute("DELETE FROM early_bounces WHERE message_id = ?", (rec.message_id,))
+        return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
 
 
 def _unusable(rec: MailRecord) -> str | None:

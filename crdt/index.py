@@ -31,8 +31,9 @@ CREATE TABLE customers(email TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;
 CREATE TABLE mentions(agent TEXT NOT NULL, note_id TEXT NOT NULL, rid INTEGER NOT NULL,
     created_at TEXT, PRIMARY KEY(agent, note_id)) WITHOUT ROWID;
 CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
-    direction TEXT, from_email TEXT, participants TEXT, kind TEXT);
+    direction TEXT, from_email TEXT, participants TEXT, kind TEXT, in_reply_to TEXT);
 CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
+CREATE INDEX mail_ids_by_parent ON mail_ids(in_reply_to) WHERE in_reply_to IS NOT NULL;
 CREATE INDEX mail_ids_by_rid ON mail_ids(rid);
 CREATE TABLE thread_roots(root TEXT NOT NULL, rid INTEGER NOT NULL, from_email TEXT,
     PRIMARY KEY(root, rid)) WITHOUT ROWID;
@@ -42,6 +43,7 @@ CREATE TABLE import_queue(seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL,
     action TEXT NOT NULL, direction TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
     message TEXT NOT NULL, extra TEXT);
 CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
+CREATE TABLE early_bounces(message_id TEXT PRIMARY KEY, status TEXT, at TEXT) WITHOUT ROWID;
 CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """
@@ -79,7 +81,7 @@ def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def subject_key(subject: str) -> str:
-    from crdt.mail import normalize_subject
+    from crdt.subjects import normalize_subject
 
     return normalize_subject(subject)
 
@@ -186,7 +188,7 @@ def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
     for m in view["messages"]:
         if m.get("message_id"):
             conn.execute(
-                "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     m["message_id"],
                     rid,
@@ -195,6 +197,7 @@ def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
                     m.get("from"),
                     json.dumps(sorted({m.get("from") or "", *m.get("to", []), *m.get("cc", [])})),
                     m.get("kind") or "message",
+                    (m.get("in_reply_to") or [None])[0],
                 ),
             )
         if m.get("thread_index") and m.get("kind") not in NOTICES:

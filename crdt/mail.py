@@ -7,7 +7,6 @@ every rule, and one odd message must not stop an import of thousands.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,18 +24,10 @@ from crdt.mail_headers import (
 )
 from crdt.mail_kinds import MailKind, classify, delivery_status, returned_message_id
 from crdt.mail_mime import Part, parse_params, parse_part, split_head, unflow
+from crdt.subjects import normalize_subject
 
 MAX_REFERENCES = 100  # the newest are the ones that thread; a runaway header is cut
 
-_REPLY_PREFIX = re.compile(
-    r"^(?:\s*(?:\[[^\]]{0,40}\]|(?:re|aw|antw|antwort|sv|vs|odp|ynt|res|rif|réf|rép|fwd?|"
-    r"fwrd|wg|tr|enc|rv|vb|doorst|pd|vl|atb|ats|απ|σχετ|πρθ|השב|回复|答复|回覆|转发|轉寄|"
-    r"転送|返信|회신|전달)\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]))+\s*"
-)
-_NO_SUBJECT = frozenset(
-    {"(no subject)", "no subject", "(kein betreff)", "(sans objet)", "(sin asunto)"}
-    | {"(senza oggetto)", "(geen onderwerp)", "(без темы)", "(无主题)", "(件名なし)"}
-)
 _BODY_TYPES = ("text/plain", "text/html")
 _SIGNATURES = (
     "application/pgp-signature",
@@ -145,13 +136,6 @@ def parse_mail(raw: bytes) -> MailRecord:
         content_key=key,
         raw_size=len(raw),
     )
-
-
-def normalize_subject(subject: str) -> str:
-    """The subject two messages of one thread share, whatever their clients prefixed."""
-    text = _REPLY_PREFIX.sub("", subject.casefold(), count=1)
-    text = " ".join(text.split())
-    return "" if text in _NO_SUBJECT else text
 
 
 def synthetic_message_id(key: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from crdt import index
 from crdt.clock import parse_iso, to_iso
@@ -29,17 +30,7 @@ class SqliteThreadIndex:
             "ORDER BY c.created_at, m.rowid",
             (message_id,),
         ).fetchall()
-        return [
-            Known(
-                r[0],
-                r[1] or "",
-                "out" if r[2] == "out" else "in",
-                r[3] or "",
-                frozenset(json.loads(r[4] or "[]")),
-                r[5] or "message",
-            )
-            for r in rows
-        ]
+        return [_known(r) for r in rows]
 
     def find_thread_index(self, root: str) -> str | None:
         row = self.conn.execute(
@@ -48,6 +39,15 @@ class SqliteThreadIndex:
             (root,),
         ).fetchone()
         return str(row[0]) if row else None
+
+    def find_replies(self, message_id: str) -> list[Known]:
+        rows = self.conn.execute(
+            "SELECT c.id, m.content_key, m.direction, m.from_email, m.participants, m.kind "
+            "FROM mail_ids m JOIN conversations c ON c.rid = m.rid WHERE m.in_reply_to = ? "
+            "ORDER BY m.rowid",
+            (message_id,),
+        ).fetchall()
+        return [_known(r) for r in rows]
 
     def find_by_subject(
         self, normalized_subject: str, customer_email: str
@@ -84,7 +84,7 @@ class SqliteThreadIndex:
             },
         )
         self.conn.execute(
-            "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rec.message_id,
                 rid,
@@ -93,6 +93,7 @@ class SqliteThreadIndex:
                 rec.from_email,
                 json.dumps(sorted(rec.participants)),
                 rec.kind,
+                rec.in_reply_to[0] if rec.in_reply_to else None,
             ),
         )
         if rec.kind in ("auto-reply", "bounce") or at is None:
@@ -107,3 +108,14 @@ class SqliteThreadIndex:
             f"UPDATE conversations SET {column} = max(coalesce({column}, ''), ?) WHERE rid = ?",
             (at, rid),
         )
+
+
+def _known(row: Any) -> Known:
+    return Known(
+        str(row[0]),
+        row[1] or "",
+        "out" if row[2] == "out" else "in",
+        row[3] or "",
+        frozenset(json.loads(row[4] or "[]")),
+        row[5] or "message",
+    )

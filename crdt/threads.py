@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from crdt.ids import derived_id
-from crdt.mail import MailRecord, normalize_subject
+from crdt.mail import MailRecord
 from crdt.mail_kinds import MailKind, strip_auto_prefix
+from crdt.subjects import normalize_subject
 
 Direction = Literal["in", "out"]
 Action = Literal["new", "append", "duplicate", "notice", "spam"]
@@ -52,6 +53,9 @@ class Decision:
     customer_email: str | None
     direction: Direction
     reason: str
+    # A conversation that a reply imported before this mail opened, to fold into this
+    # one: the mail links the two (our reply to a customer, then their colleague's answer).
+    absorb: str | None = None
 
 
 class ThreadIndex(Protocol):
@@ -63,6 +67,11 @@ class ThreadIndex(Protocol):
 
     def find_thread_index(self, root: str) -> str | None:
         """The conversation of the first stored mail whose Outlook Thread-Index has this root."""
+        ...
+
+    def find_replies(self, message_id: str) -> list[Known]:
+        """Stored mail whose In-Reply-To is this Message-ID, oldest first (a reply that
+        was imported before what it answers)."""
         ...
 
     def find_by_subject(
@@ -92,6 +101,7 @@ class MemoryThreadIndex:
     def __init__(self) -> None:
         self._messages: dict[str, list[Known]] = {}
         self._roots: dict[str, str] = {}
+        self._replies: dict[str, list[Known]] = {}
         self._subjects: dict[tuple[str, str], dict[str, None]] = {}
         self._customers: dict[str, str | None] = {}
         self._last_at: dict[str, datetime] = {}
@@ -101,6 +111,9 @@ class MemoryThreadIndex:
 
     def find_thread_index(self, root: str) -> str | None:
         return self._roots.get(root)
+
+    def find_replies(self, message_id: str) -> list[Known]:
+        return list(self._replies.get(message_id, ()))
 
     def find_by_subject(
         self, normalized_subject: str, customer_email: str
@@ -122,6 +135,8 @@ class MemoryThreadIndex:
             conversation_id, rec.content_key, direction, rec.from_email, rec.participants, rec.kind
         )
         self._messages.setdefault(rec.message_id, []).append(known)
+        for parent in rec.in_reply_to[:1]:
+            self._replies.setdefault(parent, []).append(known)
         owner = self._customers.setdefault(conversation_id, customer_email)
         if rec.kind in _NOTICES:  # an out-of-office is no activity and names no thread
             return
@@ -167,6 +182,9 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
     if rec.kind in _NOTICES:
         return _notice(rec, index, direction)
     new = made("new", derived_id("mail", rec.message_id, rec.content_key), "")
+    reply = _stored_reply(rec, index, direction)
+    if reply is not None:  # mail imported out of order: its answer came first
+        new = made("append", reply.conversation_id, "a stored reply answers it")
     found = _parent(rec, index)
     if found is not None:
         parent, parent_id = found
@@ -174,7 +192,12 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
             return _because(new, f"replies to the broadcast <{parent_id}>: a request of its own")
         if direction == "in" and not _may_join(rec, parent, index):
             return _because(new, f"{rec.from_email} was not on <{parent_id}> it replies to")
-        return made("append", parent.conversation_id, f"replies to <{parent_id}>")
+        joined = made("append", parent.conversation_id, f"replies to <{parent_id}>")
+        if reply is not None and reply.conversation_id != parent.conversation_id:
+            return replace(joined, absorb=reply.conversation_id)
+        return joined
+    if reply is not None:
+        return new
     if rec.thread_index and customer:
         cid = index.find_thread_index(rec.thread_index)
         if cid is not None and index.conversation_customer(cid) == customer:
@@ -185,6 +208,18 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
     if rec.in_reply_to or rec.references:
         return _because(new, "replies to nothing stored")
     return _because(new, "a first message")
+
+
+def _stored_reply(rec: MailRecord, index: ThreadIndex, direction: Direction) -> Known | None:
+    """A stored reply to ``rec`` whose conversation ``rec`` belongs to: our answer to this
+    sender, or this sender's own follow-up; never for a broadcast, whose replies are
+    requests of their own."""
+    if rec.kind == "bulk":
+        return None
+    for reply in index.find_replies(rec.message_id):
+        if direction == "out" or rec.from_email in (reply.from_email, *reply.participants):
+            return reply
+    return None
 
 
 def _because(decision: Decision, reason: str) -> Decision:

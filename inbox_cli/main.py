@@ -88,6 +88,16 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if name == chosen:
+            # global options also after the command name: `inbox list --home DIR`
+            sub.add_argument(
+                "--home", metavar="DIR", default=argparse.SUPPRESS, help="the replica directory"
+            )
+            sub.add_argument(
+                "--no-color",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="no colour in output",
+            )
             mod = importlib.import_module(f"inbox_cli.commands.{module}")
             mod.configure(sub, name)
             sub.set_defaults(run=mod.run)

@@ -43,7 +43,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     from crdt import demo
 
-    where = Path(args.dir).expanduser() if args.dir else demo.default_dir()
+    # absolute: the export line printed below must work from any directory
+    where = (Path(args.dir).expanduser() if args.dir else demo.default_dir()).absolute()
     if args.action == "stop":
         ctx.out.say("the demo runs nothing in the background yet; nothing to stop")
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from tests.conftest import Run, as_json
@@ -232,3 +234,14 @@ def test_reindex_rebuilds_the_same_index(run: Run, conversations: list[str]) -> 
     assert run("reindex").returncode == 0
     assert as_json(run("list", "--json", "--status", "all")) == before
     assert len(as_json(run("mentions", "--json", env={"INBOX_AGENT": "ben"}))) == 1
+
+
+def test_home_option_works_before_and_after_the_command(home: Path, tmp_path: Path) -> None:
+    from tests.conftest import INBOX, ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "INBOX_HOME"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "nowhere")
+    for args in (["--home", str(home), "agent", "list"], ["agent", "list", "--home", str(home)]):
+        done = subprocess.run(INBOX + args, env=env, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "dana@acme.example.com" in done.stdout

@@ -3,10 +3,12 @@ anything else; what it prints to try works."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Run, as_json, run_inbox
+from tests.conftest import INBOX, ROOT, Run, as_json, run_inbox
 from tests.test_readme import run_lines, words
 
 MARIA = "Double charge on my November invoice"
@@ -86,6 +88,28 @@ def test_demo_may_go_into_an_empty_directory(tmp_path: Path) -> None:
     done = demo(where)
     assert done.returncode == 0, done.stderr
     assert any(r["subject"] == MARIA for r in listed(where))
+
+
+def test_demo_through_a_link_or_a_relative_path(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    assert demo(real).returncode == 0
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    again = demo(link)  # a demo reached through a link is recreated in place
+    assert again.returncode == 0, again.stderr
+    assert link.is_symlink() and any(r["subject"] == MARIA for r in listed(real))
+    # a relative --dir is printed as an absolute path, usable from anywhere
+    done = subprocess.run(
+        [*INBOX, "demo", "--dir", "rel"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"export INBOX_HOME={tmp_path / 'rel'}\n" in done.stderr
+    assert (tmp_path / "rel" / "replica.db").is_file()
 
 
 def test_demo_default_dir_leaves_the_real_workspace_alone(

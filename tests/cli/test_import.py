@@ -137,18 +137,20 @@ def test_truth_json_in_the_folder_is_skipped_with_a_reason(
     assert all(isinstance(why, str) and why for why in report["skipped"])
     assert not any("non_conversations" in m["body"] for c in corpus_convs for m in c["messages"])
     # everything read is accounted for
-    assert (
-        report["imported"] + report["duplicates"] + sum(report["skipped"].values())
-        == (report["read"])
-    )
+    accounted = report["imported"] + report["duplicates"] + sum(report["skipped"].values())
+    assert accounted == report["read"]
 
 
-def test_spam_lands_in_a_spam_conversation_of_its_own(corpus_convs: list[dict[str, Any]]) -> None:
+def test_spam_lands_in_a_spam_conversation_of_its_own(
+    corpus: tuple[Path, dict[str, Any]], corpus_convs: list[dict[str, Any]]
+) -> None:
+    open_ids = {r["id"] for r in as_json(run_inbox(corpus[0], "list", "--limit", "0", "--json"))}
     for case in (n for n in TRUTH["non_conversations"] if n["expect"] == "spam"):
         found = holding(corpus_convs, header_id(case["file"]))
         assert len(found) == 1, case["file"]
         assert found[0]["status"] == "spam"
         assert [m["message_id"] for m in found[0]["messages"]] == [header_id(case["file"])]
+        assert found[0]["id"] not in open_ids  # kept out of the inbox
 
 
 def test_auto_replies_and_bounces_are_messages_with_a_kind(
@@ -198,6 +200,39 @@ def test_reused_message_id_keeps_both_mails(corpus_convs: list[dict[str, Any]]) 
     assert same[0]["body"] != same[1]["body"]
 
 
+def test_auto_replies_do_not_reopen_but_customer_replies_do(tmp_path: Path) -> None:
+    """031.eml and 034.eml answer our replies automatically; 041.eml is the customer."""
+    home = new_home(tmp_path / "replica")
+    first = tmp_path / "first"
+    first.mkdir()
+    for name in ("029.eml", "030.eml", "032.eml", "033.eml"):
+        (first / name).write_bytes(raw(name))
+    import_json(home, first)
+    convs = everything(home)
+    # closed after our reply went out, before the automatic answer came back
+    for ours, closed_at in (
+        ("030.eml", "2026-02-10T10:02:20Z"),
+        ("033.eml", "2026-02-11T09:30:20Z"),
+    ):
+        (conv,) = holding(convs, header_id(ours))
+        done = run_inbox(home, "close", conv["id"], env={"INBOX_NOW": closed_at})
+        assert done.returncode == 0, done.stderr
+    later = tmp_path / "later"
+    later.mkdir()
+    for name in ("031.eml", "034.eml"):
+        (later / name).write_bytes(raw(name))
+    assert import_json(home, later)["notices"] == 2
+    for conv in everything(home):
+        assert conv["status"] == "closed", conv["subject"]
+        assert conv["messages"][-1]["kind"] == "auto-reply"
+    customer = tmp_path / "customer"
+    customer.mkdir()
+    (customer / "041.eml").write_bytes(raw("041.eml"))
+    import_json(home, customer)
+    (conv,) = holding(everything(home), header_id("041.eml"))
+    assert conv["status"] == "open"
+
+
 def test_search_finds_a_word_of_one_body(
     corpus: tuple[Path, dict[str, Any]], corpus_convs: list[dict[str, Any]]
 ) -> None:
@@ -221,11 +256,12 @@ def test_customer_timeline_across_email_and_chat(tmp_path: Path) -> None:
         "messages": [["in", "Any news on the jobs for tomorrow?"], ["out", "Still on it."]],
     }
     (chat_id,) = add_chats(home, [chat])
-    (mail_conv,) = holding(everything(home), header_id("001.eml"))
     found = as_json(run_inbox(home, "customer", customer.upper(), "--json"))
     assert found["email"] == customer
     assert found["name"] == "Harriet Okafor"
-    assert {c["id"] for c in found["conversations"]} == {mail_conv["id"], chat_id}
+    (mail_id,) = {c["id"] for c in found["conversations"]} - {chat_id}
+    assert len(found["conversations"]) == 2
+    mail_conv = as_json(run_inbox(home, "show", mail_id, "--json"))
     times = [m["created_at"] for m in found["messages"]]
     assert times == sorted(times)
     assert len(times) == len(mail_conv["messages"]) + 2
@@ -257,16 +293,12 @@ def sent_and_inbox(where: Path) -> tuple[Path, Path]:
 
 
 def declare_mailboxes(home: Path) -> None:
-    """The shared addresses, as an admin declares them (through the library, as the relay's
-    `inbox mailbox add` will)."""
-    from crdt import seed
-    from crdt.replica import Replica
-
-    replica = Replica.open(home)
-    try:
-        seed.apply_settings(replica, {"mailboxes": [{"address": a} for a in OURS]})
-    finally:
-        replica.close()
+    """The shared addresses, as an admin declares them."""
+    for address in OURS:
+        done = run_inbox(home, "mailbox", "add", address)
+        assert done.returncode == 0, done.stderr
+    listed = as_json(run_inbox(home, "mailbox", "list", "--json"))
+    assert {m["address"] for m in listed} == set(OURS)
 
 
 def problems(convs: list[dict[str, Any]]) -> list[str]:
@@ -308,9 +340,12 @@ def test_our_replies_imported_in_a_later_run_are_outbound(tmp_path: Path) -> Non
     sent, inbox = sent_and_inbox(tmp_path)
     import_json(home, inbox)
     import_json(home, sent)
-    (conv,) = holding(everything(home), header_id("002.eml"))
-    ours = [m for m in conv["messages"] if m["from"] == "support@acme.example.com"]
-    assert ours and all(m["direction"] == "out" and m["delivery"] == "sent" for m in ours)
+    customer = as_json(
+        run_inbox(home, "customer", "harriet.okafor@brightlane.example.org", "--json")
+    )
+    ours = [m for m in customer["messages"] if m["from"] == "support@acme.example.com"]
+    assert [m["message_id"] for m in ours] == [header_id("002.eml"), header_id("004.eml")]
+    assert all(m["direction"] == "out" and m["delivery"] == "sent" for m in ours), ours
 
 
 # -- idempotence ----------------------------------------------------------------------------
@@ -322,7 +357,7 @@ def test_importing_twice_adds_nothing(tmp_path: Path) -> None:
     assert first["imported"] > 0 and first["conversations"] > 0
     before = as_json(run_inbox(home, "list", "--status", "all", "--limit", "0", "--json"))
     second = import_json(home, CORPUS)
-    assert set(second) >= {"read", "imported", "conversations", "duplicates", "notices"}
+    assert set(second) >= {"read", "imported", "conversations", "duplicates", "notices", "skipped"}
     assert second["read"] == first["read"]
     assert second["imported"] == 0
     assert second["conversations"] == 0
@@ -434,6 +469,15 @@ def test_maildir_built_with_mailbox_imports(tmp_path: Path) -> None:
     assert actual_grouping(everything(home)) == expected_grouping(convs)
 
 
+def test_one_message_file_imports(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    report = import_json(home, CORPUS / "001.eml")
+    assert (report["read"], report["imported"], report["conversations"]) == (1, 1, 1)
+    (conv,) = everything(home)
+    assert [m["message_id"] for m in conv["messages"]] == [header_id("001.eml")]
+    assert conv["subject"] == "Technicians can't see tomorrow's jobs in the mobile app"
+
+
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     home = new_home(tmp_path / "replica")
     missing = tmp_path / "nowhere" / "support.mbox"
@@ -444,6 +488,9 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     # the path is checked first: no replica needed to be told so
     assert run_inbox(tmp_path / "empty", "import", str(missing)).returncode == 2
+    as_json_error = run_inbox(home, "import", str(missing), "--json")
+    assert as_json_error.returncode == 2 and as_json_error.stdout == ""
+    assert json.loads(as_json_error.stderr)["error"]["code"] == "usage"
 
 
 def _random_bytes() -> bytes:

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crdt.mail import Address, MailRecord, normalize_subject, parse_mail
+from crdt.mail import Address, MailRecord, parse_mail
 from crdt.mail_headers import message_ids, parse_addresses, parse_date
 from crdt.mail_mime import Part, decode_text, decode_words, parse_part
+from crdt.subjects import normalize_subject
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "threading-dev"
 STDLIB_DATA = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
