@@ -234,7 +234,6 @@ def headers(
     relay = f"mx{rng.randint(1, 9)}.{rng.choice(DOMAINS)}"
     lines = [
         f"Return-Path: <{sender.split('<')[-1].rstrip('>')}>",
-        f"Delivered-To: {to}",
         f"Received: from {relay} ({relay} [192.0.2.{rng.randint(1, 254)}])\n"
         f"\tby mx.acme.example.com with ESMTPS id {rng.getrandbits(48):x}\n"
         f"\tfor <{to}>; {format_datetime(when)}",
@@ -249,6 +248,8 @@ def headers(
         f"Date: {format_datetime(when)}",
         f"Message-ID: <{mid}>",
     ]
+    if to.endswith("@acme.example.com"):  # delivered to our mailbox; our own copies were sent
+        lines.insert(1, f"Delivered-To: {to}")
     if parents:
         lines.append(f"In-Reply-To: <{parents[-1]}>")
         lines.append("References: " + " ".join(f"<{p}>" for p in parents[-8:]))

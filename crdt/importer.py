@@ -72,8 +72,9 @@ def import_path(
 
         for source, target in merges:
             actions.merge(replica, [source], target)
-    for address in sorted(ours - known):  # mail was delivered to it: one of our mailboxes
-        replica.put_item("mailboxes", address, {"address": address})
+    learned = {a: {"address": a} for a in sorted(ours - known)}
+    if learned:  # mail was delivered to them: they are our mailboxes
+        replica.put_items("mailboxes", learned)
     return report
 
 

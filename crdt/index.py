@@ -23,13 +23,16 @@ CREATE INDEX conversations_updated ON conversations(updated_at);
 CREATE INDEX conversations_created ON conversations(created_at);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at);
 CREATE INDEX conversations_customer ON conversations(customer, subject_key);
-CREATE TABLE conversation_tags(tag TEXT NOT NULL, rid INTEGER NOT NULL,
-    PRIMARY KEY(tag, rid)) WITHOUT ROWID;
-CREATE TABLE participants(email TEXT NOT NULL, rid INTEGER NOT NULL,
-    PRIMARY KEY(email, rid)) WITHOUT ROWID;
+CREATE TABLE conversation_tags(rid INTEGER NOT NULL, tag TEXT NOT NULL,
+    PRIMARY KEY(rid, tag)) WITHOUT ROWID;
+CREATE INDEX conversation_tags_by_tag ON conversation_tags(tag, rid);
+CREATE TABLE participants(rid INTEGER NOT NULL, email TEXT NOT NULL,
+    PRIMARY KEY(rid, email)) WITHOUT ROWID;
+CREATE INDEX participants_by_email ON participants(email, rid);
 CREATE TABLE customers(email TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;
 CREATE TABLE mentions(agent TEXT NOT NULL, note_id TEXT NOT NULL, rid INTEGER NOT NULL,
     created_at TEXT, PRIMARY KEY(agent, note_id)) WITHOUT ROWID;
+CREATE INDEX mentions_by_rid ON mentions(rid);
 CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
     direction TEXT, from_email TEXT, participants TEXT, kind TEXT, in_reply_to TEXT);
 CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
@@ -75,9 +78,15 @@ def unpack_view(blob: bytes) -> dict[str, Any]:
 
 
 def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
-    body = "\n".join(str(m.get("body") or "") for m in view["messages"])
+    """What search indexes: subject, message bodies without their quoted history (each
+    earlier message is indexed as itself), and notes."""
+    body = "\n".join(_unquoted(str(m.get("body") or "")) for m in view["messages"])
     notes = "\n".join(str(n.get("body") or "") for n in view["notes"])
     return str(view.get("subject") or ""), body, notes
+
+
+def _unquoted(body: str) -> str:
+    return "\n".join(line for line in body.splitlines() if not line.startswith(">"))
 
 
 def subject_key(subject: str) -> str:
@@ -171,10 +180,10 @@ def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, 
 
 def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO conversation_tags VALUES (?, ?)", [(t, rid) for t in view["tags"]]
+        "INSERT OR IGNORE INTO conversation_tags VALUES (?, ?)", [(rid, t) for t in view["tags"]]
     )
     people = _participants(view)
-    conn.executemany("INSERT OR IGNORE INTO participants VALUES (?, ?)", [(e, rid) for e in people])
+    conn.executemany("INSERT OR IGNORE INTO participants VALUES (?, ?)", [(rid, e) for e in people])
     if view["customer"]:
         conn.execute(
             "INSERT INTO customers VALUES (?, ?) ON CONFLICT(email) DO UPDATE SET "

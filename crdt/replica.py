@@ -115,10 +115,20 @@ class Replica:
                 index.write_workspace(conn, kind, workspace.items(doc))
 
     def put_item(self, kind: str, name: str, value: dict[str, Any] | None) -> None:
+        self.put_items(kind, {name: value})
+
+    def put_items(self, kind: str, values: dict[str, dict[str, Any] | None]) -> None:
+        """Set (or with None remove) named items of a workspace document, in one change."""
         from crdt import workspace
 
         at, who = clock.now_iso(), self.agent
-        self.edit_item(kind, lambda doc: workspace.put(doc, name, value, who, at))
+
+        def change(doc: Doc[Any]) -> None:
+            with doc.transaction():
+                for name, value in values.items():
+                    workspace.put(doc, name, value, who, at)
+
+        self.edit_item(kind, change)
 
     def load_doc(self, name: str) -> tuple[Doc[Any], bytes]:
         from crdt import ydoc
