@@ -72,7 +72,7 @@ def import_path(
 
         for source, target in merges:
             actions.merge(replica, [source], target)
-    learned = {a: {"address": a} for a in sorted(ours - known)}
+    learned: dict[str, dict[str, Any] | None] = {a: {"address": a} for a in sorted(ours - known)}
     if learned:  # mail was delivered to them: they are our mailboxes
         replica.put_items("mailboxes", learned)
     return report

@@ -122,7 +122,7 @@ def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | N
             f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in values)} WHERE rid = ?",
             [*values.values(), rid],
         )
-        for table in ("conversation_tags", "participants", "mentions", "mail_ids", "thread_roots"):
+        for table in ("conversation_tags", "participants", "mentions"):
             conn.execute(f"DELETE FROM {table} WHERE rid = ?", (rid,))
     conn.execute(
         "INSERT INTO search(rowid, subject, body, notes) VALUES (?, ?, ?, ?)",
@@ -194,8 +194,18 @@ def _write_children(conn: Connection, rid: int, view: dict[str, Any]) -> None:
         "INSERT OR IGNORE INTO mentions VALUES (?, ?, ?, ?)",
         [(a, n["id"], rid, n["created_at"]) for n in view["notes"] for a in n.get("mentions", [])],
     )
+    _write_mail_ids(conn, rid, view)
+
+
+def _write_mail_ids(conn: Connection, rid: int, view: dict[str, Any]) -> None:
+    """Look-up rows of the conversation's mail, added for new messages only: messages are
+    immutable and never leave a conversation, and a bulk import wrote most already."""
+    have = {
+        (r[0], r[1])
+        for r in conn.execute("SELECT message_id, content_key FROM mail_ids WHERE rid = ?", (rid,))
+    }
     for m in view["messages"]:
-        if m.get("message_id"):
+        if m.get("message_id") and (m["message_id"], m.get("content_key")) not in have:
             conn.execute(
                 "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -2,7 +2,8 @@
 
 ``record`` writes the look-up rows of each stored mail at once (Message-ID,
 Outlook thread root, the conversation's customer, subject and last activity),
-so the next mail of the same import threads against it; the full index row of
+so the next mail of the same import threads against it (mail of a conversation
+merged into another threads into that one); the full index row of
 the conversation is written when its queued mail is built (see import_queue.py).
 """
 
@@ -18,6 +19,12 @@ from crdt.mail import MailRecord
 from crdt.store import Connection
 from crdt.threads import Direction, Known
 
+# The columns of a ``Known``; mail of a merged conversation counts as its target's.
+_KNOWN = (
+    "coalesce(c.merged_into, c.id), m.content_key, m.direction, m.from_email, "
+    "m.participants, m.kind"
+)
+
 
 class SqliteThreadIndex:
     def __init__(self, conn: Connection) -> None:
@@ -25,7 +32,7 @@ class SqliteThreadIndex:
 
     def find_message(self, message_id: str) -> list[Known]:
         rows = self.conn.execute(
-            "SELECT c.id, m.content_key, m.direction, m.from_email, m.participants, m.kind "
+            f"SELECT {_KNOWN} "
             "FROM mail_ids m JOIN conversations c ON c.rid = m.rid WHERE m.message_id = ? "
             "ORDER BY c.created_at, m.rowid",
             (message_id,),
@@ -34,7 +41,8 @@ class SqliteThreadIndex:
 
     def find_thread_index(self, root: str) -> str | None:
         row = self.conn.execute(
-            "SELECT c.id FROM thread_roots t JOIN conversations c ON c.rid = t.rid "
+            "SELECT coalesce(c.merged_into, c.id) FROM thread_roots t "
+            "JOIN conversations c ON c.rid = t.rid "
             "WHERE t.root = ? ORDER BY c.created_at LIMIT 1",
             (root,),
         ).fetchone()
@@ -42,7 +50,7 @@ class SqliteThreadIndex:
 
     def find_replies(self, message_id: str) -> list[Known]:
         rows = self.conn.execute(
-            "SELECT c.id, m.content_key, m.direction, m.from_email, m.participants, m.kind "
+            f"SELECT {_KNOWN} "
             "FROM mail_ids m JOIN conversations c ON c.rid = m.rid WHERE m.in_reply_to = ? "
             "ORDER BY m.rowid",
             (message_id,),
