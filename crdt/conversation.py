@@ -18,7 +18,6 @@ activity entry; the caller stores the resulting update.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from pycrdt import Array, Doc, Map
@@ -46,15 +45,20 @@ MAP_ROOTS = (
 ARRAY_ROOTS = ("messages", "notes", "activity")
 
 
-_ROOTS: weakref.WeakKeyDictionary[Doc[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
+_ROOTS: dict[int, tuple[Doc[Any], dict[str, Any]]] = {}
+_ROOTS_KEPT = 8
 
 
 def _root(doc: Doc[Any], name: str, kind: type[Any]) -> Any:
-    """A root of the document, fetched once per document: each ``Doc.get`` costs ~10 us
-    and building one conversation touches its roots some thirty times."""
-    roots = _ROOTS.get(doc)
-    if roots is None:
-        roots = _ROOTS[doc] = {}
+    """A root of the document, fetched once: each ``Doc.get`` costs ~10 us and building
+    one conversation touches its roots some thirty times. The cache holds the last few
+    documents only (a root refers to its document, so a weak cache could not let go)."""
+    entry = _ROOTS.get(id(doc))
+    if entry is None or entry[0] is not doc:
+        entry = _ROOTS[id(doc)] = (doc, {})
+        while len(_ROOTS) > _ROOTS_KEPT:
+            del _ROOTS[next(iter(_ROOTS))]
+    roots = entry[1]
     found = roots.get(name)
     if found is None:
         found = roots[name] = doc.get(name, type=kind)

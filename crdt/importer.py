@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from crdt.mail import MailRecord
 
 BATCH = 1000  # messages per transaction
+CACHE_MB = 192  # SQLite page cache while importing: index pages are touched at random
 
 
 @dataclass
@@ -59,6 +60,7 @@ def import_path(
 
     report = ImportReport()
     total = mailsource.count(path)
+    replica.store.use_cache(CACHE_MB)
     ours = our_addresses(replica)
     known = set(ours)
     merges: list[tuple[str, str]] = []
@@ -67,6 +69,7 @@ def import_path(
         if progress:
             progress(report.read, total)
     import_queue.drain(replica, progress)
+    replica.store.vacuum()
     if merges:
         from crdt import actions
 

@@ -160,11 +160,16 @@ def fts_query(text: str) -> str:
 
 
 def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> list[dict[str, Any]]:
+    """Conversations matching every word, the most recently started first.
+
+    Not by relevance: ranking scores every match (0.4 s for a word in 100k
+    conversations), while FTS5 walks matches in row order and stops at the limit.
+    """
     columns = ", ".join(f"conversations.{c.strip()}" for c in _COLUMNS.split(","))
     sql = (
         f"SELECT {columns}, conversations.view AS view "
         "FROM search JOIN conversations ON conversations.rid = search.rowid "
-        "WHERE search MATCH ? AND conversations.merged_into IS NULL ORDER BY rank"
+        "WHERE search MATCH ? AND conversations.merged_into IS NULL ORDER BY search.rowid DESC"
     )
     args: list[Any] = [fts_query(text)]
     if limit is not None:

@@ -105,6 +105,8 @@ class Context:
         if message is not None:
             return message
         if body_file is None:
+            if sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty():
+                return self._edit(what)
             raise UsageError(f"give the {what} with -m TEXT or --body-file FILE")
         try:
             data = sys.stdin.buffer.read() if body_file == "-" else Path(body_file).read_bytes()
@@ -117,6 +119,24 @@ class Context:
                 f"{body_file} is not UTF-8 text (byte {exc.start}); "
                 "convert it first, e.g. with iconv"
             ) from exc
+
+    def _edit(self, what: str) -> str:
+        """The body from $VISUAL / $EDITOR on a temporary file, as git commit does."""
+        import shlex
+        import subprocess
+        import tempfile
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.TemporaryDirectory(prefix="inbox-") as tmp:
+            draft = Path(tmp) / f"{what}.txt"
+            draft.write_text(f"\n# Write the {what} above. Lines starting with # are dropped.\n")
+            if subprocess.call([*shlex.split(editor), str(draft)]) != 0:
+                raise UsageError(f"{editor} exited with an error; nothing was saved")
+            text = draft.read_text(encoding="utf-8", errors="replace")
+        kept = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        if not kept.strip():
+            raise UsageError(f"empty {what}; nothing was saved")
+        return kept.strip() + "\n"
 
 
 def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:

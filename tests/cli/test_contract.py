@@ -245,3 +245,50 @@ def test_home_option_works_before_and_after_the_command(home: Path, tmp_path: Pa
         done = subprocess.run(INBOX + args, env=env, cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert "dana@acme.example.com" in done.stdout
+
+
+def test_declared_mailbox_makes_our_sent_mail_outbound(run: Run, tmp_path: Path) -> None:
+    mail = tmp_path / "sent.eml"
+    mail.write_text(
+        "From: Acme Support <support@acme.example.com>\nTo: Kim Lee <kim@example.org>\n"
+        "Subject: Your order\nDate: Mon, 02 Feb 2026 09:31:10 +0000\n"
+        "Message-ID: <out-1@acme.example.com>\n\nIt ships today.\n"
+    )
+    assert run("mailbox", "add", "support@acme.example.com").returncode == 0
+    assert "support@acme.example.com" in run("mailbox", "list").stdout
+    assert run("import", str(mail)).returncode == 0
+    [conv] = as_json(run("list", "--json"))
+    assert conv["customer"] == "kim@example.org"
+    shown = as_json(run("show", conv["id"], "--json"))
+    assert [(m["direction"], m["delivery"]) for m in shown["messages"]] == [("out", "sent")]
+
+
+def test_note_body_comes_from_the_editor_on_a_terminal(
+    home: Path, conversations: list[str]
+) -> None:
+    import pty
+
+    from tests.conftest import INBOX, ROOT
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "INBOX_HOME": str(home)}
+    env.pop("INBOX_AGENT", None)
+    env["EDITOR"] = 'sh -c \'printf "@ben written in the editor\\n# a comment\\n" > "$0"\''
+    env.pop("VISUAL", None)
+    done = subprocess.run(
+        [*INBOX, "note", conversations[0]],
+        env=env,
+        cwd=ROOT,
+        stdin=secondary,
+        stderr=secondary,
+        stdout=subprocess.PIPE,
+        timeout=60,
+    )
+    os.close(secondary)
+    os.close(primary)
+    assert done.returncode == 0
+    from tests.conftest import run_inbox
+
+    notes = as_json(run_inbox(home, "show", conversations[0], "--json"))["notes"]
+    assert [n["body"] for n in notes] == ["@ben written in the editor"]
+    assert notes[0]["mentions"] == ["ben@acme.example.com"]
