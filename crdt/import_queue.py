@@ -50,13 +50,15 @@ def enqueue(conn: Connection, conversation_id: str, entry: Entry) -> None:
     )
 
 
-def _entries(conn: Connection, ident: str) -> list[Entry]:
+def _entries(conn: Connection, ident: str) -> tuple[list[Entry], int]:
+    """A conversation's queued mail, and the queue position of the newest."""
     rows = conn.execute(
-        "SELECT action, direction, who, at, message, extra FROM import_queue "
+        "SELECT action, direction, who, at, message, extra, seq FROM import_queue "
         "WHERE conversation = ? ORDER BY seq",
         (ident,),
-    )
-    return [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]
+    ).fetchall()
+    entries = [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]
+    return entries, max((int(r[6]) for r in rows), default=0)
 
 
 def pending(conn: Connection) -> bool:
@@ -70,11 +72,12 @@ class Job(NamedTuple):
     stored: list[bytes]
     fingerprint: tuple[int, int, int]  # to see at write time that it is unchanged
     entries: list[Entry]
+    last_seq: int  # the newest queued row read for it
 
 
 class Built(NamedTuple):
     ident: str
-    data: bytes  # the whole document when it is new, else the update to append
+    data: bytes  # the whole document packed (pack_snapshot) when it is new, else the update
     new: bool
     view: dict[str, Any]
     packed: bytes
@@ -92,14 +95,15 @@ def drain(replica: Replica, progress: Callable[[int, int | None], None] | None =
     context = multiprocessing.get_context("fork")  # starts in ms; the child only computes
     with context.Pool(1) as pool:
         jobs = _read_jobs(replica, after="")
+        running = pool.map_async(build, jobs)
         while jobs:
-            running = pool.map_async(build, jobs)
             following = _read_jobs(replica, after=jobs[-1].ident)
+            ahead = pool.map_async(build, following)  # the worker never waits for a write
             _write(replica, jobs, running.get())
             done += len(jobs)
             if progress:
                 progress(done, None)
-            jobs = following
+            jobs, running = following, ahead
     return done
 
 
@@ -116,14 +120,9 @@ def _read_jobs(replica: Replica, after: str) -> list[Job]:
     jobs = []
     for ident in ids:
         name = conversation_doc(ident)
-        jobs.append(
-            Job(
-                ident,
-                replica.store.doc_updates(name),
-                _fingerprint(replica, name),
-                _entries(conn, ident),
-            )
-        )
+        entries, last_seq = _entries(conn, ident)
+        stored = replica.store.doc_updates(name)
+        jobs.append(Job(ident, stored, _fingerprint(replica, name), entries, last_seq))
     return jobs
 
 
@@ -141,13 +140,14 @@ def build(job: Job) -> Built:
     """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
     from crdt import view, ydoc
     from crdt.index import pack_view
+    from crdt.store import pack_snapshot
 
     doc = ydoc.load(job.stored)
     before = ydoc.state(doc)
     with doc.transaction():
         apply_entries(doc, job.entries)
     new = not job.stored
-    data = ydoc.encode(doc) if new else ydoc.encode(doc, before)
+    data = pack_snapshot(ydoc.encode(doc)) if new else ydoc.encode(doc, before)
     with doc.transaction():  # one read transaction for all the roots
         built = view.build(doc)
     return Built(job.ident, data, new, built, pack_view(built))
@@ -163,18 +163,22 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
                 _build_here(replica, conn, job.ident)  # changed meanwhile: build it afresh
                 continue
             if result.new:
-                replica.store.put_snapshot(name, result.data, local=True)
+                replica.store.put_snapshot(name, result.data, local=True, packed=True)
             else:
                 replica.store.append(name, result.data)
             write_conversation(conn, result.view, result.packed)
-            conn.execute("DELETE FROM import_queue WHERE conversation = ?", (job.ident,))
+        # the chunk is a run of conversations in id order: its queued mail, all built
+        conn.execute(
+            "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",
+            (jobs[0].ident, jobs[-1].ident, max(job.last_seq for job in jobs)),
+        )
 
 
 def _build_here(replica: Replica, conn: Connection, ident: str) -> None:
     from crdt import view
     from crdt.index import write_conversation
 
-    entries = _entries(conn, ident)
+    entries, _ = _entries(conn, ident)
     name = conversation_doc(ident)
     doc, before = replica.load_doc(name)
     with doc.transaction():

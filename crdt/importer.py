@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 from crdt.mail import MailRecord
 
 BATCH = 1000  # messages per transaction
+PARSE_WORKERS = 2
+PARSE_AHEAD = 3  # chunks parsed or being parsed ahead of the one being stored
 CACHE_MB = 192  # SQLite page cache while importing: index pages are touched at random
 
 
@@ -82,23 +84,26 @@ def import_path(
 
 
 def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[Parsed | str]]:
-    """Parsed mail in chunks of BATCH; a worker process parses while this one stores.
+    """Parsed mail in chunks of BATCH, in order; worker processes parse while this one
+    stores.
 
-    Parsing is a third of the work and needs no replica, so the second core takes
-    it. An entry that cannot be parsed comes back as the reason it was skipped.
+    Parsing needs no replica and costs more per mail than storing it, so two workers
+    share it (the machine's cores are shared by all three). At most PARSE_AHEAD chunks
+    are in flight, so memory stays flat however big the source. An entry that cannot
+    be parsed comes back as the reason it was skipped.
     """
+    import collections
     import multiprocessing
 
     context = multiprocessing.get_context("fork")  # no re-import: starts in ~5 ms
-    with context.Pool(1) as pool:
-        pending = None
+    with context.Pool(PARSE_WORKERS) as pool:
+        flight: collections.deque[Any] = collections.deque()
         for chunk in _chunks(raws, BATCH):
-            ahead = pool.apply_async(parse_all, (chunk,))
-            if pending is not None:
-                yield pending.get()
-            pending = ahead
-        if pending is not None:
-            yield pending.get()
+            flight.append(pool.apply_async(parse_all, (chunk,)))
+            if len(flight) >= PARSE_AHEAD:
+                yield flight.popleft().get()
+        while flight:
+            yield flight.popleft().get()
 
 
 class Parsed(NamedTuple):

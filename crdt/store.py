@@ -42,7 +42,7 @@ CREATE TABLE outbox(doc TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 
-def _pack(snapshot: bytes) -> bytes:
+def pack_snapshot(snapshot: bytes) -> bytes:
     return b"z" + zlib.compress(snapshot, 1)
 
 
@@ -159,7 +159,9 @@ class Store:
         row = self.conn.execute("SELECT pending FROM docs WHERE name = ?", (name,)).fetchone()
         return int(row[0])
 
-    def put_snapshot(self, name: str, snapshot: bytes, local: bool = False) -> None:
+    def put_snapshot(
+        self, name: str, snapshot: bytes, local: bool = False, packed: bool = False
+    ) -> None:
         """Replace a document's log by its replayed state (compaction); ``local`` when it
         holds changes made here that a relay has yet to see."""
         if local:
@@ -168,7 +170,7 @@ class Store:
         self.conn.execute(
             "INSERT INTO docs(name, snapshot, pending) VALUES (?, ?, 0) "
             "ON CONFLICT(name) DO UPDATE SET snapshot = excluded.snapshot, pending = 0",
-            (name, _pack(snapshot)),
+            (name, snapshot if packed else pack_snapshot(snapshot)),
         )
 
     def use_cache(self, megabytes: int) -> None:
