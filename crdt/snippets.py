@@ -30,12 +30,18 @@ def snippet(texts: Iterable[str], query: str, width: int = 70) -> str | None:
         return None
     pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
     for text in texts:
-        flat = " ".join(text.split())
+        first = pattern.search(text)
+        if first is None:
+            continue
+        # flatten only a window around the match: bodies run to kilobytes
+        lo, hi = max(0, first.start() - width), min(len(text), first.end() + width)
+        flat = " ".join(text[lo:hi].split())
         found = pattern.search(flat)
-        if found is None:
+        if found is None:  # the match spanned lines that flattening joined differently
             continue
         start = max(0, found.start() - (width - len(found.group())) // 2)
         end = min(len(flat), start + width)
         cut = flat[start : found.start()] + f"[{found.group()}]" + flat[found.end() : end]
-        return ("…" if start > 0 else "") + cut + ("…" if end < len(flat) else "")
+        more_before, more_after = start > 0 or lo > 0, end < len(flat) or hi < len(text)
+        return ("…" if more_before else "") + cut + ("…" if more_after else "")
     return None
