@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pycrdt import Doc
 
 DRAIN_BATCH = 500  # conversations per transaction
+BUILD_WORKERS = 2  # building is two thirds of an import; the main process only writes
 
 
 class Entry(NamedTuple):
@@ -93,7 +94,7 @@ def drain(replica: Replica, progress: Callable[[int, int | None], None] | None =
 
     done = 0
     context = multiprocessing.get_context("fork")  # starts in ms; the child only computes
-    with context.Pool(1) as pool:
+    with context.Pool(BUILD_WORKERS) as pool:
         jobs = _read_jobs(replica, after="")
         running = pool.map_async(build, jobs)
         while jobs:
