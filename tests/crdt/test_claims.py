@@ -8,6 +8,7 @@ from pycrdt import Doc
 
 from crdt import claims, conversation, view, ydoc
 from crdt.claims import ASSIGN, CLAIM, UNASSIGN
+from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN, CY = "ana@example.com", "ben@example.com", "cy@example.com"
 
@@ -23,6 +24,12 @@ def entry(
 
 def t(minute: int) -> str:
     return f"2026-03-04T09:{minute:02d}:00.000Z"
+
+
+def pair() -> tuple[Doc, Doc]:
+    return shared_pair(
+        ANA, t(0), subject="Refund", mailbox="support@example.com", customer="x@example.org"
+    )
 
 
 # -- the fold on plain entries ----------------------------------------------------------------
@@ -167,30 +174,8 @@ def test_assign_to_nobody_clears_the_owner() -> None:
 # -- through documents --------------------------------------------------------------------------
 
 
-def shared_pair() -> tuple[Doc, Doc]:
-    first = Doc()
-    conversation.create(
-        first,
-        conversation_id="c1",
-        subject="Refund",
-        channel="email",
-        mailbox="support@example.com",
-        customer="x@example.org",
-        customer_name=None,
-        who=ANA,
-        at=t(0),
-    )
-    return first, ydoc.load([ydoc.encode(first)])
-
-
-def exchange(a: Doc, b: Doc) -> None:
-    a_state, b_state = ydoc.state(a), ydoc.state(b)
-    a.apply_update(ydoc.encode(b, a_state))
-    b.apply_update(ydoc.encode(a, b_state))
-
-
 def test_two_replicas_claiming_concurrently_agree_the_earlier_claim_won() -> None:
-    ana_side, ben_side = shared_pair()
+    ana_side, ben_side = pair()
     assert conversation.claim(ana_side, ANA, t(2)).owner == ANA
     assert conversation.claim(ben_side, BEN, t(1)).owner == BEN  # each believes it won ...
     exchange(ana_side, ben_side)
@@ -203,7 +188,7 @@ def test_two_replicas_claiming_concurrently_agree_the_earlier_claim_won() -> Non
 
 
 def test_relay_order_decides_between_concurrent_claims_on_every_replica() -> None:
-    ana_side, ben_side = shared_pair()
+    ana_side, ben_side = pair()
     conversation.claim(ana_side, ANA, t(1))
     conversation.claim(ben_side, BEN, t(2))
     relay = ydoc.load([ydoc.encode(ben_side)])  # Ben's claim reached the relay first
@@ -223,7 +208,7 @@ def test_relay_order_decides_between_concurrent_claims_on_every_replica() -> Non
 
 
 def test_claiming_a_conversation_you_hold_writes_nothing() -> None:
-    doc, _ = shared_pair()
+    doc, _ = pair()
     conversation.claim(doc, ANA, t(1))
     before = ydoc.state(doc)
     own = conversation.claim(doc, ANA, t(5))
@@ -233,7 +218,7 @@ def test_claiming_a_conversation_you_hold_writes_nothing() -> None:
 
 
 def test_claim_of_a_held_conversation_is_recorded_as_lost() -> None:
-    doc, _ = shared_pair()
+    doc, _ = pair()
     conversation.claim(doc, ANA, t(1))
     own = conversation.claim(doc, BEN, t(2))
     assert own.owner == ANA
@@ -241,7 +226,7 @@ def test_claim_of_a_held_conversation_is_recorded_as_lost() -> None:
 
 
 def test_assign_and_unassign_through_a_document() -> None:
-    doc, other = shared_pair()
+    doc, other = pair()
     conversation.claim(doc, ANA, t(1))
     assert conversation.assign(doc, BEN, ANA, t(2)) is True
     assert conversation.assign(doc, BEN, ANA, t(3)) is False  # already theirs

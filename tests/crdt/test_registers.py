@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pycrdt import Doc
 
-from crdt import conversation, registers, view, ydoc
+from crdt import conversation, registers, view
+from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN = "ana@example.com", "ben@example.com"
 
 
 def t(minute: int) -> str:
     return f"2026-03-04T09:{minute:02d}:00.000Z"
+
+
+def pair() -> tuple[Doc, Doc]:
+    return shared_pair(ANA, t(0), channel="chat")
 
 
 def test_empty_register_gives_the_default() -> None:
@@ -42,30 +47,8 @@ def test_entries_without_a_time_are_ignored() -> None:
     assert registers.latest_at(entries) == t(1)
 
 
-def shared_pair() -> tuple[Doc, Doc]:
-    first = Doc()
-    conversation.create(
-        first,
-        conversation_id="c1",
-        subject="Hi",
-        channel="chat",
-        mailbox=None,
-        customer=None,
-        customer_name=None,
-        who=ANA,
-        at=t(0),
-    )
-    return first, ydoc.load([ydoc.encode(first)])
-
-
-def exchange(a: Doc, b: Doc) -> None:
-    a_state, b_state = ydoc.state(a), ydoc.state(b)
-    a.apply_update(ydoc.encode(b, a_state))
-    b.apply_update(ydoc.encode(a, b_state))
-
-
 def test_concurrent_priority_changes_converge_on_the_later_one() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.set_priority(one, "urgent", ANA, t(4))
     conversation.set_priority(two, "low", BEN, t(2))
     exchange(one, two)
@@ -73,7 +56,7 @@ def test_concurrent_priority_changes_converge_on_the_later_one() -> None:
 
 
 def test_concurrent_status_changes_converge_on_the_later_one() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.set_status(one, "closed", ANA, t(1))
     conversation.set_status(two, "pending", BEN, t(2))
     exchange(one, two)
@@ -81,7 +64,7 @@ def test_concurrent_status_changes_converge_on_the_later_one() -> None:
 
 
 def test_an_agent_changing_a_field_again_replaces_its_own_entry() -> None:
-    one, _ = shared_pair()
+    one, _ = pair()
     for minute, priority in enumerate(("high", "low", "urgent", "normal"), 1):
         conversation.set_priority(one, priority, ANA, t(minute))
     entries = conversation.root_map(one, "priority").to_py()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pycrdt import Doc
 
-from crdt import conversation, tags, view, ydoc
+from crdt import conversation, tags, view
 from crdt.errors import UsageError
+from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN, CY = "ana@example.com", "ben@example.com", "cy@example.com"
 
@@ -15,26 +16,8 @@ def t(minute: int) -> str:
     return f"2026-03-04T09:{minute:02d}:00.000Z"
 
 
-def shared_pair() -> tuple[Doc, Doc]:
-    first = Doc()
-    conversation.create(
-        first,
-        conversation_id="c1",
-        subject="Hi",
-        channel="email",
-        mailbox=None,
-        customer=None,
-        customer_name=None,
-        who=ANA,
-        at=t(0),
-    )
-    return first, ydoc.load([ydoc.encode(first)])
-
-
-def exchange(a: Doc, b: Doc) -> None:
-    a_state, b_state = ydoc.state(a), ydoc.state(b)
-    a.apply_update(ydoc.encode(b, a_state))
-    b.apply_update(ydoc.encode(a, b_state))
+def pair() -> tuple[Doc, Doc]:
+    return shared_pair(ANA, t(0))
 
 
 def current(doc: Doc) -> list[str]:
@@ -46,7 +29,7 @@ def entry_count(doc: Doc) -> int:
 
 
 def test_concurrent_add_and_remove_of_a_present_tag_ends_with_the_tag_on_both() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     exchange(one, two)
     conversation.add_tag(one, "vip", BEN, t(2))
@@ -58,7 +41,7 @@ def test_concurrent_add_and_remove_of_a_present_tag_ends_with_the_tag_on_both() 
 
 
 def test_concurrent_add_and_remove_of_an_absent_tag_ends_with_the_tag_on_both() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     assert conversation.add_tag(one, "vip", ANA, t(1)) is True
     assert conversation.remove_tag(two, "vip", BEN, t(2)) is False
     exchange(one, two)
@@ -66,7 +49,7 @@ def test_concurrent_add_and_remove_of_an_absent_tag_ends_with_the_tag_on_both() 
 
 
 def test_same_agent_readding_concurrently_with_a_remove_still_wins() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     exchange(one, two)
     assert conversation.add_tag(one, "vip", ANA, t(2)) is False  # already there: no new tag
@@ -76,7 +59,7 @@ def test_same_agent_readding_concurrently_with_a_remove_still_wins() -> None:
 
 
 def test_remove_after_seeing_the_add_removes_it_everywhere() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     conversation.add_tag(two, "vip", BEN, t(1))
     exchange(one, two)
@@ -87,7 +70,7 @@ def test_remove_after_seeing_the_add_removes_it_everywhere() -> None:
 
 
 def test_removing_one_tag_leaves_the_others() -> None:
-    one, _ = shared_pair()
+    one, _ = pair()
     for tag in ("vip", "refund", "bug"):
         conversation.add_tag(one, tag, ANA, t(1))
     conversation.remove_tag(one, "refund", ANA, t(2))
@@ -95,7 +78,7 @@ def test_removing_one_tag_leaves_the_others() -> None:
 
 
 def test_tag_that_prefixes_another_is_a_different_tag() -> None:
-    one, _ = shared_pair()
+    one, _ = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     conversation.add_tag(one, "vip-gold", ANA, t(1))
     conversation.remove_tag(one, "vip", ANA, t(2))
@@ -103,7 +86,7 @@ def test_tag_that_prefixes_another_is_a_different_tag() -> None:
 
 
 def test_repeated_adds_keep_one_entry_per_agent_per_tag() -> None:
-    one, _ = shared_pair()
+    one, _ = pair()
     for minute in range(10):
         conversation.add_tag(one, "vip", ANA, t(minute))
     assert entry_count(one) == 1
@@ -114,7 +97,7 @@ def test_repeated_adds_keep_one_entry_per_agent_per_tag() -> None:
 
 
 def test_one_agent_adding_on_two_replicas_collapses_on_the_next_add() -> None:
-    one, two = shared_pair()
+    one, two = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     conversation.add_tag(two, "vip", ANA, t(1))
     exchange(one, two)
@@ -125,7 +108,7 @@ def test_one_agent_adding_on_two_replicas_collapses_on_the_next_add() -> None:
 
 
 def test_add_logs_activity_only_when_the_tag_was_new() -> None:
-    one, _ = shared_pair()
+    one, _ = pair()
     conversation.add_tag(one, "vip", ANA, t(1))
     conversation.add_tag(one, "vip", BEN, t(2))
     conversation.remove_tag(one, "vip", CY, t(3))
