@@ -14,7 +14,7 @@ earlier one wins; ``assign`` hands it to ``to`` regardless; ``unassign`` clears.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 CLAIM, ASSIGN, UNASSIGN = "claim", "assign", "unassign"
@@ -67,8 +67,3 @@ def resolve(entries: Mapping[str, Any]) -> Ownership:
         else:
             owner, since, by, tentative = None, at, author, unstamped
     return Ownership(owner, since, by, tentative, tuple(losers))
-
-
-def lost_claims(entries: Mapping[str, Any], agent: str) -> Iterable[str]:
-    """Times of ``agent``'s claims that did not make them owner."""
-    return (at for who, at in resolve(entries).losers if who == agent)

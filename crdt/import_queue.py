@@ -62,10 +62,6 @@ def _entries(conn: Connection, ident: str) -> tuple[list[Entry], int]:
     return entries, max((int(r[6]) for r in rows), default=0)
 
 
-def pending(conn: Connection) -> bool:
-    return conn.execute("SELECT 1 FROM import_queue LIMIT 1").fetchone() is not None
-
-
 class Job(NamedTuple):
     """One conversation to build: what is stored of it, and its queued mail."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
 from typing import Any
 
 from crdt.store import Connection
@@ -249,12 +248,3 @@ def clear(conn: Connection) -> None:
             conn.execute("INSERT INTO search(search) VALUES ('delete-all')")
         else:
             conn.execute(f"DELETE FROM {table}")
-
-
-def views(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
-    out = []
-    for ident in ids:
-        row = conn.execute("SELECT view FROM conversations WHERE id = ?", (ident,)).fetchone()
-        if row is not None:
-            out.append(unpack_view(row["view"]))
-    return out

@@ -23,8 +23,3 @@ def resolve(entries: Mapping[str, Any], default: Any = None) -> Any:
         if best is None or key > best:
             best, value = key, entry.get("v", default)
     return value
-
-
-def latest_at(entries: Mapping[str, Any]) -> str | None:
-    times = [str(e["at"]) for e in entries.values() if isinstance(e, Mapping) and "at" in e]
-    return max(times) if times else None

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crdt.errors import InboxError, UsageError
 from inbox_cli.output import Output
@@ -149,6 +149,3 @@ def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None
 
 def example(parser: argparse.ArgumentParser, *lines: str) -> None:
     parser.epilog = "Example:\n" + "\n".join(f"  {line}" for line in lines)
-
-
-Handler = Callable[[argparse.Namespace, Context], Any]

@@ -21,14 +21,12 @@ def pair() -> tuple[Doc, Doc]:
 def test_empty_register_gives_the_default() -> None:
     assert registers.resolve({}, "open") == "open"
     assert registers.resolve({}) is None
-    assert registers.latest_at({}) is None
 
 
 def test_latest_change_wins_whatever_the_entry_order() -> None:
     entries = {ANA: {"v": "closed", "at": t(5)}, BEN: {"v": "pending", "at": t(3)}}
     assert registers.resolve(entries, "open") == "closed"
     assert registers.resolve(dict(reversed(list(entries.items()))), "open") == "closed"
-    assert registers.latest_at(entries) == t(5)
 
 
 def test_equal_times_are_won_by_the_greater_agent_id() -> None:
@@ -44,7 +42,6 @@ def test_latest_none_value_clears_the_field() -> None:
 def test_entries_without_a_time_are_ignored() -> None:
     entries = {ANA: {"v": "closed"}, BEN: "pending", "cy@example.com": {"v": "spam", "at": t(1)}}
     assert registers.resolve(entries, "open") == "spam"
-    assert registers.latest_at(entries) == t(1)
 
 
 def test_concurrent_priority_changes_converge_on_the_later_one() -> None:
