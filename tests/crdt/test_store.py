@@ -72,3 +72,16 @@ def test_compaction_replaces_the_log_by_a_snapshot(tmp_path: Path) -> None:
     from crdt.queries import view
 
     assert len(view(replica.conn, ident)["tags"]) == COMPACT_AFTER + 5
+
+
+def test_vacuum_gives_free_pages_back(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "r.db", SCHEMA, {})
+    with store.write():
+        for n in range(200):
+            store.append(f"c:{n}", bytes(4000))
+    with store.write():
+        store.conn.execute("DELETE FROM updates")
+    free = store.conn.execute("PRAGMA freelist_count").fetchone()[0]
+    assert free > 100
+    store.vacuum()
+    assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
