@@ -36,9 +36,8 @@ def run_inbox(
     )
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    where = tmp_path / "replica"
+def new_home(where: Path) -> Path:
+    """A replica of the acme workspace, as dana, made by `inbox init`."""
     done = run_inbox(
         where,
         "init",
@@ -50,6 +49,12 @@ def home(tmp_path: Path) -> Path:
         "Dana Whitfield",
     )
     assert done.returncode == 0, done.stderr
+    return where
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    where = new_home(tmp_path / "replica")
     for email, name in (("ben@acme.example.com", "Ben Okoro"), ("ali@acme.example.com", "Ali")):
         assert run_inbox(where, "agent", "add", email, "--name", name).returncode == 0
     return where

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, add_chats, as_json, run_inbox
+from tests.conftest import DATA, add_chats, as_json, new_home, run_inbox
 
 CORPUS = DATA / "threading-dev"
 TRUTH = json.loads((CORPUS / "truth.json").read_text(encoding="utf-8"))
@@ -74,21 +74,6 @@ def actual_grouping(convs: Iterable[dict[str, Any]]) -> set[Any]:
 
 
 # -- replicas -------------------------------------------------------------------------------
-
-
-def new_home(where: Path) -> Path:
-    done = run_inbox(
-        where,
-        "init",
-        "--workspace",
-        "acme",
-        "--agent",
-        "dana@acme.example.com",
-        "--name",
-        "Dana Whitfield",
-    )
-    assert done.returncode == 0, done.stderr
-    return where
 
 
 def import_json(home: Path, source: Path) -> dict[str, Any]:
