@@ -114,13 +114,14 @@ def _read_jobs(replica: Replica, after: str) -> list[Job]:
             (after, DRAIN_BATCH),
         )
     ]
-    jobs = []
-    for ident in ids:
-        name = conversation_doc(ident)
-        entries, last_seq = _entries(conn, ident)
-        stored = replica.store.doc_updates(name)
-        jobs.append(Job(ident, stored, _fingerprint(replica, name), entries, last_seq))
-    return jobs
+    return [_job(replica, ident) for ident in ids]
+
+
+def _job(replica: Replica, ident: str) -> Job:
+    name = conversation_doc(ident)
+    entries, last_seq = _entries(replica.store.conn, ident)
+    stored = replica.store.doc_updates(name)
+    return Job(ident, stored, _fingerprint(replica, name), entries, last_seq)
 
 
 def _fingerprint(replica: Replica, name: str) -> tuple[int, int, int]:
@@ -154,36 +155,23 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
     from crdt.index import write_conversation
 
     with replica.store.write() as conn:
+        last_seq = 0
         for job, result in zip(jobs, results, strict=True):
             name = conversation_doc(job.ident)
             if _fingerprint(replica, name) != job.fingerprint:
-                _build_here(replica, conn, job.ident)  # changed meanwhile: build it afresh
-                continue
+                job = _job(replica, job.ident)  # changed meanwhile: build it afresh, here
+                result = build(job)
             if result.new:
                 replica.store.put_snapshot(name, result.data, local=True, packed=True)
             else:
                 replica.store.append(name, result.data)
             write_conversation(conn, result.view, result.packed)
+            last_seq = max(last_seq, job.last_seq)
         # the chunk is a run of conversations in id order: its queued mail, all built
         conn.execute(
             "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",
-            (jobs[0].ident, jobs[-1].ident, max(job.last_seq for job in jobs)),
+            (jobs[0].ident, jobs[-1].ident, last_seq),
         )
-
-
-def _build_here(replica: Replica, conn: Connection, ident: str) -> None:
-    from crdt import view
-    from crdt.index import write_conversation
-
-    entries, _ = _entries(conn, ident)
-    name = conversation_doc(ident)
-    doc, before = replica.load_doc(name)
-    with doc.transaction():
-        apply_entries(doc, entries)
-    new = not replica.store.doc_exists(name)
-    if replica.save_doc(name, doc, before, snapshot=new or None):
-        write_conversation(conn, view.build(doc))
-    conn.execute("DELETE FROM import_queue WHERE conversation = ?", (ident,))
 
 
 def apply_entries(doc: Doc[Any], entries: list[Entry]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crdt import clock, home, index, queries
-from crdt.errors import NotFoundError, UsageError
+from crdt.errors import NotFoundError, StoreError, UsageError
 from crdt.ids import new_id
 from crdt.store import COMPACT_AFTER, Store
 
@@ -100,8 +100,11 @@ class Replica:
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
             result = change({i: doc for i, (doc, _) in loaded.items()})
             for ident, (doc, before) in loaded.items():
+                built = view.build(doc)
+                if built["id"] is None:  # only queued by an import so far: nothing to change
+                    raise StoreError(f"conversation {ident} is still being imported; try again")
                 if self.save_doc(conversation_doc(ident), doc, before):
-                    index.write_conversation(conn, view.build(doc))
+                    index.write_conversation(conn, built)
         return result
 
     def edit_item(self, kind: str, change: Callable[[Doc[Any]], None]) -> None:
