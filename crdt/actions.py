@@ -17,7 +17,7 @@ from crdt.errors import ConflictError, NotFoundError, UsageError
 from crdt.replica import Replica
 
 if TYPE_CHECKING:
-    from pycrdt import Doc
+    from crdt.ydoc import Doc
 
 
 class Outcome:
@@ -68,7 +68,7 @@ def claim(replica: Replica, ids: Iterable[str]) -> Outcome:
     return out
 
 
-Change = Callable[["Doc[Any]", str], bool]
+Change = Callable[["Doc", str], bool]
 
 
 def each(replica: Replica, ids: Iterable[str], change: Change) -> Outcome:
@@ -80,7 +80,7 @@ def each(replica: Replica, ids: Iterable[str], change: Change) -> Outcome:
     return out
 
 
-def _at(change: Change, at: str, doc: Doc[Any]) -> bool:
+def _at(change: Change, at: str, doc: Doc) -> bool:
     return change(doc, at)
 
 
@@ -105,7 +105,7 @@ def tag(replica: Replica, ids: Iterable[str], add: list[str], remove: list[str])
     if not adding and not removing:
         raise UsageError("nothing to do: give --add TAG and/or --remove TAG")
 
-    def change(doc: Doc[Any], at: str) -> bool:
+    def change(doc: Doc, at: str) -> bool:
         changed = [conv.add_tag(doc, t, replica.agent, at) for t in adding]
         changed += [conv.remove_tag(doc, t, replica.agent, at) for t in removing]
         return any(changed)
@@ -164,7 +164,7 @@ def merge(replica: Replica, sources: Iterable[str], target: str) -> Outcome:
     return out
 
 
-def _merge_docs(source: str, target: str, who: str, at: str, docs: dict[str, Doc[Any]]) -> None:
+def _merge_docs(source: str, target: str, who: str, at: str, docs: dict[str, Doc]) -> None:
     from crdt import conversation as conv
 
     conv.merge_into(docs[source], docs[target], who, at)

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Array, Doc, Map
-
 from crdt import claims, tags
 from crdt.claims import Ownership
 from crdt.errors import UsageError
 from crdt.ids import new_id
-from crdt.ydoc import plain
+from crdt.ydoc import Doc
 
 STATUSES = ("open", "pending", "closed", "spam")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -45,49 +43,19 @@ MAP_ROOTS = (
 ARRAY_ROOTS = ("messages", "notes", "activity")
 
 
-_ROOTS: dict[int, tuple[Doc[Any], dict[str, Any]]] = {}
-_ROOTS_KEPT = 8
-
-
-def _root(doc: Doc[Any], name: str, kind: type[Any]) -> Any:
-    """A root of the document, fetched once: each ``Doc.get`` costs ~10 us and building
-    one conversation touches its roots some thirty times. The cache holds the last few
-    documents only (a root refers to its document, so a weak cache could not let go)."""
-    entry = _ROOTS.get(id(doc))
-    if entry is None or entry[0] is not doc:
-        entry = _ROOTS[id(doc)] = (doc, {})
-        while len(_ROOTS) > _ROOTS_KEPT:
-            del _ROOTS[next(iter(_ROOTS))]
-    roots = entry[1]
-    found = roots.get(name)
-    if found is None:
-        found = roots[name] = doc.get(name, type=kind)
-    return found
-
-
-def root_map(doc: Doc[Any], name: str) -> Map[Any]:
-    found: Map[Any] = _root(doc, name, Map)
-    return found
-
-
-def root_array(doc: Doc[Any], name: str) -> Array[Any]:
-    found: Array[Any] = _root(doc, name, Array)
-    return found
-
-
-def _log(doc: Doc[Any], who: str, action: str, at: str, detail: str | None = None) -> None:
+def _log(doc: Doc, who: str, action: str, at: str, detail: str | None = None) -> None:
     entry: dict[str, Any] = {"who": who, "action": action, "at": at}
     if detail:
         entry["detail"] = detail
-    root_array(doc, "activity").append(entry)
+    doc.array("activity").append(entry)
 
 
-def _register(doc: Doc[Any], name: str, who: str, value: Any, at: str) -> None:
-    root_map(doc, name)[who] = {"v": value, "at": at}
+def _register(doc: Doc, name: str, who: str, value: Any, at: str) -> None:
+    doc.map(name)[who] = {"v": value, "at": at}
 
 
 def create(
-    doc: Doc[Any],
+    doc: Doc,
     *,
     conversation_id: str,
     subject: str,
@@ -101,7 +69,7 @@ def create(
     if channel not in CHANNELS:
         raise UsageError(f"unknown channel {channel!r}")
     with doc.transaction():
-        meta = root_map(doc, "meta")
+        meta = doc.map("meta")
         for key, value in (
             ("id", conversation_id),
             ("subject", subject),
@@ -116,12 +84,12 @@ def create(
         _log(doc, who, "create", at)
 
 
-def message_ids(doc: Doc[Any]) -> set[str]:
-    return {str(m.get("id")) for m in plain(root_array(doc, "messages"))}
+def message_ids(doc: Doc) -> set[str]:
+    return {str(m.get("id")) for m in doc.array("messages").to_py()}
 
 
 def add_message(
-    doc: Doc[Any],
+    doc: Doc,
     message: dict[str, Any],
     who: str,
     at: str,
@@ -139,9 +107,9 @@ def add_message(
     if known is not None:
         known.add(str(message["id"]))
     with doc.transaction():
-        root_array(doc, "messages").append(message)
+        doc.array("messages").append(message)
         if message.get("delivery"):
-            root_map(doc, "delivery")[str(message["id"])] = {"state": message["delivery"], "at": at}
+            doc.map("delivery")[str(message["id"])] = {"state": message["delivery"], "at": at}
         action = "message_in" if message.get("direction") == "in" else "message_out"
         _log(doc, who, action, at, message.get("kind") if message.get("kind") else None)
         wakes = (
@@ -154,33 +122,33 @@ def add_message(
 
 
 def set_delivery(
-    doc: Doc[Any], message_id: str, state: str, who: str, at: str, detail: str | None = None
+    doc: Doc, message_id: str, state: str, who: str, at: str, detail: str | None = None
 ) -> None:
     with doc.transaction():
         entry: dict[str, Any] = {"state": state, "at": at}
         if detail:
             entry["detail"] = detail
-        root_map(doc, "delivery")[message_id] = entry
+        doc.map("delivery")[message_id] = entry
         _log(doc, who, f"delivery_{state}", at, detail)
 
 
-def add_note(doc: Doc[Any], *, body: str, mentions: list[str], who: str, at: str) -> str:
+def add_note(doc: Doc, *, body: str, mentions: list[str], who: str, at: str) -> str:
     note_id = new_id()
     with doc.transaction():
-        root_array(doc, "notes").append(
+        doc.array("notes").append(
             {"id": note_id, "author": who, "body": body, "mentions": mentions, "created_at": at}
         )
         _log(doc, who, "note", at, ", ".join(mentions) if mentions else None)
     return note_id
 
 
-def add_tag(doc: Doc[Any], tag: str, who: str, at: str) -> bool:
+def add_tag(doc: Doc, tag: str, who: str, at: str) -> bool:
     """Add ``tag``; True when it was not there before.
 
     Even an add of a present tag writes a fresh entry (replacing the agent's own
     earlier ones), so it survives a concurrent remove: add wins (tags.py).
     """
-    entries = root_map(doc, "tags")
+    entries = doc.map("tags")
     present = tags.keys_of(tag, entries.keys())
     mine = [k for k in present if (entries[k] or {}).get("by") == who]
     with doc.transaction():
@@ -192,8 +160,8 @@ def add_tag(doc: Doc[Any], tag: str, who: str, at: str) -> bool:
     return not present
 
 
-def remove_tag(doc: Doc[Any], tag: str, who: str, at: str) -> bool:
-    entries = root_map(doc, "tags")
+def remove_tag(doc: Doc, tag: str, who: str, at: str) -> bool:
+    entries = doc.map("tags")
     seen = tags.keys_of(tag, entries.keys())
     if not seen:
         return False
@@ -204,17 +172,17 @@ def remove_tag(doc: Doc[Any], tag: str, who: str, at: str) -> bool:
     return True
 
 
-def ownership(doc: Doc[Any]) -> Ownership:
-    return claims.resolve(root_map(doc, "claims").to_py() or {})
+def ownership(doc: Doc) -> Ownership:
+    return claims.resolve(doc.map("claims").to_py())
 
 
-def _own(doc: Doc[Any], action: str, who: str, at: str, to: str | None) -> None:
+def _own(doc: Doc, action: str, who: str, at: str, to: str | None) -> None:
     with doc.transaction():
-        root_map(doc, "claims")[new_id()] = {"action": action, "by": who, "to": to, "at": at}
+        doc.map("claims")[new_id()] = {"action": action, "by": who, "to": to, "at": at}
         _log(doc, who, action, at, to if action == claims.ASSIGN else None)
 
 
-def claim(doc: Doc[Any], who: str, at: str) -> Ownership:
+def claim(doc: Doc, who: str, at: str) -> Ownership:
     """Write a claim unless ``who`` already holds it; the caller checks the result."""
     before = ownership(doc)
     if before.owner != who:
@@ -222,34 +190,34 @@ def claim(doc: Doc[Any], who: str, at: str) -> Ownership:
     return ownership(doc)
 
 
-def assign(doc: Doc[Any], to: str, who: str, at: str) -> bool:
+def assign(doc: Doc, to: str, who: str, at: str) -> bool:
     if ownership(doc).owner == to:
         return False
     _own(doc, claims.ASSIGN, who, at, to)
     return True
 
 
-def unassign(doc: Doc[Any], who: str, at: str) -> bool:
+def unassign(doc: Doc, who: str, at: str) -> bool:
     if ownership(doc).owner is None:
         return False
     _own(doc, claims.UNASSIGN, who, at, None)
     return True
 
 
-def current_status(doc: Doc[Any]) -> str:
+def current_status(doc: Doc) -> str:
     from crdt import registers
 
-    return str(registers.resolve(root_map(doc, "status").to_py() or {}, "open"))
+    return str(registers.resolve(doc.map("status").to_py(), "open"))
 
 
-def current_snooze(doc: Doc[Any]) -> str | None:
+def current_snooze(doc: Doc) -> str | None:
     from crdt import registers
 
-    value = registers.resolve(root_map(doc, "snooze").to_py() or {}, None)
+    value = registers.resolve(doc.map("snooze").to_py(), None)
     return str(value) if value else None
 
 
-def set_status(doc: Doc[Any], status: str, who: str, at: str) -> bool:
+def set_status(doc: Doc, status: str, who: str, at: str) -> bool:
     if status not in STATUSES:
         raise UsageError(f"unknown status {status!r}: use one of {', '.join(STATUSES[:3])}")
     if current_status(doc) == status and not current_snooze(doc):
@@ -262,7 +230,7 @@ def set_status(doc: Doc[Any], status: str, who: str, at: str) -> bool:
     return True
 
 
-def snooze(doc: Doc[Any], until: str | None, who: str, at: str) -> bool:
+def snooze(doc: Doc, until: str | None, who: str, at: str) -> bool:
     if current_snooze(doc) == until:
         return False
     with doc.transaction():
@@ -271,12 +239,12 @@ def snooze(doc: Doc[Any], until: str | None, who: str, at: str) -> bool:
     return True
 
 
-def set_priority(doc: Doc[Any], priority: str, who: str, at: str) -> bool:
+def set_priority(doc: Doc, priority: str, who: str, at: str) -> bool:
     from crdt import registers
 
     if priority not in PRIORITIES:
         raise UsageError(f"unknown priority {priority!r}: use one of {', '.join(PRIORITIES)}")
-    if registers.resolve(root_map(doc, "priority").to_py() or {}, "normal") == priority:
+    if registers.resolve(doc.map("priority").to_py(), "normal") == priority:
         return False
     with doc.transaction():
         _register(doc, "priority", who, priority, at)
@@ -284,28 +252,28 @@ def set_priority(doc: Doc[Any], priority: str, who: str, at: str) -> bool:
     return True
 
 
-def merge_into(source: Doc[Any], target: Doc[Any], who: str, at: str) -> None:
+def merge_into(source: Doc, target: Doc, who: str, at: str) -> None:
     """Copy the source's messages, notes and tags into the target and close the source.
 
     Copied items keep their ids, so merging twice (or on two replicas) adds nothing.
     """
-    src_id = str(root_map(source, "meta").get("id"))
-    dst_id = str(root_map(target, "meta").get("id"))
+    src_id = str(source.map("meta").get("id"))
+    dst_id = str(target.map("meta").get("id"))
     if src_id == dst_id:
         raise UsageError("cannot merge a conversation into itself")
-    seen_notes = {n.get("id") for n in root_array(target, "notes").to_py() or []}
-    delivery = root_map(source, "delivery").to_py() or {}
+    seen_notes = {n.get("id") for n in target.array("notes").to_py()}
+    delivery = source.map("delivery").to_py()
     with target.transaction():
-        for message in root_array(source, "messages").to_py() or []:
+        for message in source.array("messages").to_py():
             if add_message(target, message, who, at, reopen=False):
                 state = delivery.get(str(message["id"]))
                 if isinstance(state, dict):  # where it got to, not where it started
-                    root_map(target, "delivery")[str(message["id"])] = state
-        for note in root_array(source, "notes").to_py() or []:
+                    target.map("delivery")[str(message["id"])] = state
+        for note in source.array("notes").to_py():
             if note.get("id") not in seen_notes:
                 seen_notes.add(note.get("id"))
-                root_array(target, "notes").append(note)
-        for tag in tags.current(root_map(source, "tags").to_py() or {}):
+                target.array("notes").append(note)
+        for tag in tags.current(source.map("tags").to_py()):
             add_tag(target, tag, who, at)
         _log(target, who, "merge_from", at, src_id)
     with source.transaction():

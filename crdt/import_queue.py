@@ -18,7 +18,7 @@ from crdt.replica import Replica, conversation_doc
 from crdt.store import Connection
 
 if TYPE_CHECKING:
-    from pycrdt import Doc
+    from crdt.ydoc import Doc
 
 DRAIN_BATCH = 500  # conversations per transaction
 BUILD_WORKERS = 2  # building is two thirds of an import; the main process only writes
@@ -141,11 +141,11 @@ def build(job: Job) -> Built:
     from crdt.store import pack_snapshot
 
     doc = ydoc.load(job.stored)
-    before = ydoc.state(doc)
+    before = doc.get_state()
     with doc.transaction():
         apply_entries(doc, job.entries)
     new = not job.stored
-    data = pack_snapshot(ydoc.encode(doc)) if new else ydoc.encode(doc, before)
+    data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     with doc.transaction():  # one read transaction for all the roots
         built = view.build(doc)
     return Built(job.ident, data, new, built, pack_view(built))
@@ -174,14 +174,14 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
         )
 
 
-def apply_entries(doc: Doc[Any], entries: list[Entry]) -> None:
+def apply_entries(doc: Doc, entries: list[Entry]) -> None:
     """Queued mail into one document, in the order it was threaded."""
     from crdt import conversation as conv
 
     known = conv.message_ids(doc)
     for e in entries:
         create = e.extra.get("create")
-        if create and not conv.root_map(doc, "meta").get("id"):
+        if create and not doc.map("meta").get("id"):
             conv.create(doc, **create)
             if e.action == "spam":
                 conv.set_status(doc, "spam", e.who, e.at)
@@ -194,11 +194,10 @@ def apply_entries(doc: Doc[Any], entries: list[Entry]) -> None:
             _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
 
 
-def _mark_bounced(doc: Doc[Any], bounce: dict[str, Any], who: str, at: str) -> None:
+def _mark_bounced(doc: Doc, bounce: dict[str, Any], who: str, at: str) -> None:
     from crdt import conversation as conv
-    from crdt.ydoc import plain
 
-    for m in plain(conv.root_array(doc, "messages")):
+    for m in doc.array("messages").to_py():
         if m.get("message_id") == bounce["message_id"]:
             status = bounce.get("status")
             detail = f"bounced {status}" if status else "bounced"

@@ -19,7 +19,7 @@ from crdt.ids import new_id
 from crdt.store import COMPACT_AFTER, Store
 
 if TYPE_CHECKING:
-    from pycrdt import Doc
+    from crdt.ydoc import Doc
 
 T = TypeVar("T")
 
@@ -88,11 +88,11 @@ class Replica:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def edit(self, conversation_id: str, change: Callable[[Doc[Any]], T]) -> T:
+    def edit(self, conversation_id: str, change: Callable[[Doc], T]) -> T:
         """Apply ``change`` to one conversation and store the update and its index row."""
         return self.edit_many([conversation_id], lambda docs: change(docs[conversation_id]))
 
-    def edit_many(self, ids: list[str], change: Callable[[dict[str, Doc[Any]]], T]) -> T:
+    def edit_many(self, ids: list[str], change: Callable[[dict[str, Doc]], T]) -> T:
         """Change several conversations in one transaction (a merge touches two)."""
         from crdt import view
 
@@ -107,7 +107,7 @@ class Replica:
                     index.write_conversation(conn, built)
         return result
 
-    def edit_item(self, kind: str, change: Callable[[Doc[Any]], None]) -> None:
+    def edit_item(self, kind: str, change: Callable[[Doc], None]) -> None:
         from crdt import workspace
 
         name = workspace.doc_name(kind)
@@ -126,34 +126,31 @@ class Replica:
 
         at, who = clock.now_iso(), self.agent
 
-        def change(doc: Doc[Any]) -> None:
+        def change(doc: Doc) -> None:
             with doc.transaction():
                 for name, value in values.items():
                     workspace.put(doc, name, value, who, at)
 
         self.edit_item(kind, change)
 
-    def load_doc(self, name: str) -> tuple[Doc[Any], bytes]:
+    def load_doc(self, name: str) -> tuple[Doc, bytes]:
         from crdt import ydoc
 
         doc = ydoc.load(self.store.doc_updates(name))
-        return doc, ydoc.state(doc)
+        return doc, doc.get_state()
 
-    def save_doc(
-        self, name: str, doc: Doc[Any], before: bytes, snapshot: bool | None = None
-    ) -> bool:
+    def save_doc(self, name: str, doc: Doc, before: bytes, snapshot: bool | None = None) -> bool:
         """Log what changed since ``before``: as an update, folded into a snapshot when the
         log grew long (``snapshot`` None), or straight into a snapshot (True)."""
-        from crdt import ydoc
 
-        if ydoc.state(doc) == before:
+        if doc.get_state() == before:
             return False
         if snapshot:
-            self.store.put_snapshot(name, ydoc.encode(doc), local=True)
+            self.store.put_snapshot(name, doc.get_update(), local=True)
             return True
-        waiting = self.store.append(name, ydoc.encode(doc, before))
+        waiting = self.store.append(name, doc.get_update(before))
         if snapshot is None and waiting >= COMPACT_AFTER:
-            self.store.put_snapshot(name, ydoc.encode(doc))
+            self.store.put_snapshot(name, doc.get_update())
         return True
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:

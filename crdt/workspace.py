@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc, Map
-
 from crdt import registers
+from crdt.ydoc import Doc, YMap
 
 KINDS = ("agents", "teams", "mailboxes", "templates", "macros")
 SEP = "\x1f"
@@ -22,23 +21,22 @@ def doc_name(kind: str) -> str:
     return f"ws:{kind}"
 
 
-def _items(doc: Doc[Any]) -> Map[Any]:
-    found: Map[Any] = doc.get("items", type=Map)
-    return found
+def _items(doc: Doc) -> YMap:
+    return doc.map("items")
 
 
-def put(doc: Doc[Any], name: str, value: dict[str, Any] | None, who: str, at: str) -> None:
+def put(doc: Doc, name: str, value: dict[str, Any] | None, who: str, at: str) -> None:
     _items(doc)[f"{name}{SEP}{who}"] = {"v": value, "at": at}
 
 
-def remove(doc: Doc[Any], name: str, who: str, at: str) -> None:
+def remove(doc: Doc, name: str, who: str, at: str) -> None:
     put(doc, name, None, who, at)
 
 
-def items(doc: Doc[Any]) -> dict[str, dict[str, Any]]:
+def items(doc: Doc) -> dict[str, dict[str, Any]]:
     """Every live item by name, each the latest value written by anyone."""
     grouped: dict[str, dict[str, Any]] = {}
-    for key, entry in (_items(doc).to_py() or {}).items():
+    for key, entry in (_items(doc).to_py()).items():
         name, _, agent = key.partition(SEP)
         grouped.setdefault(name, {})[agent] = entry
     out: dict[str, dict[str, Any]] = {}

@@ -79,3 +79,20 @@ def test_reads_never_import_pycrdt(
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "pycrdt" not in imported
     assert "crdt.mail" not in imported
+
+
+def test_writes_load_only_the_core_of_pycrdt(
+    run: Run, home: Path, conversations: list[str]
+) -> None:
+    """The pycrdt package pulls in anyio and asyncio (~190 ms); a tag needs only its core."""
+    done = subprocess.run(
+        [INBOX[0], "-X", "importtime", *INBOX[1:], "tag", conversations[0][:6], "--add", "x"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"INBOX_HOME": str(home), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "crdt.ydoc" in imported
+    assert not {"pycrdt", "anyio", "asyncio"} & imported

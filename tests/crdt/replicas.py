@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc
-
 from crdt import conversation, ydoc
+from crdt.ydoc import Doc
 
 
-def shared_pair(who: str, at: str, **fields: Any) -> tuple[Doc[Any], Doc[Any]]:
-    first: Doc[Any] = Doc()
+def shared_pair(who: str, at: str, **fields: Any) -> tuple[Doc, Doc]:
+    first: Doc = Doc()
     values: dict[str, Any] = {
         "conversation_id": "c1",
         "subject": "Hi",
@@ -21,11 +20,11 @@ def shared_pair(who: str, at: str, **fields: Any) -> tuple[Doc[Any], Doc[Any]]:
         "customer_name": None,
     }
     conversation.create(first, **{**values, **fields}, who=who, at=at)
-    return first, ydoc.load([ydoc.encode(first)])
+    return first, ydoc.load([first.get_update()])
 
 
-def exchange(a: Doc[Any], b: Doc[Any]) -> None:
+def exchange(a: Doc, b: Doc) -> None:
     """Each replica receives what the other has and it lacks."""
-    a_state, b_state = ydoc.state(a), ydoc.state(b)
-    a.apply_update(ydoc.encode(b, a_state))
-    b.apply_update(ydoc.encode(a, b_state))
+    a_state, b_state = a.get_state(), b.get_state()
+    a.apply_update(b.get_update(a_state))
+    b.apply_update(a.get_update(b_state))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc
-
 from crdt import claims, conversation, view, ydoc
 from crdt.claims import ASSIGN, CLAIM, UNASSIGN
+from crdt.ydoc import Doc
 from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN, CY = "ana@example.com", "ben@example.com", "cy@example.com"
@@ -188,9 +187,9 @@ def test_relay_order_decides_between_concurrent_claims_on_every_replica() -> Non
     ana_side, ben_side = pair()
     conversation.claim(ana_side, ANA, t(1))
     conversation.claim(ben_side, BEN, t(2))
-    relay = ydoc.load([ydoc.encode(ben_side)])  # Ben's claim reached the relay first
-    relay.apply_update(ydoc.encode(ana_side))
-    entries = conversation.root_map(relay, "claims")
+    relay = ydoc.load([ben_side.get_update()])  # Ben's claim reached the relay first
+    relay.apply_update(ana_side.get_update())
+    entries = relay.map("claims")
     order = {BEN: 1, ANA: 2}
     with relay.transaction():
         for key, value in list(entries.to_py().items()):
@@ -207,11 +206,11 @@ def test_relay_order_decides_between_concurrent_claims_on_every_replica() -> Non
 def test_claiming_a_conversation_you_hold_writes_nothing() -> None:
     doc, _ = pair()
     conversation.claim(doc, ANA, t(1))
-    before = ydoc.state(doc)
+    before = doc.get_state()
     own = conversation.claim(doc, ANA, t(5))
     assert own.owner == ANA
     assert own.since == t(1)
-    assert ydoc.state(doc) == before
+    assert doc.get_state() == before
 
 
 def test_claim_of_a_held_conversation_is_recorded_as_lost() -> None:

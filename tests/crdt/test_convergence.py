@@ -20,9 +20,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pycrdt import Doc
 
 from crdt import clock, conversation, index, view, ydoc
+from crdt.ydoc import Doc
 
 AGENTS = ("ana@example.com", "ben@example.com", "cy@example.com")
 TAGS = ("refund", "vip", "bug")
@@ -75,7 +75,7 @@ class Network:
             self.replicas[owner][name] = doc
             for r, docs in enumerate(self.replicas):
                 if r != owner:
-                    docs[name] = ydoc.load([ydoc.encode(doc)])
+                    docs[name] = ydoc.load([doc.get_update()])
 
     def record(self, replica: int, name: str, update: bytes) -> None:
         self.needs.append(frozenset(self.applied[replica]))
@@ -84,9 +84,9 @@ class Network:
 
     def change(self, replica: int, name: str, operation: Any) -> Any:
         doc = self.replicas[replica][name]
-        before = ydoc.state(doc)
+        before = doc.get_state()
         result = operation(doc)
-        self.record(replica, name, ydoc.encode(doc, before))
+        self.record(replica, name, doc.get_update(before))
         return result
 
     def ready(self, replica: int) -> list[int]:
@@ -265,10 +265,10 @@ def test_merge_into_converges_and_keeps_what_the_merging_replica_saw(
 
     def merge(replica: int) -> None:
         docs = net.replicas[replica]
-        before = {n: ydoc.state(docs[n]) for n in ("c0", "c1")}
+        before = {n: docs[n].get_state() for n in ("c0", "c1")}
         conversation.merge_into(docs["c0"], docs["c1"], f"merger{replica}@example.com", merge_at)
         for n in ("c0", "c1"):
-            net.record(replica, n, ydoc.encode(docs[n], before[n]))
+            net.record(replica, n, docs[n].get_update(before[n]))
 
     merge(merger)
     if both_merge:
@@ -309,5 +309,5 @@ def test_any_delivery_order_converges_after_one_state_vector_exchange(
     for receiver in docs:
         for sender in docs:
             if sender is not receiver:
-                receiver.apply_update(ydoc.encode(sender, ydoc.state(receiver)))
+                receiver.apply_update(sender.get_update(receiver.get_state()))
     assert_converged(net, "c0")

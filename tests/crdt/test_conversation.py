@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pycrdt import Doc
 
 from crdt import conversation, view, ydoc
 from crdt.errors import UsageError
+from crdt.ydoc import Doc
 
 ANA, BEN, CY = "ana@example.com", "ben@example.com", "cy@example.com"
 GATEWAY = "gateway"
@@ -59,12 +59,12 @@ def outbound(ident: str, minute: int = 2) -> dict[str, Any]:
 
 
 def last_activity(doc: Doc) -> dict[str, Any]:
-    entries: list[dict[str, Any]] = conversation.root_array(doc, "activity").to_py()
+    entries: list[dict[str, Any]] = doc.array("activity").to_py()
     return entries[-1]
 
 
 def activity_count(doc: Doc) -> int:
-    return len(conversation.root_array(doc, "activity"))
+    return len(doc.array("activity"))
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_operations_that_change_nothing_write_nothing() -> None:
     doc = new_conversation()
     conversation.claim(doc, ANA, t(1))
     conversation.add_message(doc, inbound("m1"), GATEWAY, t(1))
-    before = ydoc.state(doc)
+    before = doc.get_state()
     assert conversation.add_message(doc, inbound("m1"), GATEWAY, t(2)) is False
     assert conversation.remove_tag(doc, "absent", ANA, t(2)) is False
     assert conversation.assign(doc, ANA, BEN, t(2)) is False
@@ -192,7 +192,7 @@ def test_operations_that_change_nothing_write_nothing() -> None:
     assert conversation.snooze(doc, None, ANA, t(2)) is False
     assert conversation.set_priority(doc, "normal", ANA, t(2)) is False
     conversation.claim(doc, ANA, t(2))
-    assert ydoc.state(doc) == before
+    assert doc.get_state() == before
 
 
 def test_activity_in_the_view_is_in_time_order() -> None:
@@ -231,10 +231,10 @@ def test_add_message_dedupes_by_id() -> None:
 
 def test_same_message_added_on_two_replicas_shows_once() -> None:
     one = new_conversation()
-    two = ydoc.load([ydoc.encode(one)])
+    two = ydoc.load([one.get_update()])
     conversation.add_message(one, inbound("m1"), GATEWAY, t(1))
     conversation.add_message(two, inbound("m1"), GATEWAY, t(1))
-    one.apply_update(ydoc.encode(two))
+    one.apply_update(two.get_update())
     v = view.build(one)
     assert [m["id"] for m in v["messages"]] == ["m1"]
     assert v["message_count"] == 1
@@ -417,13 +417,13 @@ def test_merge_marks_the_source_merged_and_closed() -> None:
 def test_merging_twice_copies_everything_once() -> None:
     source, target = merge_pair()
     conversation.merge_into(source, target, CY, t(10))
-    sizes = {name: len(conversation.root_array(target, name)) for name in ("messages", "notes")}
-    tag_entries = len(conversation.root_map(target, "tags"))
+    sizes = {name: len(target.array(name)) for name in ("messages", "notes")}
+    tag_entries = len(target.map("tags"))
     first = view.build(target)
     conversation.merge_into(source, target, CY, t(11))
     second = view.build(target)
-    assert {name: len(conversation.root_array(target, name)) for name in sizes} == sizes
-    assert len(conversation.root_map(target, "tags")) == tag_entries
+    assert {name: len(target.array(name)) for name in sizes} == sizes
+    assert len(target.map("tags")) == tag_entries
     assert second["messages"] == first["messages"]
     assert second["notes"] == first["notes"]
     assert second["tags"] == first["tags"]
@@ -431,13 +431,13 @@ def test_merging_twice_copies_everything_once() -> None:
 
 def test_merging_on_two_replicas_copies_everything_once() -> None:
     source, target = merge_pair()
-    source_two = ydoc.load([ydoc.encode(source)])
-    target_two = ydoc.load([ydoc.encode(target)])
+    source_two = ydoc.load([source.get_update()])
+    target_two = ydoc.load([target.get_update()])
     conversation.merge_into(source, target, CY, t(10))
     conversation.merge_into(source_two, target_two, BEN, t(11))
-    target.apply_update(ydoc.encode(target_two))
-    target_two.apply_update(ydoc.encode(target))
-    source.apply_update(ydoc.encode(source_two))
+    target.apply_update(target_two.get_update())
+    target_two.apply_update(target.get_update())
+    source.apply_update(source_two.get_update())
     v = view.build(target)
     assert v == view.build(target_two)
     assert [m["id"] for m in v["messages"]] == ["m1", "m2", "m3"]
@@ -464,7 +464,7 @@ def test_merge_does_not_reopen_a_closed_target() -> None:
 
 def test_merging_a_conversation_into_itself_is_refused() -> None:
     source, _ = merge_pair()
-    copy = ydoc.load([ydoc.encode(source)])
+    copy = ydoc.load([source.get_update()])
     with pytest.raises(UsageError):
         conversation.merge_into(source, copy, CY, t(10))
     assert view.build(source)["merged_into"] is None
@@ -473,7 +473,7 @@ def test_merging_a_conversation_into_itself_is_refused() -> None:
 def test_note_present_twice_in_the_source_is_copied_once() -> None:
     """A source that was itself merged into on two replicas holds such a note twice."""
     source, target = merge_pair()
-    (note,) = conversation.root_array(source, "notes").to_py()
-    conversation.root_array(source, "notes").append(note)
+    (note,) = source.array("notes").to_py()
+    source.array("notes").append(note)
     conversation.merge_into(source, target, CY, t(10))
-    assert len(conversation.root_array(target, "notes")) == 1
+    assert len(target.array("notes")) == 1

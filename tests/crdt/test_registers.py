@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pycrdt import Doc
-
 from crdt import conversation, registers, view
+from crdt.ydoc import Doc
 from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN = "ana@example.com", "ben@example.com"
@@ -64,6 +63,6 @@ def test_an_agent_changing_a_field_again_replaces_its_own_entry() -> None:
     one, _ = pair()
     for minute, priority in enumerate(("high", "low", "urgent", "normal"), 1):
         conversation.set_priority(one, priority, ANA, t(minute))
-    entries = conversation.root_map(one, "priority").to_py()
+    entries = one.map("priority").to_py()
     assert list(entries) == [ANA]
     assert registers.resolve(entries, "normal") == "normal"

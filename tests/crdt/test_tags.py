@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pycrdt import Doc
 
 from crdt import conversation, tags, view
 from crdt.errors import UsageError
+from crdt.ydoc import Doc
 from tests.crdt.replicas import exchange, shared_pair
 
 ANA, BEN, CY = "ana@example.com", "ben@example.com", "cy@example.com"
@@ -21,11 +21,11 @@ def pair() -> tuple[Doc, Doc]:
 
 
 def current(doc: Doc) -> list[str]:
-    return tags.current(conversation.root_map(doc, "tags").to_py() or {})
+    return tags.current(doc.map("tags").to_py() or {})
 
 
 def entry_count(doc: Doc) -> int:
-    return len(conversation.root_map(doc, "tags").to_py() or {})
+    return len(doc.map("tags").to_py() or {})
 
 
 def test_concurrent_add_and_remove_of_a_present_tag_ends_with_the_tag_on_both() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pycrdt import Doc
-
 from crdt import workspace, ydoc
+from crdt.ydoc import Doc
 
 ANA, BEN = "ana@example.com", "ben@example.com"
 
@@ -14,9 +13,9 @@ def t(minute: int) -> str:
 
 
 def exchange(a: Doc, b: Doc) -> None:
-    a_state, b_state = ydoc.state(a), ydoc.state(b)
-    a.apply_update(ydoc.encode(b, a_state))
-    b.apply_update(ydoc.encode(a, b_state))
+    a_state, b_state = a.get_state(), b.get_state()
+    a.apply_update(b.get_update(a_state))
+    b.apply_update(a.get_update(b_state))
 
 
 def test_doc_name_is_per_kind() -> None:
@@ -60,7 +59,7 @@ def test_removed_item_is_not_listed_and_can_come_back() -> None:
 def test_concurrent_edit_and_remove_converge_on_the_later() -> None:
     one = Doc()
     workspace.put(one, "thanks", {"body": "v1"}, ANA, t(1))
-    two = ydoc.load([ydoc.encode(one)])
+    two = ydoc.load([one.get_update()])
     workspace.put(one, "thanks", {"body": "edited"}, ANA, t(3))
     workspace.remove(two, "thanks", BEN, t(2))
     exchange(one, two)
@@ -74,7 +73,7 @@ def test_concurrent_edit_and_remove_converge_on_the_later() -> None:
 
 def test_concurrent_edits_of_one_item_converge_on_the_later() -> None:
     one = Doc()
-    two = ydoc.load([ydoc.encode(one)])
+    two = ydoc.load([one.get_update()])
     workspace.put(one, "dana@example.com", {"name": "Dana"}, ANA, t(2))
     workspace.put(two, "dana@example.com", {"name": "Dana K."}, BEN, t(3))
     exchange(one, two)
