@@ -115,10 +115,18 @@ def add_message(
         wakes = (
             reopen and message.get("direction") == "in" and message.get("kind") in (None, "message")
         )
-        if wakes and (current_status(doc) in ("closed", "pending") or current_snooze(doc)):
+        if wakes and _asleep(doc):
             _register(doc, "status", who, "open", at)
             _register(doc, "snooze", who, None, at)
     return True
+
+
+def _asleep(doc: Doc) -> bool:
+    """Closed, pending or snoozed; most documents never had a status or snooze set, and
+    an import asks this for every inbound mail, so empty registers are seen first."""
+    if not len(doc.map("status")) and not len(doc.map("snooze")):
+        return False
+    return current_status(doc) in ("closed", "pending") or current_snooze(doc) is not None
 
 
 def set_delivery(

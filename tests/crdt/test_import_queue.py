@@ -31,7 +31,7 @@ def test_a_document_changed_between_read_and_write_is_built_again(tmp_path: Path
     replica = _queued(tmp_path)
     import_queue.drain(replica)
     _queue(replica, "002.eml")  # our answer, appended to the conversation
-    jobs = import_queue._read_jobs(replica, after="")
+    jobs = [import_queue.read_job(replica, i) for i in import_queue.queued(replica)]
     [job] = jobs
     results = [import_queue.build(j) for j in jobs]
     actions.tag(replica, [job.ident], ["vip"], [])  # another command, meanwhile
@@ -44,7 +44,7 @@ def test_a_document_changed_between_read_and_write_is_built_again(tmp_path: Path
 
 def test_a_conversation_still_queued_cannot_be_changed(tmp_path: Path) -> None:
     replica = _queued(tmp_path)
-    [job] = import_queue._read_jobs(replica, after="")
+    [job] = [import_queue.read_job(replica, i) for i in import_queue.queued(replica)]
     with pytest.raises(StoreError, match="still being imported"):
         actions.tag(replica, [job.ident], ["vip"], [])
     assert not replica.store.doc_exists(f"c:{job.ident}")
