@@ -6,6 +6,7 @@ one the command line contract gives it, and the CLI maps it in one handler::
     InboxError                 1  error
     ├── UsageError             2  bad arguments or input
     ├── ConflictError          3  claimed by someone else, stale send, collision
+    │   └── HeldError          3  a reply held: others wrote since its draft began
     ├── NotAuthorisedError     4  not allowed
     ├── NotFoundError          5  no such conversation, agent, template ...
     │   └── AmbiguousIdError   5  a prefix matching several ids
@@ -15,6 +16,7 @@ one the command line contract gives it, and the CLI maps it in one handler::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class InboxError(Exception):
@@ -25,6 +27,14 @@ class InboxError(Exception):
         super().__init__(message)
         self.message = message
 
+    def details(self) -> dict[str, Any]:
+        """Fields a script gets beside ``code`` and ``message`` in the --json error object."""
+        return {}
+
+    def more(self) -> list[str]:
+        """Lines for people after the message, such as what held a send."""
+        return []
+
 
 class UsageError(InboxError):
     exit_code = 2
@@ -34,6 +44,21 @@ class UsageError(InboxError):
 class ConflictError(InboxError):
     exit_code = 3
     code = "conflict"
+
+
+class HeldError(ConflictError):
+    """A reply not sent because messages or notes arrived after its draft began: sending
+    it unseen could answer what someone else already answered."""
+
+    def __init__(self, message: str, items: Sequence[dict[str, Any]], lines: Sequence[str]):
+        super().__init__(message)
+        self.items, self.lines = list(items), list(lines)
+
+    def details(self) -> dict[str, Any]:
+        return {"new": self.items}
+
+    def more(self) -> list[str]:
+        return self.lines
 
 
 class NotAuthorisedError(InboxError):

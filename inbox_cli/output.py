@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from crdt.clock import ago as relative
+
 Column = tuple[str, str]  # (field, header)
 
 
@@ -114,11 +116,20 @@ class Output:
             ("warning: " if not self.err.isatty() else "\033[33mwarning:\033[0m ") + text + "\n"
         )
 
-    def error(self, code: str, message: str) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        more: Sequence[str] = (),
+    ) -> None:
+        """An error: a JSON object (with any ``details``) in --json/--jsonl mode, else a line
+        for people followed by ``more``."""
         if self.mode in ("json", "jsonl"):
-            self.err.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
+            body = {"code": code, "message": message, **(details or {})}
+            self.err.write(json.dumps({"error": body}, ensure_ascii=False) + "\n")
         else:
-            self.err.write(f"error: {message}\n")
+            self.err.write(f"error: {message}\n" + "".join(f"{line}\n" for line in more))
 
 
 def _tsv(value: Any) -> str:
@@ -135,15 +146,4 @@ def _text(value: Any) -> str:
 
 def ago(iso: str | None, now: datetime | None = None) -> str:
     """A relative time for people: 'now', '5m ago', 'in 3h', or the date past a month."""
-    if not iso:
-        return ""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
-    future, seconds = seconds < 0, abs(seconds)
-    if seconds >= 30 * 86400:
-        return moment.strftime("%Y-%m-%d")
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            amount = f"{seconds // size}{unit}"
-            return f"in {amount}" if future else f"{amount} ago"
-    return "now"
+    return relative(iso, now or datetime.now(UTC)) if iso else ""
