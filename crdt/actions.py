@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 from crdt import clock, mentions, templates
 from crdt import macros as macro_rules
 from crdt.errors import ConflictError, NotFoundError, UsageError
+from crdt.ids import new_id
 from crdt.replica import Replica
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from crdt.drafts import Draft
     from crdt.ydoc import Doc
 
 
@@ -168,6 +172,120 @@ def _merge_docs(source: str, target: str, who: str, at: str, docs: dict[str, Doc
     from crdt import conversation as conv
 
     conv.merge_into(docs[source], docs[target], who, at)
+
+
+# -- replies -----------------------------------------------------------------------------------
+
+
+def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -> dict[str, Any]:
+    """Record a reply as an outbound message queued for delivery; ``text`` None sends the
+    saved draft. Returns ``{"conversation", "message", "claimed"}``.
+
+    The checks of replies.py run inside the transaction that writes the message, so what
+    they saw is what is there. A held send raises and leaves the draft as it was; a sent
+    one removes it.
+    """
+    from crdt import drafts, replies
+    from crdt.queries import view
+
+    home = _home(replica)
+    saved = _own_draft(replica, ident)
+    body = (saved.text if saved else "") if text is None else text
+    if text is None and saved is None:
+        raise UsageError("give the reply with -m TEXT, --body-file FILE or --template NAME")
+    if not body.strip():
+        if saved is not None and not saved.text.strip():
+            drafts.remove(home, ident)  # an editor left it empty: there is nothing to keep
+        raise UsageError("empty reply; nothing was sent")
+    seen = saved.seen if saved else replies.seen_ids(view(replica.conn, ident))
+    agents = replica.items("agents")
+    me = agents.get(replica.agent) or {"email": replica.agent}
+    confirmable = replica.store.meta("relay_url") is not None
+    at, message_id = clock.now_iso(), new_id()
+
+    def change(doc: Doc) -> bool:
+        from crdt import conversation as conv
+        from crdt import view as views
+
+        current, now = views.build(doc), clock.parse_iso(at)
+        claim = replies.must_claim(
+            conv.ownership(doc), replica.agent, confirmable=confirmable, force=force, now=now
+        )
+        arrived = replies.new_items(current, seen, replica.agent)
+        if arrived and not force:
+            raise replies.held(ident, arrived, agents, now)
+        message = replies.outbound(current, body.strip(), me, at, message_id)
+        with doc.transaction():
+            if claim:
+                conv.claim(doc, replica.agent, at)
+            conv.add_message(doc, message, replica.agent, at)
+        return claim
+
+    claimed = replica.edit(ident, change)
+    drafts.remove(home, ident)
+    sent = next(m for m in view(replica.conn, ident)["messages"] if m["id"] == message_id)
+    return {"conversation": ident, "message": sent, "claimed": claimed}
+
+
+def begin_draft(replica: Replica, ident: str) -> Draft:
+    """The agent's draft of a reply, started now (empty) unless one is saved."""
+    from crdt import drafts, replies
+    from crdt.queries import view
+
+    saved = _own_draft(replica, ident)
+    if saved is not None:
+        return saved
+    return drafts.save(
+        _home(replica),
+        ident,
+        "",
+        seen=replies.seen_ids(view(replica.conn, ident)),
+        agent=replica.agent,
+        started_at=clock.now_iso(),
+    )
+
+
+def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
+    """Save the text of a reply as its draft, sending nothing; ``text`` None keeps what an
+    editor wrote to the draft file. A draft keeps the time it began and what was seen then."""
+    from crdt import drafts
+
+    if text is not None and not text.strip():
+        raise UsageError("empty reply; nothing was saved")
+    draft = begin_draft(replica, ident) if text is not None else _own_draft(replica, ident)
+    if draft is None:
+        raise UsageError("give the draft with -m TEXT, --body-file FILE or --template NAME")
+    if text is None:
+        if not draft.text.strip():
+            drafts.remove(_home(replica), ident)
+            raise UsageError("empty draft; nothing was saved")
+        return draft
+    return drafts.save(
+        _home(replica),
+        ident,
+        text,
+        seen=draft.seen,
+        agent=draft.agent,
+        started_at=draft.started_at,
+    )
+
+
+def _home(replica: Replica) -> Path:
+    return replica.store.path.parent
+
+
+def _own_draft(replica: Replica, ident: str) -> Draft | None:
+    """The saved draft of this reply, if any; one by another agent of a shared machine is
+    theirs to send, so it is a conflict rather than something to overwrite."""
+    from crdt import drafts
+
+    saved = drafts.load(_home(replica), ident)
+    if saved is not None and saved.agent != replica.agent:
+        raise ConflictError(
+            f"{saved.path} is a draft of this reply by {saved.agent}; "
+            "they can send it, or remove it to start over"
+        )
+    return saved
 
 
 # -- saved replies and macros ------------------------------------------------------------------

@@ -24,3 +24,18 @@ def normalize_subject(subject: str) -> str:
     text = _REPLY_PREFIX.sub("", subject.casefold(), count=1)
     text = " ".join(text.split())
     return "" if text in _NO_SUBJECT else text
+
+
+# Only reply prefixes: a reply to "Fwd: Invoice" is "Re: Fwd: Invoice", as mail clients do.
+_RE_PREFIX = re.compile(
+    r"^(?:\s*(?:re|aw|antw|antwort|sv|vs|odp|ynt|res|rif|réf|rép|απ|σχετ|השב|回复|答复|回覆|"
+    r"返信|회신)\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：])+\s*",
+    re.IGNORECASE,
+)
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: <subject>`` with the reply prefixes already there folded into one, so a long
+    thread never reads "Re: Re: AW: ..."; the rest keeps the sender's case."""
+    rest = " ".join(_RE_PREFIX.sub("", subject, count=1).split())
+    return f"Re: {rest}" if rest else "Re:"

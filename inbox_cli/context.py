@@ -54,7 +54,7 @@ class Context:
             command(args, self)
             return 0
         except InboxError as exc:
-            self.out.error(exc.code, exc.message)
+            self.out.error(exc.code, exc.message, exc.details(), exc.more())
             return exc.exit_code
         except KeyboardInterrupt:
             self.out.error("interrupted", "interrupted")
@@ -101,13 +101,21 @@ class Context:
         return out
 
     def body(self, message: str | None, body_file: str | None, what: str = "body") -> str:
-        """Text from -m, --body-file (- is stdin), in that order; UTF-8 only."""
+        """Text from -m, --body-file (- is stdin), in that order, else $EDITOR on a
+        terminal; UTF-8 only."""
+        given = self.given_body(message, body_file)
+        if given is not None:
+            return given
+        if self.interactive:
+            return self._edit(what)
+        raise UsageError(f"give the {what} with -m TEXT or --body-file FILE")
+
+    def given_body(self, message: str | None, body_file: str | None) -> str | None:
+        """Text from -m or --body-file (- is stdin), or None when neither was given."""
         if message is not None:
             return message
         if body_file is None:
-            if sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty():
-                return self._edit(what)
-            raise UsageError(f"give the {what} with -m TEXT or --body-file FILE")
+            return None
         try:
             data = sys.stdin.buffer.read() if body_file == "-" else Path(body_file).read_bytes()
         except OSError as exc:
@@ -120,18 +128,29 @@ class Context:
                 "convert it first, e.g. with iconv"
             ) from exc
 
-    def _edit(self, what: str) -> str:
-        """The body from $VISUAL / $EDITOR on a temporary file, as git commit does."""
+    @property
+    def interactive(self) -> bool:
+        """A person at a terminal, who can be handed an editor."""
+        return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
+
+    def edit_file(self, path: Path, failed: str = "nothing was saved") -> None:
+        """Let $VISUAL / $EDITOR (else vi) change ``path`` in place, as git commit does;
+        ``failed`` tells the person what an editor error left undone."""
         import shlex
         import subprocess
-        import tempfile
 
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        if subprocess.call([*shlex.split(editor), str(path)]) != 0:
+            raise UsageError(f"{editor} exited with an error; {failed}")
+
+    def _edit(self, what: str) -> str:
+        """The body from the editor on a temporary file; lines starting with # dropped."""
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="inbox-") as tmp:
             draft = Path(tmp) / f"{what}.txt"
             draft.write_text(f"\n# Write the {what} above. Lines starting with # are dropped.\n")
-            if subprocess.call([*shlex.split(editor), str(draft)]) != 0:
-                raise UsageError(f"{editor} exited with an error; nothing was saved")
+            self.edit_file(draft)
             text = draft.read_text(encoding="utf-8", errors="replace")
         kept = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
         if not kept.strip():

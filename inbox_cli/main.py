@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unassign": ("assign", "leave conversations unassigned"),
     "tag": ("tag", "add or remove tags"),
     "note": ("note", "add an internal note (@name mentions)"),
+    "reply": ("reply", "reply to the customer (queued for delivery); drafts"),
     "status": ("status", "set status: open, pending, closed"),
     "close": ("status", "close conversations"),
     "reopen": ("status", "reopen conversations"),

@@ -66,7 +66,7 @@ def _timeline(c: dict[str, Any]) -> list[list[str]]:
     for m in c["messages"]:
         arrow = "→" if m.get("direction") == "out" else "←"
         kind = f" [{m['kind']}]" if m.get("kind") not in (None, "message") else ""
-        delivery = f" ({m['delivery']})" if m.get("delivery") not in (None, "sent") else ""
+        delivery = f" ({m['delivery']})" if m.get("delivery") else ""  # queued, sent, bounced
         head = f"{arrow} {m.get('from_name') or m.get('from') or ''} · {ago(m.get('created_at'))}"
         lines = [head + kind + delivery]
         for att in m.get("attachments") or []:

@@ -1,0 +1,53 @@
+"""inbox reply"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from inbox_cli.context import Context, add_output_flags, example
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("id", metavar="ID", help="any unique id prefix")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("-m", "--message", metavar="TEXT")
+    source.add_argument("--body-file", metavar="FILE", help="- for stdin")
+    source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
+    p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="send even when someone else owns it or wrote since the draft began",
+    )
+    add_output_flags(p)
+    example(
+        p,
+        'inbox reply 3f2a -m "Refunded, you will see it in 3 days."',
+        "inbox reply 3f2a --template thanks",
+        "inbox reply 3f2a --draft -m 'Checking with finance'   # later: inbox reply 3f2a",
+    )
+
+
+def run(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt import actions
+
+    replica = ctx.replica
+    ident = replica.resolve(args.id)
+    text = ctx.given_body(args.message, args.body_file)
+    if args.template:
+        text = actions.template_render(replica, args.template, ident)
+    if text is None and ctx.interactive:  # the editor works on the draft file itself
+        ctx.edit_file(actions.begin_draft(replica, ident).path, "the draft is kept")
+    if args.draft:
+        draft = actions.save_draft(replica, ident, text)
+        ctx.out.obj(draft.as_dict(), lambda: [str(draft.path)])
+        ctx.out.say(f"draft saved for {ident[:8]}; `inbox reply {ident[:8]}` sends it")
+        return
+    result = actions.reply(replica, ident, text, force=args.force)
+    message: dict[str, Any] = {**result["message"], "conversation": ident}
+    shown = message["id"] if not ctx.out.tty else message["id"][:8]
+    ctx.out.obj(message, lambda: [shown])
+    if result["claimed"]:
+        ctx.out.say(f"claimed {ident[:8]}")
+    ctx.out.say(f"reply queued on {ident[:8]} (delivery: {message['delivery']})")
