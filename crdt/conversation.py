@@ -190,6 +190,17 @@ def _own(doc: Doc, action: str, who: str, at: str, to: str | None) -> None:
         _log(doc, who, action, at, to if action == claims.ASSIGN else None)
 
 
+def stamp_claims(doc: Doc, seq: int) -> int:
+    """The relay's part: number ownership entries in the order they reached it (claims.py).
+    Returns how many were stamped; an entry is stamped once and never again."""
+    entries = doc.map("claims")
+    fresh = {k: e for k, e in entries.to_py().items() if isinstance(e, dict) and "seq" not in e}
+    with doc.transaction():
+        for key, entry in fresh.items():
+            entries[key] = {**entry, "seq": seq}
+    return len(fresh)
+
+
 def claim(doc: Doc, who: str, at: str) -> Ownership:
     """Write a claim unless ``who`` already holds it; the caller checks the result."""
     before = ownership(doc)

@@ -36,12 +36,27 @@ class Replica:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, where: Path, *, workspace: str, agent: str, name: str | None) -> Replica:
+    def create(
+        cls,
+        where: Path,
+        *,
+        workspace: str,
+        agent: str,
+        name: str | None,
+        workspace_id: str | None = None,
+        meta: dict[str, str] | None = None,
+    ) -> Replica:
+        """A new replica: of a new workspace, or (``workspace_id``) of a relay's."""
         email = check_email(agent)
         store = Store.create(
             home.replica_path(where),
             index.SCHEMA,
-            {"workspace": workspace, "workspace_id": new_id(), "agent": email},
+            {
+                "workspace": workspace,
+                "workspace_id": workspace_id or new_id(),
+                "agent": email,
+                **(meta or {}),
+            },
         )
         replica = cls(store, email)
         replica.put_item("agents", email, {"email": email, "name": name or email.split("@")[0]})
@@ -139,16 +154,24 @@ class Replica:
         doc = ydoc.load(self.store.doc_updates(name))
         return doc, doc.get_state()
 
-    def save_doc(self, name: str, doc: Doc, before: bytes, snapshot: bool | None = None) -> bool:
+    def save_doc(
+        self,
+        name: str,
+        doc: Doc,
+        before: bytes,
+        snapshot: bool | None = None,
+        local: bool = True,
+    ) -> bool:
         """Log what changed since ``before``: as an update, folded into a snapshot when the
-        log grew long (``snapshot`` None), or straight into a snapshot (True)."""
+        log grew long (``snapshot`` None), or straight into a snapshot (True). ``local``
+        changes were made here and wait in the outbox for the relay."""
 
         if doc.get_state() == before:
             return False
         if snapshot:
-            self.store.put_snapshot(name, doc.get_update(), local=True)
+            self.store.put_snapshot(name, doc.get_update(), local=local)
             return True
-        waiting = self.store.append(name, doc.get_update(before))
+        waiting = self.store.append(name, doc.get_update(before), local=local)
         if snapshot is None and waiting >= COMPACT_AFTER:
             self.store.put_snapshot(name, doc.get_update())
         return True

@@ -5,6 +5,9 @@ Tables
     docs            per document: compacted snapshot (replayed, then encoded)
     updates         per-document update log since the snapshot
     outbox          documents with local changes a relay has not yet acknowledged
+    synced          per document, the state vector the relay last acknowledged
+    presence        teammates' presence as the sync process last heard it
+    doing           what this agent is doing (viewing, typing), for the sync process to tell
     conversations   the materialised index, one row per conversation (+ view)
     ... and the other derived tables of ``index.py``
 
@@ -24,7 +27,7 @@ from pathlib import Path
 from crdt.errors import StoreError
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
@@ -38,8 +41,23 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs(name TEXT PRIMARY KEY, snapshot BLOB, pending INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE updates(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX updates_by_doc ON updates(doc, seq);
-CREATE TABLE outbox(doc TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE outbox(doc TEXT PRIMARY KEY, changes INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
+CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, state TEXT NOT NULL,
+    seen_at TEXT NOT NULL);
+CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) WITHOUT ROWID;
 """
+# Each step brings a replica of the schema before it up to the next.
+MIGRATIONS = {
+    1: (
+        "ALTER TABLE outbox ADD COLUMN changes INTEGER NOT NULL DEFAULT 1",
+        "CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, "
+        "state TEXT NOT NULL, seen_at TEXT NOT NULL)",
+        "CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) "
+        "WITHOUT ROWID",
+    ),
+}
 
 
 def pack_snapshot(snapshot: bytes) -> bytes:
@@ -89,7 +107,7 @@ class Store:
             conn = _connect(path)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open replica {path}: {exc}") from exc
-        schema = _meta(conn, "schema")
+        schema = _migrate(conn, _meta(conn, "schema"))
         if schema != str(SCHEMA_VERSION):
             conn.close()
             raise StoreError(
@@ -150,7 +168,7 @@ class Store:
         """Log an update; returns how many updates now wait for compaction."""
         self.conn.execute("INSERT INTO updates(doc, data) VALUES (?, ?)", (name, update))
         if local:
-            self.conn.execute("INSERT OR IGNORE INTO outbox VALUES (?)", (name,))
+            self.mark_local(name)
         self.conn.execute(
             "INSERT INTO docs(name, pending) VALUES (?, 1) "
             "ON CONFLICT(name) DO UPDATE SET pending = pending + 1",
@@ -165,13 +183,26 @@ class Store:
         """Replace a document's log by its replayed state (compaction); ``local`` when it
         holds changes made here that a relay has yet to see."""
         if local:
-            self.conn.execute("INSERT OR IGNORE INTO outbox VALUES (?)", (name,))
+            self.mark_local(name)
         self.conn.execute("DELETE FROM updates WHERE doc = ?", (name,))
         self.conn.execute(
             "INSERT INTO docs(name, snapshot, pending) VALUES (?, ?, 0) "
             "ON CONFLICT(name) DO UPDATE SET snapshot = excluded.snapshot, pending = 0",
             (name, snapshot if packed else pack_snapshot(snapshot)),
         )
+
+    def mark_local(self, name: str) -> None:
+        """Note a change made here for the relay; ``changes`` tells an acknowledgement of
+        an earlier send from one that covers everything (see relay/client.py)."""
+        self.conn.execute(
+            "INSERT INTO outbox VALUES (?, 1) ON CONFLICT(doc) DO UPDATE SET changes = changes + 1",
+            (name,),
+        )
+
+    def data_version(self) -> int:
+        """Moves whenever another connection commits: how a long-running process notices
+        what other ``inbox`` commands wrote, without reading anything."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def use_cache(self, megabytes: int) -> None:
         """A bigger page cache for bulk work (SQLite's default is 2 MB)."""
@@ -217,6 +248,24 @@ def _connect(path: Path, new: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _migrate(conn: sqlite3.Connection, schema: str | None) -> str | None:
+    """Bring an older replica up to this schema, in one transaction per step."""
+    while schema is not None and schema.isdigit() and int(schema) in MIGRATIONS:
+        version = int(schema)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _meta(conn, "schema") == schema:  # another process may have done it
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(version + 1),))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        schema = _meta(conn, "schema")
+    return schema
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:

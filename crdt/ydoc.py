@@ -205,3 +205,31 @@ def load(updates: Sequence[bytes]) -> Doc:
         if doc.get_state() == before:
             break
     return doc
+
+
+def clocks(state: bytes) -> dict[int, int]:
+    """A state vector as {client id: number of items seen}."""
+    out: dict[int, int] = {}
+    pos = 0
+
+    def uint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = state[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    for _ in range(uint()):
+        client = uint()
+        out[client] = uint()
+    return out
+
+
+def covers(state: bytes, other: bytes) -> bool:
+    """Whether a document at ``state`` has everything a document at ``other`` has."""
+    have = clocks(state)
+    return all(have.get(client, 0) >= clock for client, clock in clocks(other).items())

@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("agent", "agents of the workspace: add, list"),
     "mailbox": ("mailbox", "shared addresses of the workspace: add, list, rm"),
     "reindex": ("reindex", "rebuild the index from the documents"),
+    "join": ("join", "become a replica of a relay's workspace"),
+    "sync": ("sync", "exchange changes with the relay (--watch: stay in step)"),
+    "relay": ("relay", "run the relay; create and revoke agents' tokens"),
+    "who": ("who", "who is online, and what they are viewing or typing in"),
     "demo": ("demo", "set up the embedded demo workspace"),
 }
 

@@ -1,0 +1,360 @@
+"""Time the relay with real processes on loopback; print JSON (BENCHMARKS.md has the table).
+
+    python benchmarks/relay_bench.py                          # 100k conversations
+    python benchmarks/relay_bench.py --conversations 5000     # a quick look
+
+1. A relay store of N conversations (3 messages each, ~670 B encoded, as the
+   map measured) is written once into benchmarks/work/.
+2. `inbox relay serve` on it; `inbox join` of a fresh replica (timed: all N).
+3. Reconnect: `inbox sync` of that up-to-date replica, whole process, median of
+   --runs; bytes on the wire counted by a TCP proxy in front of the relay.
+4. Fan-out: 50 agent sockets; agent A sends a change, and the time until each
+   other socket has it is recorded (p50/p99); an `inbox sync --watch` replica
+   among them shows when the change is in a replica (`inbox list` would see it).
+5. Relay RSS with 500 agent sockets open, and 200 sockets receiving every change
+   at 100 updates/s (p99 of arrival).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+INBOX = [str(Path(sys.executable).parent / "inbox")]
+
+from crdt import conversation  # noqa: E402
+from crdt.ids import new_id  # noqa: E402
+from crdt.ydoc import Doc  # noqa: E402
+from relay import protocol as p  # noqa: E402
+from relay.store import RelayStore  # noqa: E402
+
+AGENT = "dana@acme.example.com"
+
+
+def make_store(path: Path, n: int) -> None:
+    if path.exists():
+        return
+    print(f"writing a relay store of {n} conversations ...", file=sys.stderr)
+    store = RelayStore.open(path, create=True, workspace="bench")
+    batch: list[tuple[str, bytes]] = []
+    for i in range(n):
+        ident = new_id()
+        doc = Doc()
+        at = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00.000Z"
+        conversation.create(
+            doc,
+            conversation_id=ident,
+            subject=f"Question {i} about my invoice",
+            channel="email",
+            mailbox="support@acme.example.com",
+            customer=f"customer{i}@example.com",
+            customer_name=f"Customer {i}",
+            who=f"customer{i}@example.com",
+            at=at,
+        )
+        for k in range(3):
+            conversation.add_message(
+                doc,
+                {
+                    "id": new_id(),
+                    "direction": "in" if k % 2 == 0 else "out",
+                    "channel": "email",
+                    "from": f"customer{i}@example.com" if k % 2 == 0 else AGENT,
+                    "body": f"Message {k} of conversation {i}: the invoice total looks wrong.",
+                    "created_at": at,
+                },
+                f"customer{i}@example.com",
+                at,
+            )
+        batch.append((f"c:{ident}", doc.get_update()))
+        if len(batch) >= 1000:
+            _flush(store, batch)
+    _flush(store, batch)
+    store.close()
+
+
+def _flush(store: RelayStore, batch: list[tuple[str, bytes]]) -> None:
+    with store.write():
+        for name, data in batch:
+            store.append(name, data)
+    batch.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(home: Path) -> dict[str, str]:
+    return {**os.environ, "INBOX_HOME": str(home)}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def token(store: Path, agent: str, where: Path) -> Path:
+    out = subprocess.run(
+        [*INBOX, "relay", "token", "create", agent, "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    path = where / f"{agent}.token"
+    path.write_text(out)
+    return path
+
+
+class Proxy:
+    """A TCP proxy that counts the bytes passing each way."""
+
+    def __init__(self, target: int) -> None:
+        self.target, self.port = target, free_port()
+        self.up = self.down = 0
+
+    async def _pipe(self, r: asyncio.StreamReader, w: asyncio.StreamWriter, up: bool) -> None:
+        while data := await r.read(65536):
+            if up:
+                self.up += len(data)
+            else:
+                self.down += len(data)
+            w.write(data)
+            await w.drain()
+        w.close()
+
+    async def _client(self, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        tr, tw = await asyncio.open_connection("127.0.0.1", self.target)
+        await asyncio.gather(self._pipe(r, tw, True), self._pipe(tr, w, False))
+
+    async def serve(self) -> asyncio.Server:
+        return await asyncio.start_server(self._client, "127.0.0.1", self.port)
+
+
+def set_url(home: Path, url: str) -> None:
+    conn = sqlite3.connect(home / "replica.db")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'relay_url'", (url,))
+    conn.commit()
+    conn.close()
+
+
+async def reconnects(home: Path, relay_port: int, runs: int) -> dict[str, Any]:
+    proxy = Proxy(relay_port)
+    server = await proxy.serve()
+    set_url(home, f"http://127.0.0.1:{proxy.port}")
+    walls, wire = [], []
+    for _ in range(runs):
+        proxy.up = proxy.down = 0
+        start = time.perf_counter()
+        proc = await asyncio.create_subprocess_exec(
+            *INBOX, "sync", env=env_for(home), stderr=asyncio.subprocess.DEVNULL
+        )
+        assert await proc.wait() == 0
+        walls.append(time.perf_counter() - start)
+        await asyncio.sleep(0.05)
+        wire.append(proxy.up + proxy.down)
+    server.close()
+    set_url(home, f"http://127.0.0.1:{relay_port}")
+    return {"median_ms": round(statistics.median(walls) * 1000, 1), "bytes": max(wire)}
+
+
+async def _socket(port: int, tok: str) -> Any:
+    from websockets.asyncio.client import connect
+
+    ws = await connect(
+        f"ws://127.0.0.1:{port}/sync",
+        additional_headers={"Authorization": f"Bearer {tok}"},
+        max_size=None,
+        compression=None,
+    )
+    await ws.send(p.number("", p.HELLO, 10**12))  # up to date: no catch-up
+    while p.decode(await ws.recv()).kind != p.IN_STEP:
+        pass
+    return ws
+
+
+def _tag_update(doc: Doc, n: int) -> bytes:
+    before = doc.get_state()
+    conversation.add_tag(doc, f"bench{n}x", AGENT, "2026-11-28T10:00:00.000Z")
+    return doc.get_update(before)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+async def fan_out(
+    port: int, tokens: list[str], changes: int, rate: float, watch_home: Path | None
+) -> dict[str, Any]:
+    """One sender, the other sockets receive; arrival times per receiver."""
+    sockets = [await _socket(port, t) for t in tokens]
+    sender, receivers = sockets[0], sockets[1:]
+    ident = new_id()
+    doc = Doc()
+    conversation.create(
+        doc,
+        conversation_id=ident,
+        subject="fan-out",
+        channel="email",
+        mailbox=None,
+        customer="c@example.com",
+        customer_name=None,
+        who=AGENT,
+        at="2026-11-28T10:00:00.000Z",
+    )
+    name = f"c:{ident}"
+    await sender.send(p.sync(name, p.UPDATE, doc.get_update()))
+    sent_at: dict[int, float] = {}
+    arrivals: list[float] = []
+    in_replica: list[float] = []
+
+    async def receive(ws: Any) -> None:
+        got = 0
+        while got < changes:
+            frame = p.decode(await ws.recv())
+            if frame.kind == p.SYNC and frame.doc == name:
+                marker = _marker(frame.data)
+                if marker is not None and marker in sent_at:
+                    arrivals.append(time.perf_counter() - sent_at[marker])
+                    got += 1
+
+    async def watch_replica() -> None:
+        assert watch_home is not None
+        conn = sqlite3.connect(watch_home / "replica.db")
+        recorded: set[int] = set()
+        while len(recorded) < changes:
+            row = conn.execute("SELECT tags FROM conversations WHERE id = ?", (ident,)).fetchone()
+            now = time.perf_counter()
+            for t in json.loads(row[0]) if row else []:
+                n = int(t[5:-1])
+                if n not in recorded and n in sent_at:
+                    recorded.add(n)
+                    in_replica.append(now - sent_at[n])
+            await asyncio.sleep(0.001)
+        conn.close()
+
+    await asyncio.sleep(0.5)
+    tasks = [asyncio.create_task(receive(ws)) for ws in receivers]
+    if watch_home is not None:
+        tasks.append(asyncio.create_task(watch_replica()))
+    for n in range(changes):
+        update = _tag_update(doc, n)
+        sent_at[n] = time.perf_counter()
+        await sender.send(p.sync(name, p.UPDATE, update))
+        await asyncio.sleep(1 / rate)
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    for ws in sockets:
+        await ws.close()
+    out = {"p50_ms": percentile(arrivals, 0.5), "p99_ms": percentile(arrivals, 0.99)}
+    if in_replica:
+        out["in_replica_p50_ms"] = percentile(in_replica, 0.5)
+        out["in_replica_p99_ms"] = percentile(in_replica, 0.99)
+    return out
+
+
+def _marker(update: bytes) -> int | None:
+    """Which change an update is: the tag it adds, ``bench<n>x``."""
+    at = update.find(b"bench")
+    if at < 0:
+        return None
+    digits = update[at + 5 :].split(b"x", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+async def hold_sockets(port: int, tokens: list[str], pid: int) -> float:
+    sockets = []
+    for t in tokens:
+        sockets.append(await _socket(port, t))
+    await asyncio.sleep(1.0)
+    rss = rss_mb(pid)
+    for ws in sockets:
+        await ws.close()
+    return round(rss, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    args = parser.parse_args()
+    n = args.conversations
+    args.work.mkdir(parents=True, exist_ok=True)
+    store = args.work / f"relay-{n}.db"
+    make_store(store, n)
+    run_dir = args.work / f"relay-run-{n}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir()
+    live = run_dir / "relay.db"
+    shutil.copy(store, live)
+    port = free_port()
+    relay = subprocess.Popen(
+        [*INBOX, "relay", "serve", "--port", str(port), "--store", str(live)],
+        stderr=open(run_dir / "relay.log", "w"),  # noqa: SIM115
+    )
+    results: dict[str, Any] = {"conversations": n}
+    try:
+        time.sleep(1.5)
+        home = run_dir / "dana"
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                *INBOX,
+                "join",
+                f"http://127.0.0.1:{port}",
+                "--token-file",
+                str(token(live, AGENT, run_dir)),
+            ],
+            env=env_for(home),
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        results["join_seconds"] = round(time.perf_counter() - start, 1)
+        results["join_replica_conversations"] = (
+            sqlite3.connect(home / "replica.db")
+            .execute("SELECT count(*) FROM conversations")
+            .fetchone()[0]
+        )
+        results["reconnect"] = asyncio.run(reconnects(home, port, args.runs))
+        agents = [f"agent{i}@acme.example.com" for i in range(500)]
+        tokens = [token(live, a, run_dir).read_text().strip() for a in agents]
+        watcher = subprocess.Popen(
+            [*INBOX, "sync", "--watch"], env=env_for(home), stderr=subprocess.DEVNULL
+        )
+        time.sleep(2)
+        results["fan_out_50"] = asyncio.run(fan_out(port, tokens[:50], 300, 50.0, home))
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait()
+        results["rss_500_sockets_mb"] = asyncio.run(hold_sockets(port, tokens, relay.pid))
+        results["fan_out_200_at_100_per_s"] = asyncio.run(
+            fan_out(port, tokens[:201], 500, 100.0, None)
+        )
+        results["relay_rss_after_mb"] = round(rss_mb(relay.pid), 1)
+    finally:
+        relay.terminate()
+        relay.wait()
+    print(json.dumps(results, indent=2))
+    (args.work / f"relay-results-{n}.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

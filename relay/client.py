@@ -1,0 +1,304 @@
+"""The replica's side of the wire: join a relay, sync once, or stay in step.
+
+A connection says HELLO with the replica's cursor, sends what the outbox holds,
+and applies the relay's log as it arrives, each run up to a CURSOR in one
+transaction (crdt/remote.py). ``watch`` keeps going: it notices changes made
+by other ``inbox`` commands on the replica (SQLite's ``data_version`` moves when
+another connection commits; looking costs microseconds, so it looks every
+``POLL`` seconds) and sends them, carries this agent's presence, and reconnects
+with exponential backoff and full jitter when the network goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crdt import clock, presence, remote
+from crdt.errors import InboxError, NotAuthorisedError, StoreError, UsageError
+from crdt.replica import Replica
+from crdt.ydoc import covers
+from relay import protocol as p
+
+TOKEN_FILE = "relay-token"  # in the replica's home, readable by its owner only
+POLL = 0.02  # seconds between looks for local changes while watching
+HEARTBEAT = 10.0  # presence is resent this often (the relay forgets it after 30 s)
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+OPEN_TIMEOUT = 10.0
+
+Progress = Callable[[int, int], None]
+
+
+class Unreachable(InboxError):
+    """The relay cannot be reached; nothing local is lost (the outbox keeps it)."""
+
+
+def socket_url(url: str) -> str:
+    """``http://host:port`` as its websocket URL (``https`` becomes ``wss``)."""
+    for plain, secure in (("http://", "ws://"), ("https://", "wss://")):
+        if url.startswith(plain):
+            url = secure + url[len(plain) :]
+    if not url.startswith(("ws://", "wss://")):
+        raise UsageError(f"not a relay URL: {url!r} (expected http://HOST:PORT or https://...)")
+    return url.rstrip("/") + "/sync"
+
+
+def read_token(path: str) -> str:
+    """A token from a file (``-`` for stdin): never from argv, never logged."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    except OSError as exc:
+        raise UsageError(f"cannot read token file {path}: {exc.strerror}") from exc
+    token = text.strip()
+    if not token:
+        raise UsageError(f"token file {path} is empty")
+    return token
+
+
+def keep_token(home: Path, token: str) -> None:
+    path = home / TOKEN_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+
+
+def kept_token(home: Path) -> str:
+    try:
+        return (home / TOKEN_FILE).read_text().strip()
+    except OSError as exc:
+        raise StoreError("this replica has no relay token: run `inbox join` first") from exc
+
+
+async def open_socket(url: str, token: str) -> Any:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    try:
+        return await connect(
+            socket_url(url),
+            additional_headers={"Authorization": f"Bearer {token}"},
+            max_size=p.MAX_FRAME + 1024,
+            open_timeout=OPEN_TIMEOUT,
+            compression=None,
+        )
+    except InvalidStatus as exc:
+        if exc.response.status_code in (401, 403):
+            raise NotAuthorisedError(
+                "the relay refused this token (unknown, revoked, or of another workspace)"
+            ) from exc
+        raise Unreachable(f"relay at {url} answered {exc.response.status_code}") from exc
+    except (OSError, TimeoutError) as exc:
+        raise Unreachable(f"relay unreachable at {url}: {exc}") from exc
+
+
+class Link:
+    """One connection's conversation with the relay."""
+
+    def __init__(self, replica: Replica, ws: Any, progress: Progress | None = None) -> None:
+        self.replica, self.ws, self.progress = replica, ws, progress
+        self.welcome: dict[str, Any] = {}
+        self.in_step = False
+        self._buffer: list[tuple[str, bytes]] = []
+        self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
+        self._received = 0
+
+    async def hello(self) -> dict[str, Any]:
+        await self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
+        frame = p.decode(await self.ws.recv())
+        if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
+            raise Unreachable("the relay did not welcome this replica")
+        self.welcome = frame.info
+        return self.welcome
+
+    @property
+    def waiting(self) -> bool:
+        return any(self._in_flight.values())
+
+    async def flush(self) -> int:
+        """Send every document changed here since it was last sent; returns how many."""
+        sent = 0
+        for name, changes in remote.pending(self.replica).items():
+            flying = self._in_flight.get(name)
+            if flying and flying[-1][0] == changes:
+                continue  # sent already, not yet acknowledged
+            out = remote.outgoing(self.replica, name)
+            if out is None:
+                continue
+            await self.ws.send(p.sync(name, p.UPDATE, out.update))
+            self._in_flight.setdefault(name, []).append((out.changes, out.state))
+            sent += 1
+        return sent
+
+    def handle(self, frame: p.Frame) -> None:
+        if frame.kind == p.SYNC and frame.step in (p.UPDATE, p.STEP2):
+            self._buffer.append((frame.doc, frame.data))
+        elif frame.kind == p.CURSOR:
+            remote.receive(self.replica, self._buffer, frame.number)
+            self._received += len(self._buffer)
+            self._buffer = []
+            if self.progress:
+                head = int(self.welcome.get("head") or 0)
+                self.progress(min(frame.number, head), head)
+        elif frame.kind == p.STORED:
+            self._acknowledged(frame.doc, frame.data)
+        elif frame.kind == p.IN_STEP:
+            self.in_step = True
+        elif frame.kind == p.AWARENESS:
+            presence.heard(
+                self.replica, [(a.client, a.state) for a in p.read_awareness(frame.data)]
+            )
+
+    def _acknowledged(self, name: str, relay_state: bytes) -> None:
+        queue = self._in_flight.get(name)
+        if not queue:
+            return
+        changes, state = queue.pop(0)
+        if covers(relay_state, state):
+            remote.acknowledge(self.replica, name, changes, relay_state)
+        else:  # the relay could not take all of it: the next send starts from its state
+            remote.acknowledge(self.replica, name, -1, relay_state)
+
+
+async def sync_once(
+    replica: Replica, url: str, token: str, progress: Progress | None = None
+) -> Link:
+    """Connect, exchange everything, and return once in step with nothing unacknowledged."""
+    ws = await open_socket(url, token)
+    try:
+        link = Link(replica, ws, progress)
+        check_workspace(replica, await link.hello())
+        await _exchange(link)
+        return link
+    finally:
+        await ws.close()
+
+
+async def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
+    """A new replica of the relay's workspace in ``where``, with everything it holds."""
+    from crdt import home
+
+    if home.replica_path(where).exists():
+        raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
+    ws = await open_socket(url, token)
+    try:
+        await ws.send(p.number("", p.HELLO, 0))
+        frame = p.decode(await ws.recv())
+        if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
+            raise Unreachable("the relay did not welcome this replica")
+        info = frame.info
+        agent = str(info["agent"])
+        replica = Replica.create(
+            where,
+            workspace=str(info.get("workspace") or "inbox"),
+            agent=agent,
+            name=None,
+            workspace_id=str(info["workspace_id"]),
+            meta={remote.URL_KEY: url},
+        )
+        keep_token(where, token)
+        link = Link(replica, ws, progress)
+        link.welcome = info
+        await _exchange(link)
+        return replica
+    finally:
+        await ws.close()
+
+
+async def _exchange(link: Link) -> None:
+    await link.flush()
+    async for message in link.ws:
+        link.handle(p.decode(bytes(message)))
+        if link.in_step and not link.waiting:
+            return
+    raise Unreachable("the relay closed the connection before the replica was in step")
+
+
+def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
+    if welcome.get("workspace_id") != replica.store.meta("workspace_id"):
+        raise UsageError(
+            f"this replica belongs to another workspace than the relay's "
+            f"({welcome.get('workspace')!r}); join it into an empty home instead"
+        )
+
+
+async def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
+    """Stay in step until interrupted; a revoked token ends it (exit 4)."""
+    delay = BACKOFF_FIRST
+    me = random.getrandbits(31)  # this process's awareness client id
+    beat = 0
+    while True:
+        try:
+            ws = await open_socket(url, token)
+        except Unreachable as exc:
+            say(f"offline ({exc}); retrying")
+        else:
+            delay = BACKOFF_FIRST
+            try:
+                beat = await _stay(replica, ws, me, beat, say)
+            except (OSError, InboxError, _closed_errors()) as exc:
+                if isinstance(exc, NotAuthorisedError | UsageError):
+                    raise
+                say(f"connection lost ({type(exc).__name__}); reconnecting")
+            finally:
+                presence.heard(replica, None)  # presence heard over a dead link is stale
+                await ws.close()
+        await asyncio.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def _stay(replica: Replica, ws: Any, me: int, beat: int, say: Callable[[str], None]) -> int:
+    link = Link(replica, ws)
+    check_workspace(replica, await link.hello())
+    say(f"connected as {link.welcome.get('agent')}")
+    version = replica.store.data_version()  # before the flush: a change made during it is seen
+    await link.flush()
+    doing = presence.doing(replica)
+    beat += 1
+    await ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
+    reader = asyncio.ensure_future(ws.recv())
+    last_beat = asyncio.get_running_loop().time()
+    try:
+        while True:
+            done, _ = await asyncio.wait({reader}, timeout=POLL)
+            if reader in done:
+                link.handle(p.decode(bytes(reader.result())))
+                reader = asyncio.ensure_future(ws.recv())
+            now = asyncio.get_running_loop().time()
+            moved = replica.store.data_version()
+            if moved != version:
+                version = moved
+                await link.flush()
+                fresh = presence.doing(replica)
+                if fresh != doing:
+                    doing, last_beat = fresh, 0.0
+            if now - last_beat >= HEARTBEAT:
+                beat += 1
+                update = p.awareness_update([p.Awareness(me, beat, _state(doing))])
+                await ws.send(p.awareness(update))
+                last_beat = now
+    finally:
+        reader.cancel()
+
+
+def _state(doing: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "online", **doing, "at": clock.now_iso()}
+
+
+def _closed_errors() -> type[Exception]:
+    from websockets.exceptions import ConnectionClosed
+
+    return ConnectionClosed
+
+
+def print_progress(stream: Any = sys.stderr) -> Progress:
+    def show(done: int, total: int) -> None:
+        if stream.isatty() and total:
+            stream.write(f"\rreceived {done:,} of {total:,} changes")
+            stream.flush()
+
+    return show

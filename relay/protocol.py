@@ -1,0 +1,210 @@
+"""The wire format between a replica and the relay: y-protocols, multiplexed by document.
+
+Every websocket frame is one message about one document::
+
+    frame  = varString(doc) varUint(kind) body
+    kind 0 SYNC       varUint(step) varUint8Array(data)    y-protocols sync:
+                      step 0 = state vector, 1 = the update answering it, 2 = an update
+    kind 1 AWARENESS  varUint8Array(update)                 y-protocols awareness (doc "")
+    kind 10 HELLO     varUint(cursor)                       replica -> relay, doc ""
+    kind 11 WELCOME   varString(JSON)                       relay -> replica: workspace, agent
+    kind 12 STORED    varUint(seq) varUint8Array(state)     relay -> replica: your update of this
+                                                            doc is in the log up to seq; state
+                                                            is the relay's state vector of it
+    kind 13 CURSOR    varUint(seq)                          relay -> replica, doc "": the log
+                                                            entries up to seq were all sent
+    kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
+
+The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in
+JavaScript) encode after the document name, so a Yjs peer can read them; the
+others carry the relay's log cursor, which is what makes a reconnect cost what
+changed rather than what exists (docs/architecture.md).
+
+Everything here is pure: bytes in, values out, ``ProtocolError`` for anything
+malformed, so the relay can drop a bad socket without touching its store.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+SYNC, AWARENESS = 0, 1
+HELLO, WELCOME, STORED, CURSOR, IN_STEP = 10, 11, 12, 13, 14
+STEP1, STEP2, UPDATE = 0, 1, 2
+KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP})
+
+MAX_FRAME = 8 * 1024 * 1024  # an update bigger than this is refused (bodies are text)
+MAX_NAME = 64
+MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
+
+
+class ProtocolError(ValueError):
+    """A frame that does not follow the protocol; the socket that sent it is dropped."""
+
+
+class Frame(NamedTuple):
+    doc: str
+    kind: int
+    step: int  # SYNC only
+    data: bytes  # SYNC: state vector or update; AWARENESS: the update; STORED: state vector
+    number: int  # HELLO, STORED, CURSOR, IN_STEP
+    info: Any  # WELCOME: decoded JSON
+
+
+# -- encoding ----------------------------------------------------------------------------
+
+
+def var_uint(n: int) -> bytes:
+    out = bytearray()
+    while n > 127:
+        out.append(0x80 | (n & 0x7F))
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def var_bytes(data: bytes) -> bytes:
+    return var_uint(len(data)) + data
+
+
+def _head(doc: str, kind: int) -> bytes:
+    return var_bytes(doc.encode()) + var_uint(kind)
+
+
+def sync(doc: str, step: int, data: bytes) -> bytes:
+    return _head(doc, SYNC) + var_uint(step) + var_bytes(data)
+
+
+def awareness(data: bytes) -> bytes:
+    return _head("", AWARENESS) + var_bytes(data)
+
+
+def number(doc: str, kind: int, value: int) -> bytes:
+    """HELLO, CURSOR and IN_STEP carry one number."""
+    return _head(doc, kind) + var_uint(value)
+
+
+def stored(doc: str, seq: int, state: bytes) -> bytes:
+    return _head(doc, STORED) + var_uint(seq) + var_bytes(state)
+
+
+def welcome(value: Any) -> bytes:
+    return _head("", WELCOME) + var_bytes(json.dumps(value, separators=(",", ":")).encode())
+
+
+# -- decoding ----------------------------------------------------------------------------
+
+
+class _Reader:
+    __slots__ = ("buf", "pos")
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf, self.pos = buf, 0
+
+    def uint(self) -> int:
+        value = shift = 0
+        while True:
+            if self.pos >= len(self.buf):
+                raise ProtocolError("truncated number")
+            byte = self.buf[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if value > MAX_UINT:
+                raise ProtocolError("number too large")
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    def bytes(self) -> bytes:
+        size = self.uint()
+        end = self.pos + size
+        if end > len(self.buf):
+            raise ProtocolError("truncated payload")
+        data = self.buf[self.pos : end]
+        self.pos = end
+        return data
+
+    def text(self, limit: int) -> str:
+        raw = self.bytes()
+        if len(raw) > limit:
+            raise ProtocolError("text too long")
+        try:
+            return raw.decode()
+        except UnicodeDecodeError as exc:
+            raise ProtocolError("text is not UTF-8") from exc
+
+    def done(self) -> None:
+        if self.pos != len(self.buf):
+            raise ProtocolError("trailing bytes")
+
+
+def decode(frame: bytes) -> Frame:
+    if len(frame) > MAX_FRAME:
+        raise ProtocolError(f"frame of {len(frame)} bytes (limit {MAX_FRAME})")
+    r = _Reader(frame)
+    doc = r.text(MAX_NAME)
+    kind = r.uint()
+    step, data, value, payload = 0, b"", 0, None
+    if kind == SYNC:
+        step = r.uint()
+        if step not in (STEP1, STEP2, UPDATE):
+            raise ProtocolError(f"unknown sync step {step}")
+        data = r.bytes()
+    elif kind == AWARENESS:
+        data = r.bytes()
+    elif kind in (HELLO, CURSOR, IN_STEP):
+        value = r.uint()
+    elif kind == STORED:
+        value, data = r.uint(), r.bytes()
+    elif kind == WELCOME:
+        try:
+            payload = json.loads(r.text(MAX_FRAME))
+        except json.JSONDecodeError as exc:
+            raise ProtocolError("malformed JSON") from exc
+    else:
+        raise ProtocolError(f"unknown message kind {kind}")
+    r.done()
+    return Frame(doc, kind, step, data, value, payload)
+
+
+# -- awareness (presence) ----------------------------------------------------------------
+
+
+class Awareness(NamedTuple):
+    """One peer's presence as y-protocols awareness carries it: a state (JSON object,
+    None once the peer has gone) with a clock that only moves forward."""
+
+    client: int
+    clock: int
+    state: dict[str, Any] | None
+
+
+def awareness_update(entries: list[Awareness]) -> bytes:
+    out = bytearray(var_uint(len(entries)))
+    for e in entries:
+        state = "null" if e.state is None else json.dumps(e.state, separators=(",", ":"))
+        out += var_uint(e.client) + var_uint(e.clock) + var_bytes(state.encode())
+    return bytes(out)
+
+
+MAX_PEERS = 1024  # entries in one awareness update
+
+
+def read_awareness(data: bytes) -> list[Awareness]:
+    r = _Reader(data)
+    count = r.uint()
+    if count > MAX_PEERS:
+        raise ProtocolError("too many awareness entries")
+    out = []
+    for _ in range(count):
+        client, clock = r.uint(), r.uint()
+        try:
+            state = json.loads(r.text(64 * 1024))
+        except json.JSONDecodeError as exc:
+            raise ProtocolError("malformed awareness state") from exc
+        if state is not None and not isinstance(state, dict):
+            raise ProtocolError("awareness state is not an object")
+        out.append(Awareness(client, clock, state))
+    r.done()
+    return out

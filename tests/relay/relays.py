@@ -1,0 +1,122 @@
+"""A real relay process on a loopback port, and replicas joined to it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import INBOX, ROOT, run_inbox
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RelayProcess:
+    """``inbox relay serve`` on 127.0.0.1, started and stopped by a test."""
+
+    def __init__(self, where: Path) -> None:
+        self.where, self.port = where, free_port()
+        self.store = where / "relay.db"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> RelayProcess:
+        self.log = open(self.where / "relay.log", "ab")  # noqa: SIM115  (closed in stop)
+        argv = [*INBOX, "relay", "serve", "--port", str(self.port), "--store", str(self.store)]
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("relay did not start: " + self.logged())
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.proc = None
+        if hasattr(self, "log"):
+            self.log.close()
+
+    def logged(self) -> str:
+        path = self.where / "relay.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def token(self, agent: str, *extra: str) -> Path:
+        done = run_inbox(
+            self.where, "relay", "token", "create", agent, "--store", str(self.store), *extra
+        )
+        assert done.returncode == 0, done.stderr
+        path = self.where / f"{agent.split('@')[0]}-{os.urandom(3).hex()}.token"
+        path.write_text(done.stdout)
+        return path
+
+    def join(self, home: Path, agent: str) -> Path:
+        done = run_inbox(home, "join", self.url, "--token-file", str(self.token(agent)))
+        assert done.returncode == 0, done.stderr
+        return home
+
+
+class Watcher:
+    """``inbox sync --watch`` for one replica."""
+
+    def __init__(self, home: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "INBOX_NOW")}
+        env.update({"INBOX_HOME": str(home), "NO_COLOR": "1"})
+        self.home = home
+        self.err = open(home / "watch.log", "ab")  # noqa: SIM115  (closed in stop)
+        self.proc = subprocess.Popen(
+            [*INBOX, "sync", "--watch"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.err,
+        )
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+        return int(self.proc.returncode)
+
+    def logged(self) -> str:
+        return (self.home / "watch.log").read_text(errors="replace")
+
+
+def wait_for(check: Any, timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something true; the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
