@@ -17,7 +17,13 @@ from crdt import clock
 from crdt.replica import Replica
 
 EXPIRE = 30.0
+VIEWING_FOR = 300.0  # a conversation shown this long ago is no longer being viewed
 VIEWING, TYPING = "viewing", "typing"
+
+
+def shared(replica: Replica) -> bool:
+    """Whether anyone could hear this replica's presence (it syncs with a relay)."""
+    return replica.store.meta("relay_url") is not None
 
 
 def note(replica: Replica, what: str, conversation: str | None) -> None:
@@ -37,9 +43,12 @@ def note(replica: Replica, what: str, conversation: str | None) -> None:
 def doing(replica: Replica) -> dict[str, Any]:
     """This agent's state as the sync process announces it."""
     out: dict[str, Any] = {}
+    viewed_after = clock.to_iso(clock.now() - timedelta(seconds=VIEWING_FOR))
     for what, conversation, since in replica.store.conn.execute(
         "SELECT what, conversation, since FROM doing"
     ):
+        if what == VIEWING and since < viewed_after:
+            continue
         out[str(what)] = conversation
         out[f"{what}_since"] = since
     return out
@@ -76,14 +85,21 @@ def others(replica: Replica) -> list[dict[str, Any]]:
     return sorted(latest.values(), key=lambda s: str(s["agent"]))
 
 
-def on(replica: Replica, conversation: str) -> list[dict[str, Any]]:
-    """Who else is viewing or typing in ``conversation``: ``{"agent", "doing", "since"}``."""
-    out = []
+def by_conversation(replica: Replica) -> dict[str, list[dict[str, Any]]]:
+    """Who is on which conversation: ``{"agent", "doing", "since"}``, typing before viewing."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for state in others(replica):
         for what in (TYPING, VIEWING):
-            if state.get(what) == conversation:
-                out.append(
-                    {"agent": state["agent"], "doing": what, "since": state.get(f"{what}_since")}
-                )
+            if state.get(what):
+                entry = {
+                    "agent": state["agent"],
+                    "doing": what,
+                    "since": state.get(f"{what}_since"),
+                }
+                out.setdefault(str(state[what]), []).append(entry)
                 break
     return out
+
+
+def on(replica: Replica, conversation: str) -> list[dict[str, Any]]:
+    return by_conversation(replica).get(conversation, [])

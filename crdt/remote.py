@@ -16,11 +16,14 @@ replica's side of the bargain durable:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from crdt import index
+from crdt import clock, index
 from crdt.replica import Replica
 from crdt.store import Connection
+
+if TYPE_CHECKING:
+    from crdt.ydoc import Doc
 
 CURSOR_KEY = "relay_cursor"
 URL_KEY = "relay_url"
@@ -55,12 +58,17 @@ def outgoing(replica: Replica, doc_name: str) -> Outgoing | None:
     return Outgoing(doc_name, doc.get_update(since), int(row[0]), state)
 
 
-def acknowledge(replica: Replica, doc_name: str, changes: int, relay_state: bytes) -> None:
+def acknowledge(
+    replica: Replica, doc_name: str, changes: int, relay_state: bytes, new_cursor: int | None
+) -> None:
     """The relay holds the document at ``relay_state``; the outbox entry goes when no change
-    was made here after the send (``changes`` -1: keep it, the relay lacks part of it)."""
+    was made here after the send (``changes`` -1: keep it, the relay lacks part of it).
+    ``new_cursor``: the relay's log position, when everything before it was received."""
     with replica.store.write() as conn:
         conn.execute("DELETE FROM outbox WHERE doc = ? AND changes = ?", (doc_name, changes))
         conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (doc_name, relay_state))
+        if new_cursor is not None and new_cursor > cursor(replica):
+            replica.store.set_meta(CURSOR_KEY, str(new_cursor))
 
 
 def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> int:
@@ -87,8 +95,11 @@ def _apply(replica: Replica, conn: Connection, name: str, batch: list[bytes], un
     from crdt import view, workspace
 
     doc, before = replica.load_doc(name)
+    held = _holds(replica, doc, name)
     for update in batch:
         doc.apply_update(update)
+    if held and not _holds(replica, doc, name):
+        _lost(replica, conn, doc)
     if not unsent:  # everything here is now what the relay has
         conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (name, doc.get_state()))
     if not replica.save_doc(name, doc, before, local=False):
@@ -100,3 +111,35 @@ def _apply(replica: Replica, conn: Connection, name: str, batch: list[bytes], un
     elif name.startswith("ws:"):
         index.write_workspace(conn, name[3:], workspace.items(doc))
     return True
+
+
+def _holds(replica: Replica, doc: Doc, name: str) -> bool:
+    if not name.startswith("c:"):
+        return False
+    from crdt import conversation
+
+    return conversation.ownership(doc).owner == replica.agent
+
+
+def _lost(replica: Replica, conn: Connection, doc: Doc) -> None:
+    """A claim made here that another agent's claim beat at the relay: say so at the next
+    command (the agent may have started working on it offline)."""
+    from crdt import conversation
+
+    owner = conversation.ownership(doc).owner
+    ident = str(doc.map("meta").get("id") or "")
+    who = owner.split("@")[0] if owner else "nobody"
+    conn.execute(
+        "INSERT INTO notices(text, at) VALUES (?, ?)",
+        (f"your claim on {ident[:8]} lost: {who} got there first", clock.now_iso()),
+    )
+
+
+def take_notices(replica: Replica) -> list[str]:
+    """News for the agent, once: shown on stderr by the next command."""
+    conn = replica.store.conn
+    rows = conn.execute("SELECT seq, text FROM notices ORDER BY seq").fetchall()
+    if rows:
+        with replica.store.write():
+            conn.execute("DELETE FROM notices WHERE seq <= ?", (rows[-1][0],))
+    return [str(r[1]) for r in rows]

@@ -8,6 +8,7 @@ Tables
     synced          per document, the state vector the relay last acknowledged
     presence        teammates' presence as the sync process last heard it
     doing           what this agent is doing (viewing, typing), for the sync process to tell
+    notices         news for the agent's next command (a tentative claim that lost)
     conversations   the materialised index, one row per conversation (+ view)
     ... and the other derived tables of ``index.py``
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from crdt.errors import StoreError
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
@@ -46,6 +47,7 @@ CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, state TEXT NOT NULL,
     seen_at TEXT NOT NULL);
 CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL);
 """
 # Each step brings a replica of the schema before it up to the next.
 MIGRATIONS = {
@@ -57,6 +59,7 @@ MIGRATIONS = {
         "CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) "
         "WITHOUT ROWID",
     ),
+    2: ("CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL)",),
 }
 
 

@@ -66,7 +66,18 @@ class Context:
             return 0
         finally:
             if self._replica is not None:
+                self._tell_notices(self._replica)
                 self._replica.close()
+
+    def _tell_notices(self, replica: Replica) -> None:
+        """What the sync process learned for the agent (a claim that lost), once."""
+        from crdt.remote import take_notices
+
+        try:
+            for text in take_notices(replica):
+                self.out.warn(text)
+        except InboxError:
+            pass  # a busy replica: they wait for the next command
 
     # -- input -----------------------------------------------------------------------------
 

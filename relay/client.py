@@ -105,7 +105,6 @@ class Link:
         self.in_step = False
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
-        self._received = 0
 
     async def hello(self) -> dict[str, Any]:
         await self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
@@ -135,33 +134,39 @@ class Link:
         return sent
 
     def handle(self, frame: p.Frame) -> None:
-        if frame.kind == p.SYNC and frame.step in (p.UPDATE, p.STEP2):
+        if frame.kind == p.ENTRY:
             self._buffer.append((frame.doc, frame.data))
-        elif frame.kind == p.CURSOR:
-            remote.receive(self.replica, self._buffer, frame.number)
-            self._received += len(self._buffer)
-            self._buffer = []
-            if self.progress:
-                head = int(self.welcome.get("head") or 0)
-                self.progress(min(frame.number, head), head)
+            if self.in_step:  # a change as it happens: into the replica at once
+                self._apply(frame.number)
+        elif frame.kind == p.SYNC and frame.step in (p.UPDATE, p.STEP2):
+            self._buffer.append((frame.doc, frame.data))
+        elif frame.kind == p.CURSOR:  # the end of a run of the catch-up
+            self._apply(frame.number)
         elif frame.kind == p.STORED:
-            self._acknowledged(frame.doc, frame.data)
+            self._acknowledged(frame.doc, frame.number, frame.data)
         elif frame.kind == p.IN_STEP:
+            self._apply(frame.number)
             self.in_step = True
         elif frame.kind == p.AWARENESS:
-            presence.heard(
-                self.replica, [(a.client, a.state) for a in p.read_awareness(frame.data)]
-            )
+            heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
+            presence.heard(self.replica, heard)
 
-    def _acknowledged(self, name: str, relay_state: bytes) -> None:
+    def _apply(self, new_cursor: int) -> None:
+        remote.receive(self.replica, self._buffer, new_cursor)
+        self._buffer = []
+        if self.progress:
+            head = int(self.welcome.get("head") or 0)
+            self.progress(min(new_cursor, head), head)
+
+    def _acknowledged(self, name: str, seq: int, relay_state: bytes) -> None:
         queue = self._in_flight.get(name)
         if not queue:
             return
         changes, state = queue.pop(0)
-        if covers(relay_state, state):
-            remote.acknowledge(self.replica, name, changes, relay_state)
-        else:  # the relay could not take all of it: the next send starts from its state
-            remote.acknowledge(self.replica, name, -1, relay_state)
+        if not covers(relay_state, state):  # the relay could not take all of it: the next
+            changes = -1  # send starts from its state, and the outbox entry stays
+        # once in step, every entry up to seq has reached this socket (the relay's order)
+        remote.acknowledge(self.replica, name, changes, relay_state, seq if self.in_step else None)
 
 
 async def sync_once(
@@ -277,6 +282,7 @@ async def _stay(replica: Replica, ws: Any, me: int, beat: int, say: Callable[[st
                 if fresh != doing:
                     doing, last_beat = fresh, 0.0
             if now - last_beat >= HEARTBEAT:
+                doing = presence.doing(replica)  # a view of long ago has ended meanwhile
                 beat += 1
                 update = p.awareness_update([p.Awareness(me, beat, _state(doing))])
                 await ws.send(p.awareness(update))

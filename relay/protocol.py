@@ -14,11 +14,14 @@ Every websocket frame is one message about one document::
     kind 13 CURSOR    varUint(seq)                          relay -> replica, doc "": the log
                                                             entries up to seq were all sent
     kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
+    kind 16 ENTRY     varUint(seq) varUint8Array(update)    relay -> replica: a log entry of doc,
+                                                            with its position in the log
 
 The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in
 JavaScript) encode after the document name, so a Yjs peer can read them; the
 others carry the relay's log cursor, which is what makes a reconnect cost what
-changed rather than what exists (docs/architecture.md).
+changed rather than what exists (docs/architecture.md). ENTRY is a sync update
+with its log position, so passing a change on is one frame per socket.
 
 Everything here is pure: bytes in, values out, ``ProtocolError`` for anything
 malformed, so the relay can drop a bad socket without touching its store.
@@ -30,9 +33,9 @@ import json
 from typing import Any, NamedTuple
 
 SYNC, AWARENESS = 0, 1
-HELLO, WELCOME, STORED, CURSOR, IN_STEP = 10, 11, 12, 13, 14
+HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY = 10, 11, 12, 13, 14, 16
 STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP})
+KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY})
 
 MAX_FRAME = 8 * 1024 * 1024  # an update bigger than this is refused (bodies are text)
 MAX_NAME = 64
@@ -47,8 +50,8 @@ class Frame(NamedTuple):
     doc: str
     kind: int
     step: int  # SYNC only
-    data: bytes  # SYNC: state vector or update; AWARENESS: the update; STORED: state vector
-    number: int  # HELLO, STORED, CURSOR, IN_STEP
+    data: bytes  # SYNC, ENTRY: state vector or update; AWARENESS: the update; STORED: state
+    number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY: the log position
     info: Any  # WELCOME: decoded JSON
 
 
@@ -87,6 +90,10 @@ def number(doc: str, kind: int, value: int) -> bytes:
 
 def stored(doc: str, seq: int, state: bytes) -> bytes:
     return _head(doc, STORED) + var_uint(seq) + var_bytes(state)
+
+
+def entry(doc: str, seq: int, update: bytes) -> bytes:
+    return _head(doc, ENTRY) + var_uint(seq) + var_bytes(update)
 
 
 def welcome(value: Any) -> bytes:
@@ -155,7 +162,7 @@ def decode(frame: bytes) -> Frame:
         data = r.bytes()
     elif kind in (HELLO, CURSOR, IN_STEP):
         value = r.uint()
-    elif kind == STORED:
+    elif kind in (STORED, ENTRY):
         value, data = r.uint(), r.bytes()
     elif kind == WELCOME:
         try:

@@ -243,7 +243,7 @@ class Relay:
             if not entries:
                 break
             for entry in entries:
-                await session.queue.put(p.sync(entry.doc, p.UPDATE, entry.data))
+                await session.queue.put(p.entry(entry.doc, entry.seq, entry.data))
             session.cursor = entries[-1].seq
             await session.queue.put(p.number("", p.CURSOR, session.cursor))
         session.live = True  # no await since the last read: nothing was logged in between
@@ -271,19 +271,15 @@ class Relay:
             return
         entries = self._accept(name, frame.data)
         for entry in entries:
-            data = p.sync(entry.doc, p.UPDATE, entry.data)
+            data = p.entry(entry.doc, entry.seq, entry.data)
             for other in self.sessions:
                 if other.live and entry.seq > other.cursor:
-                    if other is not session or entry is not entries[0]:
+                    if other is not session or entry is not entries[0]:  # it has its own
                         other.push(data)
                     other.cursor = entry.seq
         doc, _ = self.docs.get(name)
         head = entries[-1].seq if entries else self.store.head()
         session.push(p.stored(name, head, doc.get_state()))
-        if entries:
-            for other in self.sessions:
-                if other.live:
-                    other.push(p.number("", p.CURSOR, other.cursor))
 
     def _accept(self, name: str, update: bytes) -> list[Entry]:
         """Apply, log and stamp one update; nothing is stored unless all of it is."""

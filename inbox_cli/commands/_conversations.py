@@ -36,6 +36,8 @@ def print_conversations(
                 return "-"
             handle = str(value).split("@")[0]
             return handle + ("?" if row.get("assignee_tentative") else "")
+        if name == "presence":
+            return ", ".join(f"{h['agent'].split('@')[0]} {h['doing']}" for h in value or [])
         if name == "subject":
             text = str(value or "(no subject)")
             return text if len(text) <= 50 else text[:49] + "…"
@@ -45,4 +47,7 @@ def print_conversations(
             return ",".join(value)
         return "" if value is None else str(value)
 
-    ctx.out.items(rows, columns or COLUMNS, cell)
+    chosen = list(columns or COLUMNS)
+    if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
+        chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
+    ctx.out.items(rows, chosen, cell)

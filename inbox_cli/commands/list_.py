@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from inbox_cli.context import Context, add_output_flags, example
 
@@ -52,4 +53,15 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         sort=args.sort,
         limit=args.limit or None,
     )
-    print_conversations(ctx, list_conversations(replica.conn, filters, clock.now_iso()))
+    rows = list_conversations(replica.conn, filters, clock.now_iso())
+    print_conversations(ctx, _with_presence(replica, rows))
+
+
+def _with_presence(replica: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Who else is on each conversation right now (only a replica that syncs can know)."""
+    from crdt import presence
+
+    if not presence.shared(replica):
+        return rows
+    here = presence.by_conversation(replica)
+    return [{**row, "presence": here.get(row["id"], [])} for row in rows]

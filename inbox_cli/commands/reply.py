@@ -30,7 +30,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import actions
+    from crdt import actions, presence
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
@@ -38,7 +38,13 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     if args.template:
         text = actions.template_render(replica, args.template, ident)
     if text is None and ctx.interactive:  # the editor works on the draft file itself
-        ctx.edit_file(actions.begin_draft(replica, ident).path, "the draft is kept")
+        _warn_typing(ctx, ident)
+        draft_path = actions.begin_draft(replica, ident).path
+        presence.note(replica, presence.TYPING, ident)  # teammates see it while it is open
+        try:
+            ctx.edit_file(draft_path, "the draft is kept")
+        finally:
+            presence.note(replica, presence.TYPING, None)
     if args.draft:
         draft = actions.save_draft(replica, ident, text)
         ctx.out.obj(draft.as_dict(), lambda: [str(draft.path)])
@@ -51,3 +57,14 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     if result["claimed"]:
         ctx.out.say(f"claimed {ident[:8]}")
     ctx.out.say(f"reply queued on {ident[:8]} (delivery: {message['delivery']})")
+
+
+def _warn_typing(ctx: Context, ident: str) -> None:
+    """Before an editor opens: someone else already writing here is worth knowing."""
+    from crdt import presence
+    from inbox_cli.output import ago
+
+    for other in presence.on(ctx.replica, ident):
+        if other["doing"] == presence.TYPING:
+            who = str(other["agent"]).split("@")[0]
+            ctx.out.warn(f"{who} is typing a reply here (started {ago(other['since'])})")

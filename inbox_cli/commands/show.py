@@ -17,10 +17,15 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt import presence
     from crdt.queries import view
 
     replica = ctx.replica
-    conv = view(replica.conn, replica.resolve(args.id))
+    ident = replica.resolve(args.id)
+    conv = view(replica.conn, ident)
+    conv["presence"] = presence.on(replica, ident)
+    if presence.shared(replica):
+        presence.note(replica, presence.VIEWING, ident)
     ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
 
 
@@ -48,6 +53,8 @@ def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:
         yield "tags: " + ", ".join(c["tags"])
     if c.get("merged_into"):
         yield style(f"merged into {c['merged_into']}", "33")
+    for here in c.get("presence", []):
+        yield style(_here(here), "36")
     for lost in c.get("lost_claims", []):
         if lost["agent"] == me:
             yield style(f"your claim at {lost['at']} lost to {_who(c['assignee'])}", "33")
@@ -78,3 +85,11 @@ def _timeline(c: dict[str, Any]) -> list[list[str]]:
         lines += ["  " + line for line in str(n["body"]).splitlines()]
         entries.append((str(n["created_at"]), lines))
     return [lines for _, lines in sorted(entries, key=lambda e: e[0])]
+
+
+def _here(p: dict[str, Any]) -> str:
+    """'ali is viewing (12s)', 'ben is typing a reply (started 40s ago)'."""
+    who = _who(p["agent"])
+    if p["doing"] == "typing":
+        return f"{who} is typing a reply (started {ago(p['since'])})"
+    return f"{who} is viewing ({ago(p['since']).replace(' ago', '')})"
