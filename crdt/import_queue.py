@@ -167,8 +167,7 @@ def build(job: Job) -> Built:
         apply_entries(doc, job.entries)
     new = not job.stored
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
-    with doc.transaction():  # one read transaction for all the roots
-        built = view.build(doc)
+    built = view.build(doc)
     return Built(job.ident, data, new, built, pack_view(built))
 
 

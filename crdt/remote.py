@@ -15,12 +15,13 @@ replica's side of the bargain durable:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from crdt import clock, index
 from crdt.replica import Replica
-from crdt.store import Connection
+from crdt.store import COMPACT_AFTER, Connection
 
 if TYPE_CHECKING:
     from crdt.ydoc import Doc
@@ -71,29 +72,107 @@ def acknowledge(
             replica.store.set_meta(CURSOR_KEY, str(new_cursor))
 
 
-def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> int:
-    """Apply a run of the relay's log and move the cursor past it, atomically.
+STAGE_ABOVE = 64  # documents in one run of the log: more are staged and built in parallel
+DRAIN_RUN = 256  # documents per transaction of a drain
 
-    Updates of one document are applied together and stored as one update (what
-    they changed here), and the document's index row is rebuilt once. Returns how
-    many documents changed.
+
+def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> int:
+    """Take a run of the relay's log and move the cursor past it, atomically.
+
+    A short run (changes as they happen) is applied at once: each document's index row
+    is rebuilt in the same transaction. A long one (a join, a return from days offline)
+    is staged as it arrives and built afterwards by ``drain`` in worker processes; a
+    document with staged updates gets later ones staged too, so they apply in order.
+    Returns how many documents were applied now.
     """
     by_doc: dict[str, list[bytes]] = {}
     for name, update in updates:
         by_doc.setdefault(name, []).append(update)
-    changed = 0
+    applied = 0
+    with replica.store.write() as conn:
+        if len(by_doc) > STAGE_ABOVE:
+            _stage(conn, by_doc)
+        else:
+            unsent = set(pending(replica))
+            for name, batch in by_doc.items():
+                if conn.execute("SELECT 1 FROM staged WHERE doc = ?", (name,)).fetchone():
+                    _stage(conn, {name: batch})
+                else:
+                    applied += apply(replica, name, batch, name in unsent)
+        replica.store.set_meta(CURSOR_KEY, str(new_cursor))
+    return applied
+
+
+def _stage(conn: Connection, by_doc: dict[str, list[bytes]]) -> None:
+    conn.executemany(
+        "INSERT INTO staged(doc, data) VALUES (?, ?)",
+        [(name, u) for name, batch in by_doc.items() for u in batch],
+    )
+
+
+def staged(replica: Replica) -> list[str]:
+    rows = replica.store.conn.execute("SELECT DISTINCT doc FROM staged ORDER BY doc")
+    return [str(r[0]) for r in rows]
+
+
+def drain(replica: Replica, progress: Callable[[int, int], None] | None = None) -> int:
+    """Apply every staged update: runs of documents, each run read, built and written by
+    one of two worker processes (as an import's queue is drained, import_queue.py)."""
+    import multiprocessing
+
+    names = staged(replica)
+    runs = [names[i : i + DRAIN_RUN] for i in range(0, len(names), DRAIN_RUN)]
+    if len(runs) <= 1:
+        return _drain_run(replica, names) if names else 0
+    done = 0
+    path, agent = replica.store.path, replica.agent
+    with multiprocessing.get_context("fork").Pool(2, _open_worker, (path, agent)) as pool:
+        for count in pool.imap_unordered(_drain_in_worker, runs):
+            done += count
+            if progress:
+                progress(done, len(names))
+    return done
+
+
+_worker: Replica | None = None
+
+
+def _open_worker(path: Path, agent: str) -> None:
+    """A connection of the worker's own: one inherited across fork must not be used."""
+    from crdt.store import Store
+
+    global _worker
+    _worker = Replica(Store.open(path), agent)
+
+
+def _drain_in_worker(names: list[str]) -> int:
+    assert _worker is not None
+    return _drain_run(_worker, names)
+
+
+def _drain_run(replica: Replica, names: list[str]) -> int:
     with replica.store.write() as conn:
         unsent = set(pending(replica))
-        for name, batch in by_doc.items():
-            if _apply(replica, conn, name, batch, name in unsent):
-                changed += 1
-        replica.store.set_meta(CURSOR_KEY, str(new_cursor))
-    return changed
+        for name in names:
+            rows = conn.execute(
+                "SELECT seq, data FROM staged WHERE doc = ? ORDER BY seq", (name,)
+            ).fetchall()
+            apply(replica, name, [bytes(r[1]) for r in rows], name in unsent)
+            conn.execute("DELETE FROM staged WHERE doc = ? AND seq <= ?", (name, rows[-1][0]))
+    return len(names)
 
 
-def _apply(replica: Replica, conn: Connection, name: str, batch: list[bytes], unsent: bool) -> bool:
+def apply(replica: Replica, name: str, batch: list[bytes], unsent: bool) -> int:
+    """Apply the relay's updates of one document, inside the caller's transaction.
+
+    The updates are logged as they came rather than as the difference they made: an
+    update whose dependencies have not arrived yet changes nothing now, and logging
+    only the difference would lose it; replayed later, it applies (ydoc.load). Returns
+    1 when the document changed (its index row was rebuilt), else 0.
+    """
     from crdt import view, workspace
 
+    conn = replica.store.conn
     doc, before = replica.load_doc(name)
     held = _holds(replica, doc, name)
     for update in batch:
@@ -102,15 +181,20 @@ def _apply(replica: Replica, conn: Connection, name: str, batch: list[bytes], un
         _lost(replica, conn, doc)
     if not unsent:  # everything here is now what the relay has
         conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (name, doc.get_state()))
-    if not replica.save_doc(name, doc, before, local=False):
-        return False
+    waiting = 0
+    for update in batch:
+        waiting = replica.store.append(name, update, local=False)
+    if waiting >= COMPACT_AFTER:
+        replica.store.put_snapshot(name, doc.get_update())
+    if doc.get_state() == before:
+        return 0
     if name.startswith("c:"):
         built = view.build(doc)
         if built["id"] is not None:
             index.write_conversation(conn, built)
     elif name.startswith("ws:"):
         index.write_workspace(conn, name[3:], workspace.items(doc))
-    return True
+    return 1
 
 
 def _holds(replica: Replica, doc: Doc, name: str) -> bool:

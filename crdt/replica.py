@@ -178,10 +178,11 @@ class Replica:
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild everything derived from the documents; returns how many were read."""
-        from crdt import view, workspace, ydoc
+        from crdt import remote, view, workspace, ydoc
         from crdt.import_queue import drain
 
         drain(self)  # mail an interrupted import queued but did not build
+        remote.drain(self)  # and the relay's log an interrupted sync staged
         with self.store.write() as conn:
             names = list(self.store.doc_names(""))
             index.clear(conn)

@@ -9,6 +9,7 @@ Tables
     presence        teammates' presence as the sync process last heard it
     doing           what this agent is doing (viewing, typing), for the sync process to tell
     notices         news for the agent's next command (a tentative claim that lost)
+    staged          a long run of the relay's log, kept until it is built (remote.drain)
     conversations   the materialised index, one row per conversation (+ view)
     ... and the other derived tables of ``index.py``
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from crdt.errors import StoreError
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
@@ -48,6 +49,8 @@ CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, state TEX
     seen_at TEXT NOT NULL);
 CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX staged_by_doc ON staged(doc, seq);
 """
 # Each step brings a replica of the schema before it up to the next.
 MIGRATIONS = {
@@ -60,6 +63,10 @@ MIGRATIONS = {
         "WITHOUT ROWID",
     ),
     2: ("CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL)",),
+    3: (
+        "CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL)",
+        "CREATE INDEX staged_by_doc ON staged(doc, seq)",
+    ),
 }
 
 

@@ -13,9 +13,10 @@ from crdt.ydoc import Doc
 
 
 def raw(doc: Doc) -> dict[str, Any]:
-    """Every root as plain Python values."""
-    out: dict[str, Any] = {name: doc.map(name).to_py() for name in MAP_ROOTS}
-    out.update({name: doc.array(name).to_py() for name in ARRAY_ROOTS})
+    """Every root as plain Python values, read in one transaction (one each costs ~40 us)."""
+    with doc.transaction():
+        out: dict[str, Any] = {name: doc.map(name).to_py() for name in MAP_ROOTS}
+        out.update({name: doc.array(name).to_py() for name in ARRAY_ROOTS})
     return out
 
 

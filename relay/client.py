@@ -99,8 +99,11 @@ async def open_socket(url: str, token: str) -> Any:
 class Link:
     """One connection's conversation with the relay."""
 
-    def __init__(self, replica: Replica, ws: Any, progress: Progress | None = None) -> None:
+    def __init__(
+        self, replica: Replica, ws: Any, progress: Progress | None = None, watching: bool = False
+    ) -> None:
         self.replica, self.ws, self.progress = replica, ws, progress
+        self.watching = watching  # staged catch-up is built at IN_STEP, not at the end
         self.welcome: dict[str, Any] = {}
         self.in_step = False
         self._buffer: list[tuple[str, bytes]] = []
@@ -147,6 +150,8 @@ class Link:
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
+            if self.watching:
+                remote.drain(self.replica, self.progress)
         elif frame.kind == p.AWARENESS:
             heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
             presence.heard(self.replica, heard)
@@ -219,8 +224,10 @@ async def _exchange(link: Link) -> None:
     async for message in link.ws:
         link.handle(p.decode(bytes(message)))
         if link.in_step and not link.waiting:
-            return
-    raise Unreachable("the relay closed the connection before the replica was in step")
+            break
+    else:
+        raise Unreachable("the relay closed the connection before the replica was in step")
+    remote.drain(link.replica, link.progress)  # a long catch-up was staged: build it now
 
 
 def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
@@ -257,7 +264,7 @@ async def watch(replica: Replica, url: str, token: str, say: Callable[[str], Non
 
 
 async def _stay(replica: Replica, ws: Any, me: int, beat: int, say: Callable[[str], None]) -> int:
-    link = Link(replica, ws)
+    link = Link(replica, ws, watching=True)
     check_workspace(replica, await link.hello())
     say(f"connected as {link.welcome.get('agent')}")
     version = replica.store.data_version()  # before the flush: a change made during it is seen
