@@ -79,7 +79,7 @@ def _command_name(argv: list[str]) -> str | None:
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """The top parser with the chosen command's options; every command only for help
-    or a mistyped name (building all 24 costs ~25 ms a run)."""
+    or a mistyped name (building them all costs ~25 ms a run)."""
     parser = _top_parser()
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _command_name(argv)
