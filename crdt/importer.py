@@ -164,6 +164,7 @@ class _Batch:
         with self.replica.store.write() as conn:
             self.conn = conn
             self.index = SqliteThreadIndex(conn)
+            self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
             for parsed in records:
                 self.report.read += 1
                 if isinstance(parsed, str):
@@ -224,7 +225,13 @@ class _Batch:
             Entry(decision.action, decision.direction, who, at, parsed.message, extra),
         )
         report.imported += 1
-        self.index.record(ident, rec, decision.direction, decision.customer_email)
+        self.index.record(
+            ident,
+            rec,
+            decision.direction,
+            decision.customer_email,
+            new=decision.action in ("new", "spam"),
+        )
 
     def _absorb(self, source: str, target: str) -> None:
         """Fold a conversation opened by a reply that came before the mail it answers."""
@@ -250,12 +257,15 @@ class _Batch:
 
     def _keep_bounce(self, rec: MailRecord, at: str) -> None:
         """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
+        self.bounces_waiting = True
         self.conn.execute(
             "INSERT OR IGNORE INTO early_bounces VALUES (?, ?, ?)",
             (rec.bounced_message_id, rec.bounce_status, at),
         )
 
     def _earlier_bounce(self, rec: MailRecord) -> dict[str, Any]:
+        if not self.bounces_waiting:  # the usual case: one look per batch, not per mail
+            return {}
         row = self.conn.execute(
             "SELECT status FROM early_bounces WHERE message_id = ?", (rec.message_id,)
         ).fetchone()

@@ -131,12 +131,15 @@ def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | N
     return rid
 
 
-def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int:
+def stub_conversation(conn: Connection, fields: dict[str, Any], new: bool = False) -> int:
     """A row for a conversation whose full index row comes later (when a bulk import
-    builds it from its queue); enough for threading and `list`."""
-    row = conn.execute("SELECT rid FROM conversations WHERE id = ?", (fields["id"],)).fetchone()
-    if row is not None:
-        return int(row[0])
+    builds it from its queue); enough for threading and `list`. ``new``: most likely not
+    there yet, so insert first and look only when that did nothing."""
+    if not new:
+        row = conn.execute("SELECT rid FROM conversations WHERE id = ?", (fields["id"],))
+        found = row.fetchone()
+        if found is not None:
+            return int(found[0])
     values = {
         "status": "open",
         "channel": "email",
@@ -144,10 +147,13 @@ def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int:
         "subject_key": subject_key(fields.get("subject") or ""),
     }
     cur = conn.execute(
-        f"INSERT INTO conversations({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        f"INSERT OR IGNORE INTO conversations({', '.join(values)}) "
+        f"VALUES ({', '.join('?' * len(values))})",
         list(values.values()),
     )
-    return int(cur.lastrowid or 0)
+    if cur.rowcount == 1:
+        return int(cur.lastrowid or 0)
+    return stub_conversation(conn, fields)
 
 
 def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, Any]:

@@ -79,18 +79,19 @@ class SqliteThreadIndex:
         rec: MailRecord,
         direction: Direction,
         customer_email: str | None,
+        new: bool = False,
     ) -> None:
+        """``new``: the conversation starts with this mail, so its row is made without a
+        look first (an import records thousands a second)."""
         at = to_iso(rec.date) if rec.date else None
-        rid = index.stub_conversation(
-            self.conn,
-            {
-                "id": conversation_id,
-                "customer": customer_email,
-                "subject": rec.subject,
-                "created_at": at,
-                "updated_at": at,
-            },
-        )
+        fields = {
+            "id": conversation_id,
+            "customer": customer_email,
+            "subject": rec.subject,
+            "created_at": at,
+            "updated_at": at,
+        }
+        rid = index.stub_conversation(self.conn, fields, new)
         self.conn.execute(
             "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
