@@ -1,4 +1,9 @@
-"""The embedded demo: a workspace of its own, seeded from examples/, with a little history."""
+"""The embedded demo's workspace: a directory of its own, seeded from examples/, with a
+little history.
+
+What runs beside it (a relay, a watcher per replica) is started by relay/demo.py;
+this module only prepares the directory and fills a replica, and opens no socket.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from crdt.errors import StoreError
 from crdt.replica import Replica
 
 MARKER = ".inbox-demo"
+YOU, TEAMMATE = "dana@acme.example.com", "ben@acme.example.com"  # one replica each
 
 
 def default_dir() -> Path:
@@ -22,19 +28,31 @@ def examples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "examples"
 
 
-def build(where: Path) -> tuple[Replica, str]:
-    """(Re)create the demo in ``where`` (a demo made before, an empty or a new directory;
-    anything else is refused); returns it and the id of the conversation to try."""
-    if (where / MARKER).is_file():
+def workspace_name() -> str:
+    return str(seed.read_settings(examples_dir())["workspace"])
+
+
+def is_demo(where: Path) -> bool:
+    """Made by `inbox demo`: only such a directory is emptied, or has its processes ended."""
+    return (where / MARKER).is_file()
+
+
+def prepare(where: Path) -> None:
+    """Make ``where`` an empty demo directory: a demo made before is emptied, an empty or
+    a new directory is taken; anything else is refused and left as it is."""
+    if is_demo(where):
         _empty(where)
     elif where.exists() and not (where.is_dir() and not any(where.iterdir())):
         raise StoreError(f"{where} exists and is not a demo directory; it was left as it is")
     where.mkdir(parents=True, exist_ok=True)
     (where / MARKER).write_text("made by `inbox demo`; safe to delete\n")
-    replica = seed.create(where, examples_dir())
-    seed.import_examples(replica, examples_dir())
-    sample = _history(replica)
-    return replica, sample
+
+
+def fill(replica: Replica) -> str:
+    """Seed ``replica`` (the demo's own, as YOU) and give it some history; returns the id
+    of the conversation to try."""
+    seed.fill(replica, examples_dir())
+    return _history(replica)
 
 
 def _empty(where: Path) -> None:
@@ -58,7 +76,7 @@ def _history(replica: Replica) -> str:
     login = by_subject.get("Can't log in after password reset")
     me = replica.agent
     if login:
-        replica.agent = "ben@acme.example.com"
+        replica.agent = TEAMMATE
         actions.claim(replica, [login])
         actions.note(replica, login, "Looks like the session cookie bug again. @dana seen this?")
         actions.set_priority(replica, [login], "urgent")

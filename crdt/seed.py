@@ -16,14 +16,18 @@ from crdt.importer import ImportReport, import_path
 from crdt.replica import Replica
 
 
-def create(where: Path, examples: Path) -> Replica:
-    settings = json.loads((examples / "workspace.json").read_text(encoding="utf-8"))
-    me = next(a for a in settings["agents"] if a["email"] == settings["me"])
-    replica = Replica.create(
-        where, workspace=settings["workspace"], agent=me["email"], name=me["name"]
-    )
-    apply_settings(replica, settings)
-    return replica
+def read_settings(examples: Path) -> dict[str, Any]:
+    """``workspace.json``: the workspace's name, ``me``, agents, mailboxes, templates, macros."""
+    text = (examples / "workspace.json").read_text(encoding="utf-8")
+    settings: dict[str, Any] = json.loads(text)
+    return settings
+
+
+def fill(replica: Replica, examples: Path) -> ImportReport:
+    """Settings, mail and chats into a replica that exists already: the demo's is made by
+    joining a relay, which gives it its workspace and agent."""
+    apply_settings(replica, read_settings(examples))
+    return import_examples(replica, examples)
 
 
 def apply_settings(replica: Replica, settings: dict[str, Any]) -> None:

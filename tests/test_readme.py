@@ -8,18 +8,25 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.demos import Demos, end, started_in_background
+from tests.relay.relays import free_port, wait_for
 
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent  # where the venv put the `inbox` command
 EXAMPLE_MAIL = ROOT / "examples" / "mail" / "support.mbox"
+DEMO_DIR = "~/.local/share/inbox-demo"  # where the tour's lines say the demo lives
+BEN = "ben@acme.example.com"
 OPTIONAL_TOOLS = ("jq",)  # may be missing: the line runs without it, its JSON must parse
 
 
@@ -90,6 +97,7 @@ def run_lines(lines: Iterable[str], home: Path, scratch: Path) -> int:
     env = shell_env(home, scratch)
     ran = 0
     for line in lines:
+        assert words(line)[-1:] != ["&"], f"`{line}` runs until stopped: it would hang here"
         if words(line)[:2] == ["inbox", "init"]:
             fresh = scratch / f"workspace-{ran}"
             env["INBOX_HOME"] = str(fresh)
@@ -106,7 +114,9 @@ def run_lines(lines: Iterable[str], home: Path, scratch: Path) -> int:
     return ran
 
 
-def fresh_demo(where: Path) -> Path:
+def fresh_demo(where: Path, demos: Demos) -> Path:
+    """A new demo in ``where`` (stopped when the test ends); returns dana's replica."""
+    demos.dirs.append(where)
     env = shell_env(where, where.parent)
     done = subprocess.run(
         [str(BIN / "inbox"), "demo", "--dir", str(where)],
@@ -116,20 +126,93 @@ def fresh_demo(where: Path) -> Path:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return where
+    return where / "dana"
+
+
+@pytest.fixture
+def demos() -> Iterator[Demos]:
+    started = Demos()
+    yield started
+    started.stop_all()
 
 
 @pytest.mark.parametrize("title", ["A tour", "For scripts"])
-def test_readme_commands_run_on_a_fresh_demo(tmp_path: Path, title: str) -> None:
+def test_readme_commands_run_on_a_fresh_demo(tmp_path: Path, title: str, demos: Demos) -> None:
     lines = inbox_lines(section(README.read_text(encoding="utf-8"), title))
     assert lines, f"no `inbox` lines found in '{title}'"
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    home = fresh_demo(tmp_path / "demo")
+    home = fresh_demo(tmp_path / "demo", demos)
+    lines = [ln.replace(DEMO_DIR, str(home.parent)) for ln in lines]  # this test's demo
     assert run_lines(lines, home, scratch) == len(lines)
 
 
-def test_tour_export_names_where_the_demo_lives(tmp_path: Path) -> None:
+def test_two_replicas_and_a_relay_as_the_readme_says(tmp_path: Path) -> None:
+    """The relay section's lines, in order, on a new relay. Those that run until stopped
+    (`relay serve`, a line ending in `&`) run in the background until the test ends; 8787
+    becomes a free port, since another relay may hold that one. A person types slower
+    than a test: after a claim, it waits for the relay to confirm it, as the watcher does
+    within moments, before the next line (a reply) needs it."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "Two replicas and a relay"))
+    port = free_port()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = shell_env(scratch / "dana", scratch)
+    running: list[subprocess.Popen[bytes]] = []
+    claimed = ""
+    try:
+        for line in lines:
+            command, _ = adapt(line.replace("8787", str(port)))
+            if _runs_until_stopped(command):
+                running.append(started_in_background(command, env, scratch))
+                if words(command)[:3] == ["inbox", "relay", "serve"]:
+                    assert wait_for(lambda: _accepts(port), timeout=20), "the relay did not start"
+                continue
+            done = shell(command, env, scratch)
+            assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+            if words(command)[:2] == ["inbox", "claim"]:
+                claimed = words(command)[2]
+                assert wait_for(partial(_confirmed, claimed, env, scratch)), "still tentative"
+        assert len(running) == 2 and claimed, "the section runs a relay, a watcher, a claim"
+        # a teammate joining now finds the claim the relay confirmed
+        token = shell(
+            f"inbox relay token create {BEN} --store ./relay.db > ben.token", env, scratch
+        )
+        assert token.returncode == 0, token.stderr
+        ben = {**env, "INBOX_HOME": str(scratch / "ben")}
+        joined = shell(f"inbox join http://127.0.0.1:{port} --token-file ben.token", ben, scratch)
+        assert joined.returncode == 0, joined.stderr
+        assert _shown(claimed, ben, scratch)["assignee"] == "dana@acme.example.com"
+    finally:
+        for proc in running:
+            end(proc)
+
+
+def _runs_until_stopped(command: str) -> bool:
+    said = words(command)
+    return said[-1:] == ["&"] or said[:3] == ["inbox", "relay", "serve"]
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _confirmed(ident: str, env: dict[str, str], cwd: Path) -> bool:
+    return not _shown(ident, env, cwd)["assignee_tentative"]
+
+
+def _shown(ident: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    done = shell(f"inbox show {ident} --json", env, cwd)
+    assert done.returncode == 0, done.stderr
+    shown: dict[str, Any] = json.loads(done.stdout)
+    return shown
+
+
+def test_tour_export_names_where_the_demo_lives(tmp_path: Path, demos: Demos) -> None:
     """The tour's `export INBOX_HOME=...` is where a plain `inbox demo` puts it."""
     tour = section(README.read_text(encoding="utf-8"), "A tour")
     match = re.search(r"^\s+export INBOX_HOME=(\S+)", tour, re.M)
@@ -138,6 +221,7 @@ def test_tour_export_names_where_the_demo_lives(tmp_path: Path) -> None:
     fake_home.mkdir()
     env = shell_env(tmp_path / "unused", fake_home)
     del env["XDG_DATA_HOME"]  # the default applies
+    demos.dirs.append(fake_home / ".local" / "share" / "inbox-demo")
     done = subprocess.run(
         [str(BIN / "inbox"), "demo"], capture_output=True, text=True, env=env, timeout=120
     )

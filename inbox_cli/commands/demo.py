@@ -1,28 +1,51 @@
-"""inbox demo"""
+"""inbox demo [stop]"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inbox_cli.context import Context, example
 
-TRY = """\
-The demo workspace is ready in {home} (you are dana@acme.example.com).
-Point inbox at it, then try:
+if TYPE_CHECKING:
+    from relay.demo import Running
 
-  export INBOX_HOME={home}{path}
+TRY = """\
+The demo runs in {where}:
+a relay on {url}, and dana's and ben's replicas of its workspace,
+each kept in step by `inbox sync --watch` in the background.
+
+You are dana. Point inbox at her replica, then try:
+{path}
+  export INBOX_HOME={dana}
   inbox list
   inbox show {sample}
-  inbox claim {sample} && inbox tag {sample} --add refund
+
+Ben's replica is {ben}: prefix a command as below, or export
+INBOX_HOME in a second terminal. What he does reaches dana within a moment:
+
+  INBOX_HOME={ben} inbox show {sample}
+  INBOX_HOME={ben} inbox claim {sample}
+  inbox show {sample}           # as dana: ben owns it now
+  inbox who                 # ben is online, viewing {sample}
+
+More to try as dana:
+
+  inbox tag {sample} --add refund
   inbox note {sample} -m "@ben can you check the invoice?"
-  INBOX_AGENT=ben inbox mentions
+  INBOX_HOME={ben} inbox mentions   # ben sees the note
   inbox list --tag refund --json | jq '.[].subject'
   inbox list --status open -0 | inbox assign --to ali
   inbox search "double charge"
   inbox customer maria@example.com
-  inbox import {examples}/mail/support.mbox     # again: adds nothing
+  inbox import {examples}/mail/support.mbox   # again: adds nothing
   inbox template show refund-ok --for {sample}
   inbox macro run refund {sample}
+
+Logs: {where}/relay.log and sync.log in each replica. When you are done:
+
+  inbox demo stop{stop_dir}
 """
 
 
@@ -33,24 +56,48 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         metavar="DIR",
         help="where the demo lives (default: $XDG_DATA_HOME/inbox-demo); recreated on each run",
     )
-    example(p, "inbox demo", "inbox demo --dir /tmp/inbox-demo")
+    example(p, "inbox demo", "inbox demo --dir /tmp/inbox-demo", "inbox demo stop")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
+    import sys
+
+    from crdt.demo import default_dir
+    from relay import demo
+
+    # absolute: the lines printed below must work from any directory
+    where = (Path(args.dir).expanduser() if args.dir else default_dir()).absolute()
+    if args.action == "stop":
+        ended = demo.stop(where)
+        ctx.out.say(
+            f"stopped the demo in {where}: {', '.join(ended)}"
+            if ended
+            else f"nothing of the demo is running in {where}"
+        )
+        return
+    running = demo.start(where, [sys.executable, "-m", "inbox_cli.main"])
+    ctx.out.say(_what_to_try(running, default=args.dir is None))
+    if not running.live:
+        ctx.out.warn("the watchers are still connecting; `inbox who` may be empty for a moment")
+
+
+def _what_to_try(running: Running, default: bool) -> str:
+    """The lines to paste, paths quoted for the shell."""
+    import shlex
     import shutil
     import sys
-    from pathlib import Path
 
-    from crdt import demo
+    from crdt.demo import TEAMMATE, YOU, examples_dir
 
-    # absolute: the export line printed below must work from any directory
-    where = (Path(args.dir).expanduser() if args.dir else demo.default_dir()).absolute()
-    if args.action == "stop":
-        ctx.out.say("the demo runs nothing in the background yet; nothing to stop")
-        return
-    replica, sample = demo.build(where)
-    replica.close()
     bindir = Path(sys.argv[0]).resolve().parent
-    on_path = shutil.which("inbox") is not None
-    path = "" if on_path else f"\n  export PATH={bindir}:$PATH"
-    ctx.out.say(TRY.format(home=where, path=path, sample=sample[:4], examples=demo.examples_dir()))
+    path = "" if shutil.which("inbox") else f"\n  export PATH={shlex.quote(str(bindir))}:$PATH"
+    return TRY.format(
+        where=running.where,
+        url=running.url,
+        dana=shlex.quote(str(running.homes[YOU])),
+        ben=shlex.quote(str(running.homes[TEAMMATE])),
+        path=path,
+        sample=running.sample[:4],
+        examples=shlex.quote(str(examples_dir())),
+        stop_dir="" if default else f" --dir {shlex.quote(str(running.where))}",
+    )

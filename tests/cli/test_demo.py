@@ -1,26 +1,38 @@
 """`inbox demo`: a workspace of its own, recreated on each run, that never touches
-anything else; what it prints to try works."""
+anything else, with a relay and a watcher per replica running beside it until
+`inbox demo stop`; what it prints to try works."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import INBOX, ROOT, Run, as_json, run_inbox
+from tests.demos import Demos, alive, pids, relay_port
+from tests.relay.relays import wait_for
 from tests.test_readme import run_lines, words
 
 MARIA = "Double charge on my November invoice"
+BEN = "ben@acme.example.com"
 
 
-def demo(where: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
-    # INBOX_HOME points elsewhere on purpose: the demo must not care.
-    return run_inbox(where.parent / "not-the-demo", "demo", "--dir", str(where), *extra, env=env)
+@pytest.fixture
+def demos() -> Iterator[Demos]:
+    started = Demos()
+    yield started
+    started.stop_all()
 
 
 def listed(where: Path, *args: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = as_json(run_inbox(where, "list", "--json", *args))
+    """Conversations in the demo's own replica (dana's)."""
+    rows: list[dict[str, Any]] = as_json(run_inbox(where / "dana", "list", "--json", *args))
     return rows
 
 
@@ -30,12 +42,12 @@ def tried(stderr: str) -> list[str]:
     return [ln for ln in lines if words(ln)[:1] == ["inbox"]]
 
 
-def test_demo_creates_a_workspace_and_says_how_to_use_it(tmp_path: Path) -> None:
+def test_demo_creates_a_workspace_and_says_how_to_use_it(tmp_path: Path, demos: Demos) -> None:
     where = tmp_path / "demo"
-    done = demo(where)
+    done = demos.start(where)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""  # all it says is for people: stderr
-    assert f"export INBOX_HOME={where}" in done.stderr
+    assert f"export INBOX_HOME={where / 'dana'}\n" in done.stderr
     assert "inbox list" in done.stderr
     assert not (tmp_path / "not-the-demo").exists()
     rows = listed(where)
@@ -47,27 +59,28 @@ def test_demo_creates_a_workspace_and_says_how_to_use_it(tmp_path: Path) -> None
     assert f"inbox show {maria[0]['id'][:4]}" in done.stderr
 
 
-def test_demo_again_recreates_it_with_the_same_ids(tmp_path: Path) -> None:
+def test_demo_again_recreates_it_with_the_same_ids(tmp_path: Path, demos: Demos) -> None:
     where = tmp_path / "demo"
-    assert demo(where).returncode == 0
+    assert demos.start(where).returncode == 0
     before = listed(where, "--status", "all")
     some = before[0]["id"]
-    assert run_inbox(where, "tag", some, "--add", "scribbled").returncode == 0
+    assert run_inbox(where / "dana", "tag", some, "--add", "scribbled").returncode == 0
     (where / "leftover.txt").write_text("made while trying things\n")
-    again = demo(where)
+    again = demos.start(where)
     assert again.returncode == 0, again.stderr
     after = listed(where, "--status", "all")
     assert {r["id"] for r in after} == {r["id"] for r in before}
-    assert "scribbled" not in as_json(run_inbox(where, "show", some, "--json"))["tags"]
+    shown = as_json(run_inbox(where / "dana", "show", some, "--json"))
+    assert "scribbled" not in shown["tags"]
     assert not (where / "leftover.txt").exists()  # recreated, not patched
 
 
-def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path) -> None:
+def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path, demos: Demos) -> None:
     where = tmp_path / "work"
     where.mkdir()
     (where / "notes.txt").write_text("mine\n")
     (where / "sub").mkdir()
-    done = demo(where)
+    done = demos.start(where)
     assert done.returncode == 1
     assert str(where) in done.stderr
     assert "not a demo directory" in done.stderr
@@ -82,23 +95,26 @@ def test_demo_refuses_a_real_replica(home: Path) -> None:
     assert (home / "replica.db").read_bytes() == before
 
 
-def test_demo_may_go_into_an_empty_directory(tmp_path: Path) -> None:
+def test_demo_may_go_into_an_empty_directory(tmp_path: Path, demos: Demos) -> None:
     where = tmp_path / "empty"
     where.mkdir()
-    done = demo(where)
+    done = demos.start(where)
     assert done.returncode == 0, done.stderr
     assert any(r["subject"] == MARIA for r in listed(where))
 
 
-def test_demo_through_a_link_or_a_relative_path(tmp_path: Path) -> None:
+def test_demo_through_a_link_or_a_relative_path(tmp_path: Path, demos: Demos) -> None:
     real = tmp_path / "real"
-    assert demo(real).returncode == 0
+    assert demos.start(real).returncode == 0
+    first = pids(real)
     link = tmp_path / "link"
     link.symlink_to(real)
-    again = demo(link)  # a demo reached through a link is recreated in place
+    again = demos.start(link)  # a demo reached through a link is recreated in place
     assert again.returncode == 0, again.stderr
     assert link.is_symlink() and any(r["subject"] == MARIA for r in listed(real))
+    assert not any(alive(pid) for pid in first.values())  # the run through the link ended them
     # a relative --dir is printed as an absolute path, usable from anywhere
+    demos.dirs.append(tmp_path / "rel")
     done = subprocess.run(
         [*INBOX, "demo", "--dir", "rel"],
         capture_output=True,
@@ -108,36 +124,106 @@ def test_demo_through_a_link_or_a_relative_path(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert f"export INBOX_HOME={tmp_path / 'rel'}\n" in done.stderr
-    assert (tmp_path / "rel" / "replica.db").is_file()
+    assert f"export INBOX_HOME={tmp_path / 'rel' / 'dana'}\n" in done.stderr
+    assert (tmp_path / "rel" / "dana" / "replica.db").is_file()
 
 
 def test_demo_default_dir_leaves_the_real_workspace_alone(
-    run: Run, home: Path, conversations: list[str], tmp_path: Path
+    run: Run, home: Path, conversations: list[str], tmp_path: Path, demos: Demos
 ) -> None:
     before = (home / "replica.db").read_bytes()
+    demos.dirs.append(tmp_path / "xdg" / "inbox-demo")
     done = run("demo", env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "xdg" / "inbox-demo" / "replica.db").is_file()
+    assert (tmp_path / "xdg" / "inbox-demo" / "dana" / "replica.db").is_file()
     assert (home / "replica.db").read_bytes() == before
     assert {r["id"] for r in as_json(run("list", "--json"))} == set(conversations)
 
 
-def test_demo_stop_exits_0(tmp_path: Path) -> None:
-    done = demo(tmp_path / "demo", "stop")
+def test_demo_stop_with_nothing_started_exits_0(tmp_path: Path, demos: Demos) -> None:
+    done = demos.start(tmp_path / "demo", "stop")
     assert done.returncode == 0, done.stderr
+    assert "nothing of the demo is running" in done.stderr
+    assert not (tmp_path / "demo").exists()
 
 
-def test_what_the_demo_prints_to_try_works(tmp_path: Path) -> None:
+def test_what_the_demo_prints_to_try_works(tmp_path: Path, demos: Demos) -> None:
     where = tmp_path / "demo"
-    done = demo(where)
+    done = demos.start(where)
     assert done.returncode == 0, done.stderr
     lines = tried(done.stderr)
     assert len(lines) >= 5
+    running = pids(where)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    assert run_lines(lines, where, scratch) == len(lines)
+    assert lines[-1] == f"inbox demo stop --dir {where}"  # last, and it ends the demo
+    assert run_lines(lines, where / "dana", scratch) == len(lines)
+    assert not any(alive(pid) for pid in running.values())
     # the import it suggests adds nothing to the demo
     (source,) = [words(ln)[2] for ln in lines if words(ln)[:2] == ["inbox", "import"]]
-    report = as_json(run_inbox(where, "import", source, "--json"))
+    report = as_json(run_inbox(where / "dana", "import", source, "--json"))
     assert report["imported"] == 0 and report["duplicates"] > 0
+
+
+def test_demo_returns_leaving_a_relay_and_two_watchers_that_stop_ends(
+    tmp_path: Path, demos: Demos
+) -> None:
+    where = tmp_path / "demo"
+    began = time.monotonic()
+    done = demos.start(where)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - began < 30  # it returns; what it started keeps running
+    running = pids(where)
+    assert sorted(running) == ["ben's watcher", "dana's watcher", "relay"]
+    assert all(alive(pid) for pid in running.values())
+    socket.create_connection(("127.0.0.1", relay_port(done.stderr)), timeout=2).close()
+    stopped = demos.start(where, "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "relay" in stopped.stderr
+    assert not any(alive(pid) for pid in running.values())
+    again = demos.start(where, "stop")
+    assert again.returncode == 0, again.stderr
+    assert "nothing of the demo is running" in again.stderr
+
+
+def test_a_change_on_bens_replica_reaches_danas_and_ben_is_online(
+    tmp_path: Path, demos: Demos
+) -> None:
+    where = tmp_path / "demo"
+    assert demos.start(where).returncode == 0
+    ident = next(r["id"] for r in listed(where) if r["subject"] == MARIA)
+    assert run_inbox(where / "ben", "tag", ident, "--add", "from-ben").returncode == 0
+    seen = wait_for(lambda: listed(where, "--tag", "from-ben"))
+    assert [r["id"] for r in seen] == [ident]
+    who = as_json(run_inbox(where / "dana", "who", "--json"))
+    assert [w["agent"] for w in who] == [BEN]
+
+
+def test_demo_again_ends_the_previous_run_first(tmp_path: Path, demos: Demos) -> None:
+    where = tmp_path / "demo"
+    assert demos.start(where).returncode == 0
+    first = pids(where)
+    assert demos.start(where).returncode == 0
+    second = pids(where)
+    assert not any(alive(pid) for pid in first.values())
+    assert all(alive(pid) for pid in second.values())
+    assert not set(first.values()) & set(second.values())
+
+
+def test_demo_stop_leaves_a_recorded_pid_that_is_not_ours_alone(
+    tmp_path: Path, demos: Demos
+) -> None:
+    where = tmp_path / "demo"
+    assert demos.start(where).returncode == 0
+    assert demos.start(where, "stop").returncode == 0
+    stranger = subprocess.Popen(["sleep", "60"])  # as if it had reused a recorded pid
+    try:
+        (where / "demo.pids").write_text(f'{{"relay": {stranger.pid}, "dana\'s watcher": 1}}')
+        done = demos.start(where, "stop")
+        assert done.returncode == 0, done.stderr
+        assert "nothing of the demo is running" in done.stderr
+        assert stranger.poll() is None
+        assert not (where / "demo.pids").exists()  # a stale record is cleared
+    finally:
+        stranger.kill()
+        stranger.wait()
