@@ -231,7 +231,7 @@ async def fan_out(
         got = 0
         while got < changes:
             frame = p.decode(await ws.recv())
-            if frame.kind == p.SYNC and frame.doc == name:
+            if frame.kind == p.ENTRY and frame.doc == name:
                 marker = _marker(frame.data)
                 if marker is not None and marker in sent_at:
                     arrivals.append(time.perf_counter() - sent_at[marker])
@@ -329,6 +329,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         results["join_seconds"] = round(time.perf_counter() - start, 1)
+        print(f"join: {results['join_seconds']} s", file=sys.stderr)
         results["join_replica_conversations"] = (
             sqlite3.connect(home / "replica.db")
             .execute("SELECT count(*) FROM conversations")
@@ -336,14 +337,18 @@ def main() -> None:
         )
         results["reconnect"] = asyncio.run(reconnects(home, port, args.runs))
         agents = [f"agent{i}@acme.example.com" for i in range(500)]
-        tokens = [token(live, a, run_dir).read_text().strip() for a in agents]
+        store_conn = RelayStore.open(live)
+        tokens = [store_conn.create_token(a, False, "2026-11-28T10:00:00.000Z") for a in agents]
+        store_conn.close()
         watcher = subprocess.Popen(
             [*INBOX, "sync", "--watch"], env=env_for(home), stderr=subprocess.DEVNULL
         )
-        time.sleep(2)
-        results["fan_out_50"] = asyncio.run(fan_out(port, tokens[:50], 300, 50.0, home))
-        watcher.send_signal(signal.SIGINT)
-        watcher.wait()
+        try:
+            time.sleep(2)
+            results["fan_out_50"] = asyncio.run(fan_out(port, tokens[:50], 300, 50.0, home))
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            watcher.wait()
         results["rss_500_sockets_mb"] = asyncio.run(hold_sockets(port, tokens, relay.pid))
         results["fan_out_200_at_100_per_s"] = asyncio.run(
             fan_out(port, tokens[:201], 500, 100.0, None)
@@ -352,7 +357,7 @@ def main() -> None:
     finally:
         relay.terminate()
         relay.wait()
-    print(json.dumps(results, indent=2))
+        print(json.dumps(results, indent=2))
     (args.work / f"relay-results-{n}.json").write_text(json.dumps(results, indent=2))
 
 

@@ -7,14 +7,17 @@ by other ``inbox`` commands on the replica (SQLite's ``data_version`` moves when
 another connection commits; looking costs microseconds, so it looks every
 ``POLL`` seconds) and sends them, carries this agent's presence, and reconnects
 with exponential backoff and full jitter when the network goes.
+
+Blocking I/O on one socket (relay/wsclient.py): a replica has one connection and
+its own database to look at, nothing that needs an event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from crdt.errors import InboxError, NotAuthorisedError, StoreError, UsageError
 from crdt.replica import Replica
 from crdt.ydoc import covers
 from relay import protocol as p
+from relay.wsclient import Refused, WebSocket, WebSocketError
 
 TOKEN_FILE = "relay-token"  # in the replica's home, readable by its owner only
 POLL = 0.02  # seconds between looks for local changes while watching
@@ -74,25 +78,21 @@ def kept_token(home: Path) -> str:
         raise StoreError("this replica has no relay token: run `inbox join` first") from exc
 
 
-async def open_socket(url: str, token: str) -> Any:
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import InvalidStatus
-
+def open_socket(url: str, token: str) -> WebSocket:
     try:
-        return await connect(
+        return WebSocket.connect(
             socket_url(url),
-            additional_headers={"Authorization": f"Bearer {token}"},
+            {"Authorization": f"Bearer {token}"},
+            timeout=OPEN_TIMEOUT,
             max_size=p.MAX_FRAME + 1024,
-            open_timeout=OPEN_TIMEOUT,
-            compression=None,
         )
-    except InvalidStatus as exc:
-        if exc.response.status_code in (401, 403):
+    except Refused as exc:
+        if exc.status in (401, 403):
             raise NotAuthorisedError(
                 "the relay refused this token (unknown, revoked, or of another workspace)"
             ) from exc
-        raise Unreachable(f"relay at {url} answered {exc.response.status_code}") from exc
-    except (OSError, TimeoutError) as exc:
+        raise Unreachable(f"relay at {url} answered {exc.status}") from exc
+    except WebSocketError as exc:
         raise Unreachable(f"relay unreachable at {url}: {exc}") from exc
 
 
@@ -100,7 +100,11 @@ class Link:
     """One connection's conversation with the relay."""
 
     def __init__(
-        self, replica: Replica, ws: Any, progress: Progress | None = None, watching: bool = False
+        self,
+        replica: Replica,
+        ws: WebSocket,
+        progress: Progress | None = None,
+        watching: bool = False,
     ) -> None:
         self.replica, self.ws, self.progress = replica, ws, progress
         self.watching = watching  # staged catch-up is built at IN_STEP, not at the end
@@ -109,9 +113,9 @@ class Link:
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
 
-    async def hello(self) -> dict[str, Any]:
-        await self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
-        frame = p.decode(await self.ws.recv())
+    def hello(self) -> dict[str, Any]:
+        self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
+        frame = p.decode(_recv(self.ws))
         if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
             raise Unreachable("the relay did not welcome this replica")
         self.welcome = frame.info
@@ -121,7 +125,7 @@ class Link:
     def waiting(self) -> bool:
         return any(self._in_flight.values())
 
-    async def flush(self) -> int:
+    def flush(self) -> int:
         """Send every document changed here since it was last sent; returns how many."""
         sent = 0
         for name, changes in remote.pending(self.replica).items():
@@ -131,7 +135,7 @@ class Link:
             out = remote.outgoing(self.replica, name)
             if out is None:
                 continue
-            await self.ws.send(p.sync(name, p.UPDATE, out.update))
+            self.ws.send(p.sync(name, p.UPDATE, out.update))
             self._in_flight.setdefault(name, []).append((out.changes, out.state))
             sent += 1
         return sent
@@ -174,38 +178,35 @@ class Link:
         remote.acknowledge(self.replica, name, changes, relay_state, seq if self.in_step else None)
 
 
-async def sync_once(
-    replica: Replica, url: str, token: str, progress: Progress | None = None
-) -> Link:
+def sync_once(replica: Replica, url: str, token: str, progress: Progress | None = None) -> Link:
     """Connect, exchange everything, and return once in step with nothing unacknowledged."""
-    ws = await open_socket(url, token)
+    ws = open_socket(url, token)
     try:
         link = Link(replica, ws, progress)
-        check_workspace(replica, await link.hello())
-        await _exchange(link)
+        check_workspace(replica, link.hello())
+        _exchange(link)
         return link
     finally:
-        await ws.close()
+        ws.close()
 
 
-async def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
+def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
     """A new replica of the relay's workspace in ``where``, with everything it holds."""
     from crdt import home
 
     if home.replica_path(where).exists():
         raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
-    ws = await open_socket(url, token)
+    ws = open_socket(url, token)
     try:
-        await ws.send(p.number("", p.HELLO, 0))
-        frame = p.decode(await ws.recv())
+        ws.send(p.number("", p.HELLO, 0))
+        frame = p.decode(_recv(ws))
         if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
             raise Unreachable("the relay did not welcome this replica")
         info = frame.info
-        agent = str(info["agent"])
         replica = Replica.create(
             where,
             workspace=str(info.get("workspace") or "inbox"),
-            agent=agent,
+            agent=str(info["agent"]),
             name=None,
             workspace_id=str(info["workspace_id"]),
             meta={remote.URL_KEY: url},
@@ -213,20 +214,26 @@ async def join(where: Path, url: str, token: str, progress: Progress | None = No
         keep_token(where, token)
         link = Link(replica, ws, progress)
         link.welcome = info
-        await _exchange(link)
+        _exchange(link)
         return replica
     finally:
-        await ws.close()
+        ws.close()
 
 
-async def _exchange(link: Link) -> None:
-    await link.flush()
-    async for message in link.ws:
-        link.handle(p.decode(bytes(message)))
-        if link.in_step and not link.waiting:
-            break
-    else:
-        raise Unreachable("the relay closed the connection before the replica was in step")
+def _recv(ws: WebSocket) -> bytes:
+    try:
+        message = ws.recv(OPEN_TIMEOUT * 6)
+    except WebSocketError as exc:
+        raise Unreachable(f"the relay went away ({exc})") from exc
+    if message is None:
+        raise Unreachable("the relay stopped answering")
+    return message
+
+
+def _exchange(link: Link) -> None:
+    link.flush()
+    while not (link.in_step and not link.waiting):
+        link.handle(p.decode(_recv(link.ws)))
     remote.drain(link.replica, link.progress)  # a long catch-up was staged: build it now
 
 
@@ -238,80 +245,56 @@ def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
         )
 
 
-async def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
+def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
     """Stay in step until interrupted; a revoked token ends it (exit 4)."""
     delay = BACKOFF_FIRST
     me = random.getrandbits(31)  # this process's awareness client id
     beat = 0
     while True:
         try:
-            ws = await open_socket(url, token)
+            ws = open_socket(url, token)
         except Unreachable as exc:
             say(f"offline ({exc}); retrying")
         else:
             delay = BACKOFF_FIRST
             try:
-                beat = await _stay(replica, ws, me, beat, say)
-            except (OSError, InboxError, _closed_errors()) as exc:
-                if isinstance(exc, NotAuthorisedError | UsageError):
-                    raise
-                say(f"connection lost ({type(exc).__name__}); reconnecting")
+                beat = _stay(replica, ws, me, beat, say)
+            except (WebSocketError, Unreachable, p.ProtocolError) as exc:
+                say(f"connection lost ({exc}); reconnecting")
             finally:
                 presence.heard(replica, None)  # presence heard over a dead link is stale
-                await ws.close()
-        await asyncio.sleep(random.uniform(0, delay))
+                ws.close()
+        time.sleep(random.uniform(0, delay))
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-async def _stay(replica: Replica, ws: Any, me: int, beat: int, say: Callable[[str], None]) -> int:
+def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]) -> int:
     link = Link(replica, ws, watching=True)
-    check_workspace(replica, await link.hello())
+    check_workspace(replica, link.hello())
     say(f"connected as {link.welcome.get('agent')}")
     version = replica.store.data_version()  # before the flush: a change made during it is seen
-    await link.flush()
+    link.flush()
     doing = presence.doing(replica)
     beat += 1
-    await ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
-    reader = asyncio.ensure_future(ws.recv())
-    last_beat = asyncio.get_running_loop().time()
-    try:
-        while True:
-            done, _ = await asyncio.wait({reader}, timeout=POLL)
-            if reader in done:
-                link.handle(p.decode(bytes(reader.result())))
-                reader = asyncio.ensure_future(ws.recv())
-            now = asyncio.get_running_loop().time()
-            moved = replica.store.data_version()
-            if moved != version:
-                version = moved
-                await link.flush()
-                fresh = presence.doing(replica)
-                if fresh != doing:
-                    doing, last_beat = fresh, 0.0
-            if now - last_beat >= HEARTBEAT:
-                doing = presence.doing(replica)  # a view of long ago has ended meanwhile
-                beat += 1
-                update = p.awareness_update([p.Awareness(me, beat, _state(doing))])
-                await ws.send(p.awareness(update))
-                last_beat = now
-    finally:
-        reader.cancel()
+    ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
+    last_beat = time.monotonic()
+    while True:
+        message = ws.recv(POLL)
+        if message is not None:
+            link.handle(p.decode(message))
+        moved = replica.store.data_version()
+        if moved != version:
+            version = moved
+            link.flush()
+            fresh = presence.doing(replica)
+            if fresh != doing:
+                doing, last_beat = fresh, 0.0
+        if time.monotonic() - last_beat >= HEARTBEAT:
+            doing = presence.doing(replica)  # a view of long ago has ended meanwhile
+            beat += 1
+            ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
+            last_beat = time.monotonic()
 
 
 def _state(doing: dict[str, Any]) -> dict[str, Any]:
     return {"status": "online", **doing, "at": clock.now_iso()}
-
-
-def _closed_errors() -> type[Exception]:
-    from websockets.exceptions import ConnectionClosed
-
-    return ConnectionClosed
-
-
-def print_progress(stream: Any = sys.stderr) -> Progress:
-    def show(done: int, total: int) -> None:
-        if stream.isatty() and total:
-            stream.write(f"\rreceived {done:,} of {total:,} changes")
-            stream.flush()
-
-    return show

@@ -15,7 +15,6 @@ which is how `stop` tells them from unrelated processes that reuse a recorded pi
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -67,7 +66,7 @@ def start(where: Path, inbox: Sequence[str]) -> Running:
     try:
         tokens = _tokens(root / STORE)
         url = _start_relay(root, inbox, pids)
-        sample = asyncio.run(_replicas(root, url, tokens))
+        sample = _replicas(root, url, tokens)
         watchers = [_start_watcher(root, agent, inbox, pids) for agent in (YOU, TEAMMATE)]
         live = _heard(home_of(root, YOU), TEAMMATE, watchers)
     except BaseException:
@@ -146,16 +145,16 @@ def _answers(proc: subprocess.Popen[bytes], port: int) -> bool:
     return False
 
 
-async def _replicas(root: Path, url: str, tokens: dict[str, str]) -> str:
+def _replicas(root: Path, url: str, tokens: dict[str, str]) -> str:
     """Join YOU's replica (the relay is empty: joining creates it), seed it and sync it,
     then join TEAMMATE's, which receives it all; returns the conversation to try."""
-    mine = await client.join(home_of(root, YOU), url, tokens[YOU])
+    mine = client.join(home_of(root, YOU), url, tokens[YOU])
     try:
         sample = workspace.fill(mine)
-        await client.sync_once(mine, url, tokens[YOU])
+        client.sync_once(mine, url, tokens[YOU])
     finally:
         mine.close()
-    (await client.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE])).close()
+    client.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE]).close()
     return sample
 
 

@@ -14,14 +14,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    import asyncio
-
     from inbox_cli.progress import Progress
     from relay import client
 
     token = client.read_token(args.token_file)
     with Progress(ctx.out.err, "joining") as progress:
-        replica = asyncio.run(client.join(ctx.home, args.url, token, progress.update))
+        replica = client.join(ctx.home, args.url, token, progress.update)
     ctx.out.say(
         f"joined workspace {replica.workspace!r} as {replica.agent} in {ctx.home}; "
         "`inbox sync --watch` keeps it in step"

@@ -13,8 +13,6 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    import asyncio
-
     from crdt import remote
     from crdt.errors import UsageError
     from inbox_cli.progress import Progress
@@ -26,9 +24,9 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         raise UsageError("this replica has no relay: `inbox join RELAY_URL --token-file FILE`")
     token = client.kept_token(ctx.home)
     if args.watch:
-        asyncio.run(client.watch(replica, url, token, ctx.out.say))
+        client.watch(replica, url, token, ctx.out.say)
         return
     sent = len(remote.pending(replica))
     with Progress(ctx.out.err, "syncing") as progress:
-        asyncio.run(client.sync_once(replica, url, token, progress.update))
+        client.sync_once(replica, url, token, progress.update)
     ctx.out.say(f"in step with {url} (sent {sent} changed document(s))")
