@@ -36,14 +36,26 @@ def setup(argv: list[str], env: dict[str, str]) -> None:
 
 
 def run_rss(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and this process's own peak RSS, via wait4."""
+    """Wall seconds and the command's own peak RSS in KB.
+
+    The RSS comes from GNU time, which forks from a small process: a child forked from
+    this one would start with this process's RSS as its high-water mark.
+    """
+    timer = shutil.which("time") or "/usr/bin/time"
+    report = Path(os.environ.get("TMPDIR", "/tmp")) / f"inbox-bench-rss-{os.getpid()}"
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(
+        [timer, "-f", "%M", "-o", str(report), *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     elapsed = time.perf_counter() - start
-    if status:
-        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
+    peak = int(report.read_text().split()[-1])
+    report.unlink()
+    return elapsed, peak
 
 
 def median_ms(samples: list[float]) -> float:
