@@ -68,7 +68,7 @@ class Job(NamedTuple):
 
     ident: str
     stored: list[bytes]
-    fingerprint: tuple[int, int, int]  # to see at write time that it is unchanged
+    fingerprint: tuple[int, int]  # to see at write time that it is unchanged
     entries: list[Entry]
     last_seq: int  # the newest queued row read for it
 
@@ -142,17 +142,7 @@ def read_job(replica: Replica, ident: str) -> Job:
     name = conversation_doc(ident)
     entries, last_seq = _entries(replica.store.conn, ident)
     stored = replica.store.doc_updates(name)
-    return Job(ident, stored, _fingerprint(replica, name), entries, last_seq)
-
-
-def _fingerprint(replica: Replica, name: str) -> tuple[int, int, int]:
-    """What a document's stored form looks like now, to tell whether it changed."""
-    row = replica.store.conn.execute(
-        "SELECT length(snapshot), (SELECT max(seq) FROM updates WHERE doc = ?) FROM docs "
-        "WHERE name = ?",
-        (name, name),
-    ).fetchone()
-    return (1, int(row[0] or 0), int(row[1] or 0)) if row else (0, 0, 0)
+    return Job(ident, stored, replica.store.fingerprint(name), entries, last_seq)
 
 
 def build(job: Job) -> Built:
@@ -178,7 +168,7 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
         last_seq = 0
         for job, result in zip(jobs, results, strict=True):
             name = conversation_doc(job.ident)
-            if _fingerprint(replica, name) != job.fingerprint:
+            if replica.store.fingerprint(name) != job.fingerprint:
                 job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
                 result = build(job)
             if result.new:

@@ -8,7 +8,7 @@ import json
 import zlib
 from typing import Any
 
-from crdt.store import Connection
+from crdt.store import Connection, deflate
 
 SCHEMA = """
 CREATE TABLE conversations(
@@ -66,8 +66,8 @@ NOTICES = ("auto-reply", "bounce")  # events about a conversation, not messages 
 
 
 def pack_view(view: dict[str, Any]) -> bytes:
-    return zlib.compress(
-        json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(), 1
+    return deflate(
+        json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     )
 
 

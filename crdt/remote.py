@@ -15,9 +15,11 @@ replica's side of the bargain durable:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, index
 from crdt.replica import Replica
@@ -76,31 +78,93 @@ STAGE_ABOVE = 64  # documents in one run of the log: more are staged and built i
 DRAIN_RUN = 256  # documents per transaction of a drain
 
 
-def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> int:
+class Received(NamedTuple):
+    applied: int  # documents applied (and their index rows rebuilt) at once
+    staged: list[str]  # documents staged for the workers
+
+
+def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> Received:
     """Take a run of the relay's log and move the cursor past it, atomically.
 
     A short run (changes as they happen) is applied at once: each document's index row
     is rebuilt in the same transaction. A long one (a join, a return from days offline)
-    is staged as it arrives and built afterwards by ``drain`` in worker processes; a
+    is staged as it arrives and built by worker processes (``Builder``, ``drain``); a
     document with staged updates gets later ones staged too, so they apply in order.
-    Returns how many documents were applied now.
     """
     by_doc: dict[str, list[bytes]] = {}
     for name, update in updates:
         by_doc.setdefault(name, []).append(update)
-    applied = 0
+    applied, staged_now = 0, []
     with replica.store.write() as conn:
         if len(by_doc) > STAGE_ABOVE:
             _stage(conn, by_doc)
+            staged_now = list(by_doc)
         else:
             unsent = set(pending(replica))
             for name, batch in by_doc.items():
                 if conn.execute("SELECT 1 FROM staged WHERE doc = ?", (name,)).fetchone():
                     _stage(conn, {name: batch})
+                    staged_now.append(name)
                 else:
                     applied += apply(replica, name, batch, name in unsent)
         replica.store.set_meta(CURSOR_KEY, str(new_cursor))
-    return applied
+    return Received(applied, staged_now)
+
+
+class Builder:
+    """Builds staged documents in two worker processes while more of the log arrives, so
+    a join receives and builds at once. ``finish`` waits, then drains what is left (a
+    document staged again after its run was read)."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self._pool: Any = None
+        self._first: Any = None  # set while this process writes: workers wait to begin
+        self._jobs: list[Any] = []
+        self._total = 0
+
+    def add(self, names: list[str]) -> None:
+        if not names:
+            return
+        if self._pool is None:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._first = context.Event()
+            path, agent = self.replica.store.path, self.replica.agent
+            self._pool = context.Pool(2, _open_worker, (path, agent, self._first))
+        for i in range(0, len(names), DRAIN_RUN):
+            run = names[i : i + DRAIN_RUN]
+            self._jobs.append(self._pool.apply_async(_drain_in_worker, (run,)))
+            self._total += len(run)
+
+    @contextmanager
+    def first(self) -> Iterator[None]:
+        """Write before the workers: SQLite's busy wait is not fair, and two workers taking
+        turns at the lock can starve the process that reads the socket until the relay
+        gives up on it."""
+        if self._first is None:
+            yield
+            return
+        self._first.set()
+        try:
+            yield
+        finally:
+            self._first.clear()
+
+    def finish(self, progress: Callable[[int, int], None] | None = None) -> None:
+        built = 0
+        try:
+            for job in self._jobs:
+                built += job.get()
+                if progress:
+                    progress(built, self._total)
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool.join()
+            self._pool, self._jobs, self._total = None, [], 0
+        drain(self.replica, progress)
 
 
 def _stage(conn: Connection, by_doc: dict[str, list[bytes]]) -> None:
@@ -135,31 +199,108 @@ def drain(replica: Replica, progress: Callable[[int, int], None] | None = None) 
 
 
 _worker: Replica | None = None
+_wait_for: Any = None
 
 
-def _open_worker(path: Path, agent: str) -> None:
+def _open_worker(path: Path, agent: str, wait_for: Any = None) -> None:
     """A connection of the worker's own: one inherited across fork must not be used."""
     from crdt.store import Store
 
-    global _worker
+    global _worker, _wait_for
     _worker = Replica(Store.open(path), agent)
+    _wait_for = wait_for
 
 
 def _drain_in_worker(names: list[str]) -> int:
     assert _worker is not None
+    while _wait_for is not None and _wait_for.is_set():
+        time.sleep(0.002)
     return _drain_run(_worker, names)
 
 
 def _drain_run(replica: Replica, names: list[str]) -> int:
+    """Build a run of staged documents outside the write lock (the CPU part, in parallel
+    with the other worker), then write them in one short transaction; a document that
+    changed meanwhile is built again inside it."""
+    conn = replica.store.conn
+    jobs: list[tuple[str, list[Any], tuple[int, int], Built]] = []
+    for name in names:
+        rows = conn.execute(
+            "SELECT seq, data FROM staged WHERE doc = ? ORDER BY seq", (name,)
+        ).fetchall()
+        if rows:  # else built already, by a run that read it first
+            seen = replica.store.fingerprint(name)
+            built = build(replica, name, replica.store.doc_updates(name), _data(rows))
+            jobs.append((name, rows, seen, built))
     with replica.store.write() as conn:
         unsent = set(pending(replica))
-        for name in names:
-            rows = conn.execute(
+        for name, rows, seen, built in jobs:
+            now = conn.execute(
                 "SELECT seq, data FROM staged WHERE doc = ? ORDER BY seq", (name,)
             ).fetchall()
-            apply(replica, name, [bytes(r[1]) for r in rows], name in unsent)
-            conn.execute("DELETE FROM staged WHERE doc = ? AND seq <= ?", (name, rows[-1][0]))
+            if replica.store.fingerprint(name) != seen or now != rows:
+                built = build(replica, name, replica.store.doc_updates(name), _data(now))
+                rows = now
+            if rows:
+                commit(replica, built, name in unsent)
+                conn.execute("DELETE FROM staged WHERE doc = ? AND seq <= ?", (name, rows[-1][0]))
     return len(names)
+
+
+def _data(rows: list[Any]) -> list[bytes]:
+    return [bytes(r[1]) for r in rows]
+
+
+class Built(NamedTuple):
+    """One document with the relay's updates applied, and what to store of it."""
+
+    name: str
+    updates: list[bytes]  # logged as they came (see ``apply``)
+    state: bytes
+    snapshot: bytes | None  # the whole document, when its log is due for compaction
+    changed: bool
+    view: dict[str, Any] | None  # a conversation's view, when it changed
+    items: dict[str, Any] | None  # a workspace document's items, when it changed
+    lost: str | None  # the notice for a claim made here that lost
+
+
+def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) -> Built:
+    """The CPU part of applying updates: no database access."""
+    from crdt import view, workspace, ydoc
+
+    doc = ydoc.load(stored)
+    before = doc.get_state()
+    held = _holds(replica, doc, name)
+    for update in batch:
+        doc.apply_update(update)
+    lost = _lost(doc) if held and not _holds(replica, doc, name) else None
+    state = doc.get_state()
+    changed = state != before
+    due = len(stored) + len(batch) > COMPACT_AFTER
+    built_view = view.build(doc) if changed and name.startswith("c:") else None
+    items = workspace.items(doc) if changed and name.startswith("ws:") else None
+    return Built(
+        name, batch, state, doc.get_update() if due else None, changed, built_view, items, lost
+    )
+
+
+def commit(replica: Replica, built: Built, unsent: bool) -> int:
+    """Store what ``build`` made, inside the caller's transaction."""
+    conn = replica.store.conn
+    name = built.name
+    if built.lost:
+        conn.execute("INSERT INTO notices(text, at) VALUES (?, ?)", (built.lost, clock.now_iso()))
+    if not unsent:  # everything here is now what the relay has
+        conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (name, built.state))
+    for update in built.updates:
+        replica.store.append(name, update, local=False)
+    if built.snapshot is not None:
+        replica.store.put_snapshot(name, built.snapshot)
+    if built.view is not None and built.view["id"] is not None:
+        index.write_conversation(conn, built.view)
+    if built.items is not None:
+        index.write_workspace(conn, name[3:], built.items)
+    return int(built.changed)
 
 
 def apply(replica: Replica, name: str, batch: list[bytes], unsent: bool) -> int:
@@ -170,31 +311,8 @@ def apply(replica: Replica, name: str, batch: list[bytes], unsent: bool) -> int:
     only the difference would lose it; replayed later, it applies (ydoc.load). Returns
     1 when the document changed (its index row was rebuilt), else 0.
     """
-    from crdt import view, workspace
-
-    conn = replica.store.conn
-    doc, before = replica.load_doc(name)
-    held = _holds(replica, doc, name)
-    for update in batch:
-        doc.apply_update(update)
-    if held and not _holds(replica, doc, name):
-        _lost(replica, conn, doc)
-    if not unsent:  # everything here is now what the relay has
-        conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (name, doc.get_state()))
-    waiting = 0
-    for update in batch:
-        waiting = replica.store.append(name, update, local=False)
-    if waiting >= COMPACT_AFTER:
-        replica.store.put_snapshot(name, doc.get_update())
-    if doc.get_state() == before:
-        return 0
-    if name.startswith("c:"):
-        built = view.build(doc)
-        if built["id"] is not None:
-            index.write_conversation(conn, built)
-    elif name.startswith("ws:"):
-        index.write_workspace(conn, name[3:], workspace.items(doc))
-    return 1
+    built = build(replica, name, replica.store.doc_updates(name), batch)
+    return commit(replica, built, unsent)
 
 
 def _holds(replica: Replica, doc: Doc, name: str) -> bool:
@@ -205,18 +323,15 @@ def _holds(replica: Replica, doc: Doc, name: str) -> bool:
     return conversation.ownership(doc).owner == replica.agent
 
 
-def _lost(replica: Replica, conn: Connection, doc: Doc) -> None:
-    """A claim made here that another agent's claim beat at the relay: say so at the next
+def _lost(doc: Doc) -> str:
+    """A claim made here that another agent's claim beat at the relay: said at the next
     command (the agent may have started working on it offline)."""
     from crdt import conversation
 
     owner = conversation.ownership(doc).owner
     ident = str(doc.map("meta").get("id") or "")
     who = owner.split("@")[0] if owner else "nobody"
-    conn.execute(
-        "INSERT INTO notices(text, at) VALUES (?, ?)",
-        (f"your claim on {ident[:8]} lost: {who} got there first", clock.now_iso()),
-    )
+    return f"your claim on {ident[:8]} lost: {who} got there first"
 
 
 def take_notices(replica: Replica) -> list[str]:

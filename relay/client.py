@@ -112,6 +112,7 @@ class Link:
         self.in_step = False
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
+        self.builder = remote.Builder(replica)  # builds a long catch-up as it arrives
 
     def hello(self) -> dict[str, Any]:
         self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
@@ -149,19 +150,22 @@ class Link:
             self._buffer.append((frame.doc, frame.data))
         elif frame.kind == p.CURSOR:  # the end of a run of the catch-up
             self._apply(frame.number)
+            self.ws.send(p.number("", p.READ, frame.number))  # stored: the relay may go on
         elif frame.kind == p.STORED:
             self._acknowledged(frame.doc, frame.number, frame.data)
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
             if self.watching:
-                remote.drain(self.replica, self.progress)
+                self.builder.finish()
         elif frame.kind == p.AWARENESS:
             heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
             presence.heard(self.replica, heard)
 
     def _apply(self, new_cursor: int) -> None:
-        remote.receive(self.replica, self._buffer, new_cursor)
+        with self.builder.first():
+            received = remote.receive(self.replica, self._buffer, new_cursor)
+        self.builder.add(received.staged)
         self._buffer = []
         if self.progress:
             head = int(self.welcome.get("head") or 0)
@@ -234,7 +238,7 @@ def _exchange(link: Link) -> None:
     link.flush()
     while not (link.in_step and not link.waiting):
         link.handle(p.decode(_recv(link.ws)))
-    remote.drain(link.replica, link.progress)  # a long catch-up was staged: build it now
+    link.builder.finish(link.progress)  # what a long catch-up staged, all built
 
 
 def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:

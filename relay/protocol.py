@@ -16,6 +16,8 @@ Every websocket frame is one message about one document::
     kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
     kind 16 ENTRY     varUint(seq) varUint8Array(update)    relay -> replica: a log entry of doc,
                                                             with its position in the log
+    kind 17 READ      varUint(seq)                          replica -> relay, doc "": stored up
+                                                            to seq (paces a long catch-up)
 
 The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in
 JavaScript) encode after the document name, so a Yjs peer can read them; the
@@ -33,9 +35,9 @@ import json
 from typing import Any, NamedTuple
 
 SYNC, AWARENESS = 0, 1
-HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY = 10, 11, 12, 13, 14, 16
+HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ = 10, 11, 12, 13, 14, 16, 17
 STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY})
+KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ})
 
 MAX_FRAME = 8 * 1024 * 1024  # an update bigger than this is refused (bodies are text)
 MAX_NAME = 64
@@ -51,7 +53,7 @@ class Frame(NamedTuple):
     kind: int
     step: int  # SYNC only
     data: bytes  # SYNC, ENTRY: state vector or update; AWARENESS: the update; STORED: state
-    number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY: the log position
+    number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY, READ: the log position
     info: Any  # WELCOME: decoded JSON
 
 
@@ -84,7 +86,7 @@ def awareness(data: bytes) -> bytes:
 
 
 def number(doc: str, kind: int, value: int) -> bytes:
-    """HELLO, CURSOR and IN_STEP carry one number."""
+    """HELLO, CURSOR, IN_STEP and READ carry one number."""
     return _head(doc, kind) + var_uint(value)
 
 
@@ -160,7 +162,7 @@ def decode(frame: bytes) -> Frame:
         data = r.bytes()
     elif kind == AWARENESS:
         data = r.bytes()
-    elif kind in (HELLO, CURSOR, IN_STEP):
+    elif kind in (HELLO, CURSOR, IN_STEP, READ):
         value = r.uint()
     elif kind in (STORED, ENTRY):
         value, data = r.uint(), r.bytes()

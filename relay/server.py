@@ -38,6 +38,7 @@ DOC_NAME = re.compile("c:[0-9a-f]{32}|ws:(" + "|".join(workspace.KINDS) + ")")
 DOCS_KEPT = 256  # loaded documents; memory does not grow with how many exist
 COMPACT_AFTER = 64  # log entries of one document before they are folded into one
 CATCH_UP_BATCH = 512  # log entries read and sent per step of a catch-up
+CATCH_UP_AHEAD = 4 * CATCH_UP_BATCH  # entries sent beyond what the replica said it stored
 QUEUE_FRAMES = 8192  # frames waiting for one socket; a socket further behind is dropped
 RATE, BURST = 2000.0, 10000.0  # frames per second a socket may send, sustained and burst
 HELLO_TIMEOUT = 10.0
@@ -55,6 +56,8 @@ class Session:
         self.grant, self._send = grant, send
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_FRAMES)
         self.cursor = 0  # every log entry up to here is queued for this socket
+        self.read = 0  # the replica has stored the log up to here (READ)
+        self.read_moved = asyncio.Event()
         self.live = False  # caught up: new entries are queued as they are logged
         self.closed = asyncio.Event()
         self.reason = ""
@@ -82,6 +85,7 @@ class Session:
         if not self.closed.is_set():
             self.reason = reason
             self.closed.set()
+            self.read_moved.set()  # a catch-up waiting for the replica ends
             with contextlib.suppress(asyncio.QueueFull):
                 self.queue.put_nowait(None)
 
@@ -197,13 +201,14 @@ class Relay:
             await send({"type": "websocket.close", "code": 1000})
 
     async def _read(self, session: Session, receive: Receive) -> None:
+        catch_up: asyncio.Task[None] | None = None
         try:
             first = await asyncio.wait_for(_next_frame(receive), HELLO_TIMEOUT)
             hello = p.decode(first)
             if hello.kind != p.HELLO:
                 raise Dropped("did not start with HELLO")
             self._welcome(session, hello.number)
-            await self._catch_up(session)
+            catch_up = asyncio.create_task(self._catch_up(session))  # reading goes on meanwhile
             while True:
                 frame = await _next_frame(receive)
                 if not session.allow():
@@ -220,6 +225,9 @@ class Relay:
         except Exception as exc:  # a bug shows in the log; the relay goes on
             log.exception("socket of %s failed", session.agent)
             session.drop(f"internal error: {type(exc).__name__}")
+        finally:
+            if catch_up is not None:
+                catch_up.cancel()
 
     def _welcome(self, session: Session, cursor: int) -> None:
         store = self.store
@@ -237,8 +245,22 @@ class Relay:
             session.push(p.awareness(p.awareness_update(others)))
 
     async def _catch_up(self, session: Session) -> None:
-        """The log after the replica's cursor, in order; then it gets changes as they come."""
+        """The log after the replica's cursor, in order; then it gets changes as they come.
+
+        Paced by the replica's READ: a few runs ahead of what it stored, never the whole
+        log into buffers, so a slow replica still answers pings and memory stays flat."""
+        try:
+            await self._send_log(session)
+        except Exception as exc:  # a bug shows in the log; the relay goes on
+            log.exception("catch-up of %s failed", session.agent)
+            session.drop(f"internal error: {type(exc).__name__}")
+
+    async def _send_log(self, session: Session) -> None:
+        session.read = session.cursor
         while True:
+            while session.cursor - session.read > CATCH_UP_AHEAD and not session.closed.is_set():
+                session.read_moved.clear()
+                await session.read_moved.wait()
             entries = self.store.since(session.cursor, CATCH_UP_BATCH)
             if not entries:
                 break
@@ -254,6 +276,9 @@ class Relay:
     def _handle(self, session: Session, frame: p.Frame) -> None:
         if frame.kind == p.SYNC:
             self._sync(session, frame)
+        elif frame.kind == p.READ:
+            session.read = max(session.read, frame.number)
+            session.read_moved.set()
         elif frame.kind == p.AWARENESS:
             changed = self.presence.update(session, p.read_awareness(frame.data))
             if changed:

@@ -66,7 +66,7 @@ def test_staged_updates_left_by_a_crash_are_built_by_the_next_sync(
             conn.execute("DELETE FROM docs WHERE name LIKE 'c:%'")
             conn.execute("DELETE FROM updates WHERE doc LIKE 'c:%'")
         current = remote.cursor(replica)
-        assert remote.receive(replica, updates, current) == 0  # staged, not applied
+        assert remote.receive(replica, updates, current).applied == 0  # staged, not applied
         assert len(remote.staged(replica)) == len(names)
     finally:
         replica.close()
