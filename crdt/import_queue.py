@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.replica import Replica, conversation_doc
@@ -90,45 +89,27 @@ def drain(replica: Replica, progress: Callable[[int, int | None], None] | None =
     the workers was the bottleneck: it spent ~1.2 ms a conversation in SQLite and
     pickling while the workers built in ~1.6 ms.)
     """
-    import multiprocessing
-
     ids = queued(replica)
     runs = [ids[i : i + DRAIN_BATCH] for i in range(0, len(ids), DRAIN_BATCH)]
     if len(runs) <= 1:  # a few conversations: no workers to start
         return _drain_run(replica, ids) if ids else 0
+    from functools import partial
+
+    from crdt import workers
+
     done = 0
-    context = multiprocessing.get_context("fork")  # starts in ms; no re-import
-    path, agent = replica.store.path, replica.agent
-    with context.Pool(BUILD_WORKERS, _open_worker, (path, agent)) as pool:
-        for count in pool.imap_unordered(_drain_in_worker, runs):
+    with workers.pool(replica, BUILD_WORKERS) as pool:
+        for count in pool.imap_unordered(partial(workers.run, _drain_run), runs):
             done += count
             if progress:
                 progress(done, len(ids))
     return done
 
 
-_worker_replica: Replica | None = None
-WORKER_CACHE_MB = 64
-
-
 def queued(replica: Replica) -> list[str]:
     """The conversations with queued mail, in id order."""
     sql = "SELECT DISTINCT conversation FROM import_queue ORDER BY conversation"
     return [str(r[0]) for r in replica.store.conn.execute(sql)]
-
-
-def _open_worker(path: Path, agent: str) -> None:
-    """A connection of the worker's own: one inherited across fork must not be used."""
-    from crdt.store import Store
-
-    global _worker_replica
-    _worker_replica = Replica(Store.open(path), agent)
-    _worker_replica.store.use_cache(WORKER_CACHE_MB)
-
-
-def _drain_in_worker(ids: list[str]) -> int:
-    assert _worker_replica is not None
-    return _drain_run(_worker_replica, ids)
 
 
 def _drain_run(replica: Replica, ids: list[str]) -> int:

@@ -15,10 +15,8 @@ replica's side of the bargain durable:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, index
@@ -126,16 +124,14 @@ class Builder:
     def add(self, names: list[str]) -> None:
         if not names:
             return
-        if self._pool is None:
-            import multiprocessing
+        from crdt import workers
 
-            context = multiprocessing.get_context("fork")
-            self._first = context.Event()
-            path, agent = self.replica.store.path, self.replica.agent
-            self._pool = context.Pool(2, _open_worker, (path, agent, self._first))
+        if self._pool is None:
+            self._first = workers.event()
+            self._pool = workers.pool(self.replica, 2, self._first)
         for i in range(0, len(names), DRAIN_RUN):
             run = names[i : i + DRAIN_RUN]
-            self._jobs.append(self._pool.apply_async(_drain_in_worker, (run,)))
+            self._jobs.append(self._pool.apply_async(workers.run, (_drain_run, run)))
             self._total += len(run)
 
     @contextmanager
@@ -182,40 +178,21 @@ def staged(replica: Replica) -> list[str]:
 def drain(replica: Replica, progress: Callable[[int, int], None] | None = None) -> int:
     """Apply every staged update: runs of documents, each run read, built and written by
     one of two worker processes (as an import's queue is drained, import_queue.py)."""
-    import multiprocessing
+    from functools import partial
+
+    from crdt import workers
 
     names = staged(replica)
     runs = [names[i : i + DRAIN_RUN] for i in range(0, len(names), DRAIN_RUN)]
     if len(runs) <= 1:
         return _drain_run(replica, names) if names else 0
     done = 0
-    path, agent = replica.store.path, replica.agent
-    with multiprocessing.get_context("fork").Pool(2, _open_worker, (path, agent)) as pool:
-        for count in pool.imap_unordered(_drain_in_worker, runs):
+    with workers.pool(replica) as pool:
+        for count in pool.imap_unordered(partial(workers.run, _drain_run), runs):
             done += count
             if progress:
                 progress(done, len(names))
     return done
-
-
-_worker: Replica | None = None
-_wait_for: Any = None
-
-
-def _open_worker(path: Path, agent: str, wait_for: Any = None) -> None:
-    """A connection of the worker's own: one inherited across fork must not be used."""
-    from crdt.store import Store
-
-    global _worker, _wait_for
-    _worker = Replica(Store.open(path), agent)
-    _wait_for = wait_for
-
-
-def _drain_in_worker(names: list[str]) -> int:
-    assert _worker is not None
-    while _wait_for is not None and _wait_for.is_set():
-        time.sleep(0.002)
-    return _drain_run(_worker, names)
 
 
 def _drain_run(replica: Replica, names: list[str]) -> int:

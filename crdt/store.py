@@ -249,14 +249,20 @@ class Store:
         return (r[0] for r in cur)
 
 
+def application_id(path: Path) -> int:
+    """A SQLite file's application id, read without writing to it (``DatabaseError`` when
+    it is not SQLite): how a store knows a file is its own before touching it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("PRAGMA application_id").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def _check_ours(path: Path) -> None:
     """Look before touching: a file that is not a replica is left byte for byte as it was."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        finally:
-            conn.close()
+        app_id = application_id(path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not an inbox replica ({exc}); it was left as it is") from exc
     if app_id != APPLICATION_ID:

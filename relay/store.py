@@ -203,12 +203,10 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _check_ours(path: Path) -> None:
+    from crdt.store import application_id
+
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        finally:
-            conn.close()
+        app_id = application_id(path)
     except sqlite3.DatabaseError as exc:
         raise RelayStoreError(f"{path} is not a relay store ({exc})") from exc
     if app_id != APPLICATION_ID:
