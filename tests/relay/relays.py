@@ -12,6 +12,16 @@ from typing import Any
 
 from tests.conftest import INBOX, ROOT, run_inbox
 
+MBOX = ROOT / "examples" / "mail" / "support.mbox"
+DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
+
+
+def ok(home: Path, *args: str) -> str:
+    """stdout of an `inbox` command that must succeed."""
+    done = run_inbox(home, *args)
+    assert done.returncode == 0, done.stderr
+    return str(done.stdout)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -120,3 +130,11 @@ def wait_for(check: Any, timeout: float = 10.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.05)
+
+
+def pair(relay: RelayProcess, tmp_path: Path) -> tuple[Path, Path]:
+    """Dana's replica with the example mail, synced; then Ben's, joined after it."""
+    a = relay.join(tmp_path / "a", DANA)
+    ok(a, "import", str(MBOX))
+    ok(a, "sync")
+    return a, relay.join(tmp_path / "b", BEN)

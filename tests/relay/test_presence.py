@@ -11,29 +11,17 @@ from crdt import presence
 from crdt.replica import Replica
 from relay.presence import EXPIRE, Presence
 from relay.protocol import Awareness
-from tests.conftest import ROOT, run_inbox
-from tests.relay.relays import RelayProcess, Watcher, wait_for
-
-MBOX = ROOT / "examples" / "mail" / "support.mbox"
-DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
+from tests.conftest import run_inbox
+from tests.relay.relays import BEN, RelayProcess, Watcher, ok, pair, wait_for
 
 
-def ok(home: Path, *args: str) -> str:
-    done = run_inbox(home, *args)
-    assert done.returncode == 0, done.stderr
-    return str(done.stdout)
-
-
-def pair(relay: RelayProcess, tmp_path: Path) -> tuple[Path, Path, str]:
-    a = relay.join(tmp_path / "a", DANA)
-    ok(a, "import", str(MBOX))
-    ok(a, "sync")
-    b = relay.join(tmp_path / "b", BEN)
+def pair_on(relay: RelayProcess, tmp_path: Path) -> tuple[Path, Path, str]:
+    a, b = pair(relay, tmp_path)
     return a, b, json.loads(ok(a, "list", "--json"))[0]["id"]
 
 
 def test_viewing_and_typing_reach_the_other_replica(relay: RelayProcess, tmp_path: Path) -> None:
-    a, b, ident = pair(relay, tmp_path)
+    a, b, ident = pair_on(relay, tmp_path)
     watchers = [Watcher(a), Watcher(b)]
     try:
         ok(b, "show", ident)  # ben looks at it
@@ -76,7 +64,7 @@ def test_presence_expires_without_a_heartbeat() -> None:
 
 
 def test_a_tentative_claim_that_lost_is_told_once(relay: RelayProcess, tmp_path: Path) -> None:
-    a, b, ident = pair(relay, tmp_path)
+    a, b, ident = pair_on(relay, tmp_path)
     ok(a, "claim", ident)
     ok(b, "claim", ident)  # both offline: each believes it holds it, tentatively
     ok(a, "sync")

@@ -8,16 +8,8 @@ from pathlib import Path
 
 from crdt import index, remote
 from crdt.replica import Replica
-from tests.conftest import add_chats, run_inbox
-from tests.relay.relays import RelayProcess
-
-DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
-
-
-def ok(home: Path, *args: str) -> str:
-    done = run_inbox(home, *args)
-    assert done.returncode == 0, done.stderr
-    return str(done.stdout)
+from tests.conftest import add_chats
+from tests.relay.relays import BEN, DANA, RelayProcess, ok
 
 
 def chats(n: int) -> list[dict[str, object]]:

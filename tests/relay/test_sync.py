@@ -7,17 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT, run_inbox
-from tests.relay.relays import RelayProcess, Watcher, wait_for
-
-MBOX = ROOT / "examples" / "mail" / "support.mbox"
-DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
-
-
-def ok(home: Path, *args: str) -> str:
-    done = run_inbox(home, *args)
-    assert done.returncode == 0, done.stderr
-    return str(done.stdout)
+from tests.conftest import run_inbox
+from tests.relay.relays import BEN, DANA, MBOX, RelayProcess, Watcher, ok, pair, wait_for
 
 
 def views(home: Path) -> list[dict[str, Any]]:
@@ -39,10 +30,7 @@ def log_size(relay: RelayProcess) -> int:
 
 
 def test_join_pulls_everything_a_teammate_synced(relay: RelayProcess, tmp_path: Path) -> None:
-    a = relay.join(tmp_path / "a", DANA)
-    ok(a, "import", str(MBOX))
-    ok(a, "sync")
-    b = relay.join(tmp_path / "b", BEN)
+    a, b = pair(relay, tmp_path)
     assert views(b) == views(a)
     assert len(views(b)) == 7
     agents = json.loads(ok(b, "agent", "list", "--json"))
@@ -52,10 +40,7 @@ def test_join_pulls_everything_a_teammate_synced(relay: RelayProcess, tmp_path: 
 def test_offline_changes_on_both_sides_converge_and_replay_adds_nothing(
     relay: RelayProcess, tmp_path: Path
 ) -> None:
-    a = relay.join(tmp_path / "a", DANA)
-    ok(a, "import", str(MBOX))
-    ok(a, "sync")
-    b = relay.join(tmp_path / "b", BEN)
+    a, b = pair(relay, tmp_path)
     first, second = [r["id"] for r in json.loads(ok(a, "list", "--json"))][:2]
     ok(a, "tag", first, "--add", "refund")  # both offline from here
     ok(a, "note", first, "-m", "@ben can you check?")
@@ -75,10 +60,7 @@ def test_offline_changes_on_both_sides_converge_and_replay_adds_nothing(
 
 
 def test_watch_passes_a_change_on_within_moments(relay: RelayProcess, tmp_path: Path) -> None:
-    a = relay.join(tmp_path / "a", DANA)
-    ok(a, "import", str(MBOX))
-    ok(a, "sync")
-    b = relay.join(tmp_path / "b", BEN)
+    a, b = pair(relay, tmp_path)
     watchers = [Watcher(a), Watcher(b)]
     try:
         ident = json.loads(ok(a, "list", "--json"))[0]["id"]
@@ -110,10 +92,7 @@ def test_a_relay_killed_and_restarted_loses_nothing_it_acknowledged(
 def test_claims_are_ordered_by_the_relay_on_every_replica(
     relay: RelayProcess, tmp_path: Path
 ) -> None:
-    a = relay.join(tmp_path / "a", DANA)
-    ok(a, "import", str(MBOX))
-    ok(a, "sync")
-    b = relay.join(tmp_path / "b", BEN)
+    a, b = pair(relay, tmp_path)
     ident = json.loads(ok(a, "list", "--json"))[0]["id"]
     ok(b, "claim", ident)  # offline, tentative: ben's clock is earlier ...
     ok(a, "claim", ident)
