@@ -36,6 +36,29 @@ def run_inbox(
     )
 
 
+def run_on_terminal(home: Path, *args: str, editor: str) -> subprocess.CompletedProcess[bytes]:
+    """An `inbox` command with stdin and stderr on a pseudo-terminal (a person at it) and
+    ``editor`` as $EDITOR; stdout stays a pipe."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "VISUAL")}
+    env.update({"INBOX_HOME": str(home), "EDITOR": editor})
+    primary, secondary = pty.openpty()
+    try:
+        return subprocess.run(
+            INBOX + list(args),
+            env=env,
+            cwd=ROOT,
+            stdin=secondary,
+            stderr=secondary,
+            stdout=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+
+
 def new_home(where: Path) -> Path:
     """A replica of the acme workspace, as dana, made by `inbox init`."""
     done = run_inbox(

@@ -67,16 +67,7 @@ def test_only_the_stores_import_sqlite3() -> None:
 def test_reads_never_import_pycrdt(
     run: Run, home: Path, conversations: list[str], args: list[str]
 ) -> None:
-    argv = [a.replace("PREFIX", conversations[0][:6]) for a in args]
-    done = subprocess.run(
-        [INBOX[0], "-X", "importtime", *INBOX[1:], *argv],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"INBOX_HOME": str(home), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    imported = _imported(home, [a.replace("PREFIX", conversations[0][:6]) for a in args])
     assert "pycrdt" not in imported
     assert "crdt.mail" not in imported
 
@@ -85,14 +76,19 @@ def test_writes_load_only_the_core_of_pycrdt(
     run: Run, home: Path, conversations: list[str]
 ) -> None:
     """The pycrdt package pulls in anyio and asyncio (~190 ms); a tag needs only its core."""
+    imported = _imported(home, ["tag", conversations[0][:6], "--add", "x"])
+    assert "crdt.ydoc" in imported
+    assert not {"pycrdt", "anyio", "asyncio"} & imported
+
+
+def _imported(home: Path, argv: list[str]) -> set[str]:
+    """Every module an `inbox` command imports (python -X importtime)."""
     done = subprocess.run(
-        [INBOX[0], "-X", "importtime", *INBOX[1:], "tag", conversations[0][:6], "--add", "x"],
+        [INBOX[0], "-X", "importtime", *INBOX[1:], *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={"INBOX_HOME": str(home), "PATH": ""},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert "crdt.ydoc" in imported
-    assert not {"pycrdt", "anyio", "asyncio"} & imported
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}

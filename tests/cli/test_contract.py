@@ -266,26 +266,10 @@ def test_declared_mailbox_makes_our_sent_mail_outbound(run: Run, tmp_path: Path)
 def test_note_body_comes_from_the_editor_on_a_terminal(
     home: Path, conversations: list[str]
 ) -> None:
-    import pty
+    from tests.conftest import run_on_terminal
 
-    from tests.conftest import INBOX, ROOT
-
-    primary, secondary = pty.openpty()
-    env = {**os.environ, "INBOX_HOME": str(home)}
-    env.pop("INBOX_AGENT", None)
-    env["EDITOR"] = 'sh -c \'printf "@ben written in the editor\\n# a comment\\n" > "$0"\''
-    env.pop("VISUAL", None)
-    done = subprocess.run(
-        [*INBOX, "note", conversations[0]],
-        env=env,
-        cwd=ROOT,
-        stdin=secondary,
-        stderr=secondary,
-        stdout=subprocess.PIPE,
-        timeout=60,
-    )
-    os.close(secondary)
-    os.close(primary)
+    editor = 'sh -c \'printf "@ben written in the editor\\n# a comment\\n" > "$0"\''
+    done = run_on_terminal(home, "note", conversations[0], editor=editor)
     assert done.returncode == 0
     from tests.conftest import run_inbox
 

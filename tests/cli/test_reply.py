@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import INBOX, ROOT, Run, as_json, run_inbox
+from tests.conftest import Run, as_json, run_inbox, run_on_terminal
 
 DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
 MAILBOX = "support@acme.example.com"
@@ -223,26 +221,9 @@ def test_a_customer_mail_after_the_draft_began_holds_the_send(
 def test_editor_on_a_terminal_writes_the_draft_file_and_the_reply_sends_it(
     home: Path, thread: str, tmp_path: Path
 ) -> None:
-    import pty
-
     edited = tmp_path / "edited-path"
     script = f'printf "Written in the editor\\n" >> "$0"; printf "%s" "$0" > {edited}'
-    primary, secondary = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "VISUAL")}
-    env.update({"INBOX_HOME": str(home), "EDITOR": f"sh -c '{script}'"})
-    try:
-        done = subprocess.run(
-            [*INBOX, "reply", thread],
-            env=env,
-            cwd=ROOT,
-            stdin=secondary,
-            stderr=secondary,
-            stdout=subprocess.PIPE,
-            timeout=60,
-        )
-    finally:
-        os.close(secondary)
-        os.close(primary)
+    done = run_on_terminal(home, "reply", thread, editor=f"sh -c '{script}'")
     assert done.returncode == 0
     assert edited.read_text() == str(home / "drafts" / f"{thread}.txt")
     conv = as_json(run_inbox(home, "show", thread, "--json"))

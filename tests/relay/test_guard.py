@@ -83,18 +83,6 @@ def test_malformed_frames_drop_only_that_socket(relay: RelayProcess, tmp_path: P
     token = relay.token(DANA).read_text().strip()
     rng = random.Random(7)
 
-    async def garbage(frame: bytes) -> bool:
-        ws = await _open(relay, token)
-        try:
-            await ws.send(p.number("", p.HELLO, 0))
-            await ws.send(frame)
-            while True:
-                await asyncio.wait_for(ws.recv(), 5)
-        except ConnectionClosed:
-            return True
-        finally:
-            await ws.close()
-
     update = p.sync("c:" + "a" * 32, p.UPDATE, b"\x01\x01\x02\x00")
     frames = [
         os.urandom(40),
@@ -104,7 +92,7 @@ def test_malformed_frames_drop_only_that_socket(relay: RelayProcess, tmp_path: P
         p.sync("c:" + "b" * 32, p.UPDATE, bytes(rng.getrandbits(8) for _ in range(64))),
     ]
     for frame in frames:
-        assert asyncio.run(garbage(frame))
+        assert asyncio.run(_closed_after(relay, token, [frame]))
     home = relay.join(tmp_path / "a", BEN)  # the relay is still up for everyone else
     assert run_inbox(home, "sync").returncode == 0
     conn = sqlite3.connect(relay.store)
@@ -116,20 +104,21 @@ def test_malformed_frames_drop_only_that_socket(relay: RelayProcess, tmp_path: P
 def test_a_flooding_socket_is_dropped(relay: RelayProcess) -> None:
     token = relay.token(DANA).read_text().strip()
 
-    async def flood() -> bool:
-        ws = await _open(relay, token)
-        try:
-            await ws.send(p.number("", p.HELLO, 0))
-            state = p.sync("ws:agents", p.STEP1, b"\x00")
-            for _ in range(40):
-                for _ in range(1000):
-                    await ws.send(state)
-            while True:
-                await asyncio.wait_for(ws.recv(), 5)
-        except ConnectionClosed:
-            return True
-        finally:
-            await ws.close()
-
-    assert asyncio.run(flood())
+    state = p.sync("ws:agents", p.STEP1, b"\x00")
+    assert asyncio.run(_closed_after(relay, token, [state] * 40_000))
     assert "flooding" in relay.logged()
+
+
+async def _closed_after(relay: RelayProcess, token: str, frames: list[bytes]) -> bool:
+    """Say HELLO, send ``frames``, and read until the relay closes the socket."""
+    ws = await _open(relay, token)
+    try:
+        await ws.send(p.number("", p.HELLO, 0))
+        for frame in frames:
+            await ws.send(frame)
+        while True:
+            await asyncio.wait_for(ws.recv(), 5)
+    except ConnectionClosed:
+        return True
+    finally:
+        await ws.close()
