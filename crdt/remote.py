@@ -15,8 +15,9 @@ replica's side of the bargain durable:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, index
@@ -72,160 +73,142 @@ def acknowledge(
             replica.store.set_meta(CURSOR_KEY, str(new_cursor))
 
 
-STAGE_ABOVE = 64  # documents in one run of the log: more are staged and built in parallel
-DRAIN_RUN = 256  # documents per transaction of a drain
+BUILD_ABOVE = 64  # documents in one run of the log: more are built by worker processes
+PART = 256  # documents per worker job
+IN_FLIGHT = 8  # runs with the workers, not yet stored; the log waits beyond that
 
 
-class Received(NamedTuple):
-    applied: int  # documents applied (and their index rows rebuilt) at once
-    staged: list[str]  # documents staged for the workers
-
-
-def receive(replica: Replica, updates: Iterable[tuple[str, bytes]], new_cursor: int) -> Received:
-    """Take a run of the relay's log and move the cursor past it, atomically.
-
-    A short run (changes as they happen) is applied at once: each document's index row
-    is rebuilt in the same transaction. A long one (a join, a return from days offline)
-    is staged as it arrives and built by worker processes (``Builder``, ``drain``); a
-    document with staged updates gets later ones staged too, so they apply in order.
-    """
+def group(updates: Iterable[tuple[str, bytes]]) -> dict[str, list[bytes]]:
+    """A run of the log by document, each document's updates in log order."""
     by_doc: dict[str, list[bytes]] = {}
     for name, update in updates:
         by_doc.setdefault(name, []).append(update)
-    applied, staged_now = 0, []
-    with replica.store.write() as conn:
-        if len(by_doc) > STAGE_ABOVE:
-            _stage(conn, by_doc)
-            staged_now = list(by_doc)
-        else:
-            unsent = set(pending(replica))
-            for name, batch in by_doc.items():
-                if conn.execute("SELECT 1 FROM staged WHERE doc = ?", (name,)).fetchone():
-                    _stage(conn, {name: batch})
-                    staged_now.append(name)
-                else:
-                    applied += apply(replica, name, batch, name in unsent)
+    return by_doc
+
+
+def receive(replica: Replica, by_doc: dict[str, list[bytes]], new_cursor: int) -> int:
+    """Apply a short run of the relay's log (changes as they happen) and move the cursor
+    past it, atomically; each document's index row is rebuilt in the same transaction.
+    Returns how many documents changed. Long runs go to a ``Builder``."""
+    with replica.store.write():
+        unsent = set(pending(replica))
+        applied = sum(apply(replica, name, batch, name in unsent) for name, batch in by_doc.items())
         replica.store.set_meta(CURSOR_KEY, str(new_cursor))
-    return Received(applied, staged_now)
+    return applied
 
 
 class Builder:
-    """Builds staged documents in two worker processes while more of the log arrives, so
-    a join receives and builds at once. ``finish`` waits, then drains what is left (a
-    document staged again after its run was read)."""
+    """Builds long runs of the relay's log (a join, a return from days offline) in two
+    worker processes while more of it arrives.
+
+    Each worker builds its part of a run outside the write lock and stores it in one
+    short transaction. The cursor moves past a run only once every part of it, and of
+    every run before it, is stored: a crash at any point leaves the cursor before
+    whatever was not, and the relay sends that again (applying an update twice changes
+    nothing). While runs are with the workers, later ones go to them too, so the cursor
+    never passes a run still being built.
+    """
 
     def __init__(self, replica: Replica) -> None:
         self.replica = replica
+        self._workers = ExitStack()
         self._pool: Any = None
-        self._first: Any = None  # set while this process writes: workers wait to begin
-        self._jobs: list[Any] = []
-        self._total = 0
+        self._runs: deque[tuple[int, list[Any]]] = deque()  # (cursor after it, its jobs)
+        self.stored = 0  # documents stored
 
-    def add(self, names: list[str]) -> None:
-        if not names:
-            return
+    @property
+    def busy(self) -> bool:
+        return bool(self._runs)
+
+    def add(self, by_doc: dict[str, list[bytes]], new_cursor: int) -> None:
         from crdt import workers
 
         if self._pool is None:
-            self._first = workers.event()
-            self._pool = workers.pool(self.replica, 2, self._first)
-        for i in range(0, len(names), DRAIN_RUN):
-            run = names[i : i + DRAIN_RUN]
-            self._jobs.append(self._pool.apply_async(workers.run, (_drain_run, run)))
-            self._total += len(run)
+            self._pool = self._workers.enter_context(workers.pool(self.replica))
+        items = list(by_doc.items())
+        jobs = [
+            self._pool.apply_async(workers.run, (store_built, items[i : i + PART]))
+            for i in range(0, len(items), PART)
+        ]
+        self._runs.append((new_cursor, jobs))
 
-    @contextmanager
-    def first(self) -> Iterator[None]:
-        """Write before the workers: SQLite's busy wait is not fair, and two workers taking
-        turns at the lock can starve the process that reads the socket until the relay
-        gives up on it."""
-        if self._first is None:
-            yield
-            return
-        self._first.set()
+    def reap(self, keep: int | None = None) -> None:
+        """Move the cursor past the runs stored; with ``keep``, first wait until no more
+        than that many are left with the workers."""
+        moved = None
+        while self._runs and (
+            (keep is not None and len(self._runs) > keep)
+            or all(job.ready() for job in self._runs[0][1])
+        ):
+            new_cursor, jobs = self._runs.popleft()
+            self.stored += sum(job.get() for job in jobs)  # a worker's error is raised here
+            moved = new_cursor
+        if moved is not None:
+            with self.replica.store.write():
+                if moved > cursor(self.replica):
+                    self.replica.store.set_meta(CURSOR_KEY, str(moved))
+
+    def settle(self) -> None:
+        """Reap without waiting, and let the workers go once nothing is left with them."""
+        if self._runs:
+            self.reap()
+        if not self._runs and self._pool is not None:
+            self.close()
+
+    def finish(self) -> None:
         try:
-            yield
+            self.reap(keep=0)
         finally:
-            self._first.clear()
+            self.close()
+        drain(self.replica)
 
-    def finish(self, progress: Callable[[int, int], None] | None = None) -> None:
-        built = 0
-        try:
-            for job in self._jobs:
-                built += job.get()
-                if progress:
-                    progress(built, self._total)
-        finally:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool.join()
-            self._pool, self._jobs, self._total = None, [], 0
-        drain(self.replica, progress)
+    def close(self) -> None:
+        self._runs.clear()
+        self._workers.close()
+        self._pool = None
 
 
-def _stage(conn: Connection, by_doc: dict[str, list[bytes]]) -> None:
-    conn.executemany(
-        "INSERT INTO staged(doc, data) VALUES (?, ?)",
-        [(name, u) for name, batch in by_doc.items() for u in batch],
-    )
-
-
-def staged(replica: Replica) -> list[str]:
-    rows = replica.store.conn.execute("SELECT DISTINCT doc FROM staged ORDER BY doc")
-    return [str(r[0]) for r in rows]
-
-
-def drain(replica: Replica, progress: Callable[[int, int], None] | None = None) -> int:
-    """Apply every staged update: runs of documents, each run read, built and written by
-    one of two worker processes (as an import's queue is drained, import_queue.py)."""
-    from functools import partial
-
-    from crdt import workers
-
-    names = staged(replica)
-    runs = [names[i : i + DRAIN_RUN] for i in range(0, len(names), DRAIN_RUN)]
-    if len(runs) <= 1:
-        return _drain_run(replica, names) if names else 0
-    done = 0
-    with workers.pool(replica) as pool:
-        for count in pool.imap_unordered(partial(workers.run, _drain_run), runs):
-            done += count
-            if progress:
-                progress(done, len(names))
-    return done
-
-
-def _drain_run(replica: Replica, names: list[str]) -> int:
-    """Build a run of staged documents outside the write lock (the CPU part, in parallel
-    with the other worker), then write them in one short transaction; a document that
-    changed meanwhile is built again inside it."""
-    conn = replica.store.conn
-    jobs: list[tuple[str, list[Any], tuple[int, int], Built]] = []
-    for name in names:
-        rows = conn.execute(
-            "SELECT seq, data FROM staged WHERE doc = ? ORDER BY seq", (name,)
-        ).fetchall()
-        if rows:  # else built already, by a run that read it first
-            seen = replica.store.fingerprint(name)
-            built = build(replica, name, replica.store.doc_updates(name), _data(rows))
-            jobs.append((name, rows, seen, built))
+def store_built(
+    replica: Replica,
+    items: list[tuple[str, list[bytes]]],
+    then: Callable[[Connection], object] | None = None,
+) -> int:
+    """Build documents outside the write lock (the CPU part, beside the other worker),
+    then store them in one short transaction, with ``then``; a document that changed
+    meanwhile is built again inside it. Returns how many documents were stored."""
+    names = [name for name, _ in items]
+    seen = replica.store.fingerprints(names)
+    built = [build(replica, name, _stored(replica, name, seen), batch) for name, batch in items]
     with replica.store.write() as conn:
         unsent = set(pending(replica))
-        for name, rows, seen, built in jobs:
-            now = conn.execute(
-                "SELECT seq, data FROM staged WHERE doc = ? ORDER BY seq", (name,)
-            ).fetchall()
-            if replica.store.fingerprint(name) != seen or now != rows:
-                built = build(replica, name, replica.store.doc_updates(name), _data(now))
-                rows = now
-            if rows:
-                commit(replica, built, name in unsent)
-                conn.execute("DELETE FROM staged WHERE doc = ? AND seq <= ?", (name, rows[-1][0]))
-    return len(names)
+        now = replica.store.fingerprints(names)
+        for (name, batch), done in zip(items, built, strict=True):
+            if now.get(name) != seen.get(name):
+                done = build(replica, name, replica.store.doc_updates(name), batch)
+            commit(replica, done, name in unsent)
+        if then is not None:
+            then(conn)
+    return len(items)
 
 
-def _data(rows: list[Any]) -> list[bytes]:
-    return [bytes(r[1]) for r in rows]
+def _stored(replica: Replica, name: str, seen: dict[str, tuple[int, int]]) -> list[bytes]:
+    return replica.store.doc_updates(name) if name in seen else []
+
+
+def drain(replica: Replica) -> int:
+    """Store what a sync of an earlier version staged and did not build (replicas of
+    schema 4 kept long runs of the log in ``staged`` before building them)."""
+    conn = replica.store.conn
+    rows = conn.execute("SELECT seq, doc, data FROM staged ORDER BY seq").fetchall()
+    if not rows:
+        return 0
+    last = int(rows[-1][0])
+    items = group((str(r[1]), bytes(r[2])) for r in rows)
+    return store_built(
+        replica,
+        list(items.items()),
+        lambda c: c.execute("DELETE FROM staged WHERE seq <= ?", (last,)),
+    )
 
 
 class Built(NamedTuple):
@@ -237,6 +220,7 @@ class Built(NamedTuple):
     snapshot: bytes | None  # the whole document, when its log is due for compaction
     changed: bool
     view: dict[str, Any] | None  # a conversation's view, when it changed
+    packed: bytes | None  # the view as the index stores it (index.pack_view)
     items: dict[str, Any] | None  # a workspace document's items, when it changed
     lost: str | None  # the notice for a claim made here that lost
 
@@ -244,6 +228,7 @@ class Built(NamedTuple):
 def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) -> Built:
     """The CPU part of applying updates: no database access."""
     from crdt import view, workspace, ydoc
+    from crdt.index import pack_view
 
     doc = ydoc.load(stored)
     before = doc.get_state()
@@ -256,9 +241,9 @@ def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) 
     due = len(stored) + len(batch) > COMPACT_AFTER
     built_view = view.build(doc) if changed and name.startswith("c:") else None
     items = workspace.items(doc) if changed and name.startswith("ws:") else None
-    return Built(
-        name, batch, state, doc.get_update() if due else None, changed, built_view, items, lost
-    )
+    packed = pack_view(built_view) if built_view is not None else None
+    snapshot = doc.get_update() if due else None
+    return Built(name, batch, state, snapshot, changed, built_view, packed, items, lost)
 
 
 def commit(replica: Replica, built: Built, unsent: bool) -> int:
@@ -274,7 +259,7 @@ def commit(replica: Replica, built: Built, unsent: bool) -> int:
     if built.snapshot is not None:
         replica.store.put_snapshot(name, built.snapshot)
     if built.view is not None and built.view["id"] is not None:
-        index.write_conversation(conn, built.view)
+        index.write_conversation(conn, built.view, built.packed)
     if built.items is not None:
         index.write_workspace(conn, name[3:], built.items)
     return int(built.changed)

@@ -15,16 +15,20 @@ Tables
 
 Every change to a document and to what is derived from it commits in one
 ``BEGIN IMMEDIATE`` transaction, so any number of processes can share a replica:
-writers queue on the lock (busy timeout), readers never block.
+writers queue on the lock (busy timeout), readers never block. Processes of one
+job (a bulk import's or a sync's workers) also share a ``gate``: a lock taken
+before the transaction, so they wait their turn asleep rather than in SQLite's
+busy loop, which sleeps in growing steps and is not fair.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from crdt.errors import StoreError
 
@@ -93,6 +97,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.gate: Any = None  # a lock shared with worker processes (crdt/workers.py)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -142,17 +147,24 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: everything inside commits together or not at all."""
+        gate = self.gate
+        if gate is not None:
+            gate.acquire()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"replica is busy or unwritable: {exc}") from exc
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.rollback()
-            raise
-        else:
-            self.conn.commit()
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"replica is busy or unwritable: {exc}") from exc
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.rollback()
+                raise
+            else:
+                self.conn.commit()
+        finally:
+            if gate is not None:
+                gate.release()
 
     # -- meta --------------------------------------------------------------------------------
 
@@ -178,15 +190,23 @@ class Store:
         )
         return out
 
+    def fingerprints(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """What the stored form of each document that exists looks like now: to see that
+        it did not change between reading it and writing what was built from it."""
+        found: dict[str, tuple[int, int]] = {}
+        wanted = list(names)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT name, length(snapshot), (SELECT max(seq) FROM updates WHERE doc = name) "
+                f"FROM docs WHERE name IN ({', '.join('?' * len(part))})",
+                part,
+            )
+            found.update((str(r[0]), (int(r[1] or 0), int(r[2] or 0))) for r in rows)
+        return found
+
     def fingerprint(self, name: str) -> tuple[int, int]:
-        """What a document's stored form looks like now: to see that it did not change
-        between reading it and writing what was built from it."""
-        row = self.conn.execute(
-            "SELECT length(snapshot), (SELECT max(seq) FROM updates WHERE doc = ?) FROM docs "
-            "WHERE name = ?",
-            (name, name),
-        ).fetchone()
-        return (int(row[0] or 0), int(row[1] or 0)) if row else (-1, -1)
+        return self.fingerprints([name]).get(name, (-1, -1))
 
     def doc_exists(self, name: str) -> bool:
         return (

@@ -2,15 +2,15 @@
 
 Each worker opens a connection of its own to the replica (one inherited across fork
 must not be used). Workers start by fork: no re-import, so they are ready in a few
-milliseconds. ``first``, when given, is an event the parent sets while it writes:
-workers wait before beginning a transaction, since SQLite's busy wait is not fair
-and two workers taking turns at the lock can starve the parent.
+milliseconds. The parent and its workers share the store's ``gate`` (a lock taken
+around every write transaction), so whoever waits for the write lock sleeps on it
+and is woken in turn, instead of polling in SQLite's busy handler.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from crdt.replica import Replica
@@ -19,34 +19,36 @@ T = TypeVar("T")
 CACHE_MB = 64  # page cache of each worker's connection
 
 _replica: Replica | None = None
-_first: Any = None
 
 
-def pool(replica: Replica, size: int = 2, first: Any = None) -> Any:
+@contextmanager
+def pool(replica: Replica, size: int = 2) -> Iterator[Any]:
+    """A pool of ``size`` workers on ``replica``; left by terminating them (every caller
+    has collected the results it waits for by then)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    return context.Pool(size, _open, (replica.store.path, replica.agent, first))
+    gate = context.Lock()
+    workers = context.Pool(size, _open, (replica.store.path, replica.agent, gate))
+    replica.store.gate = gate
+    try:
+        yield workers
+    finally:
+        replica.store.gate = None  # first: a worker stopped holding the gate leaves it taken
+        workers.terminate()
+        workers.join()
 
 
-def event() -> Any:
-    import multiprocessing
-
-    return multiprocessing.get_context("fork").Event()
-
-
-def _open(path: Any, agent: str, first: Any) -> None:
+def _open(path: Any, agent: str, gate: Any) -> None:
     from crdt.store import Store
 
-    global _replica, _first
+    global _replica
     _replica = Replica(Store.open(path), agent)
     _replica.store.use_cache(CACHE_MB)
-    _first = first
+    _replica.store.gate = gate
 
 
 def run(work: Callable[[Replica, T], int], job: T) -> int:
-    """In a worker: ``work(its replica, job)``, after the parent's write if it has one."""
+    """In a worker: ``work(its replica, job)``."""
     assert _replica is not None, "not in a worker process"
-    while _first is not None and _first.is_set():
-        time.sleep(0.002)
     return work(_replica, job)

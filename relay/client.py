@@ -104,10 +104,8 @@ class Link:
         replica: Replica,
         ws: WebSocket,
         progress: Progress | None = None,
-        watching: bool = False,
     ) -> None:
         self.replica, self.ws, self.progress = replica, ws, progress
-        self.watching = watching  # staged catch-up is built at IN_STEP, not at the end
         self.welcome: dict[str, Any] = {}
         self.in_step = False
         self._buffer: list[tuple[str, bytes]] = []
@@ -150,26 +148,30 @@ class Link:
             self._buffer.append((frame.doc, frame.data))
         elif frame.kind == p.CURSOR:  # the end of a run of the catch-up
             self._apply(frame.number)
-            self.ws.send(p.number("", p.READ, frame.number))  # stored: the relay may go on
+            self.ws.send(p.number("", p.READ, frame.number))  # taken: the relay may go on
         elif frame.kind == p.STORED:
             self._acknowledged(frame.doc, frame.number, frame.data)
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
-            if self.watching:
-                self.builder.finish()
         elif frame.kind == p.AWARENESS:
             heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
             presence.heard(self.replica, heard)
 
     def _apply(self, new_cursor: int) -> None:
-        with self.builder.first():
-            received = remote.receive(self.replica, self._buffer, new_cursor)
-        self.builder.add(received.staged)
+        """A run of the log into the replica: a short one at once, a long one (or any
+        while the workers have some) built by the workers, at most IN_FLIGHT runs ahead
+        of what is stored."""
+        by_doc = remote.group(self._buffer)
         self._buffer = []
+        if len(by_doc) > remote.BUILD_ABOVE or self.builder.busy:
+            self.builder.add(by_doc, new_cursor)
+            self.builder.reap(keep=remote.IN_FLIGHT)
+        else:
+            remote.receive(self.replica, by_doc, new_cursor)
         if self.progress:
             head = int(self.welcome.get("head") or 0)
-            self.progress(min(new_cursor, head), head)
+            self.progress(min(remote.cursor(self.replica), head), head)
 
     def _acknowledged(self, name: str, seq: int, relay_state: bytes) -> None:
         queue = self._in_flight.get(name)
@@ -179,7 +181,8 @@ class Link:
         if not covers(relay_state, state):  # the relay could not take all of it: the next
             changes = -1  # send starts from its state, and the outbox entry stays
         # once in step, every entry up to seq has reached this socket (the relay's order)
-        remote.acknowledge(self.replica, name, changes, relay_state, seq if self.in_step else None)
+        settled = self.in_step and not self.builder.busy
+        remote.acknowledge(self.replica, name, changes, relay_state, seq if settled else None)
 
 
 def sync_once(replica: Replica, url: str, token: str, progress: Progress | None = None) -> Link:
@@ -236,9 +239,15 @@ def _recv(ws: WebSocket) -> bytes:
 
 def _exchange(link: Link) -> None:
     link.flush()
-    while not (link.in_step and not link.waiting):
-        link.handle(p.decode(_recv(link.ws)))
-    link.builder.finish(link.progress)  # what a long catch-up staged, all built
+    try:
+        while not (link.in_step and not link.waiting):
+            link.handle(p.decode(_recv(link.ws)))
+        link.builder.finish()  # every run with the workers stored, the cursor past them
+    finally:
+        link.builder.close()
+    if link.progress:
+        head = int(link.welcome.get("head") or 0)
+        link.progress(head, head)
 
 
 def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
@@ -273,7 +282,16 @@ def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) ->
 
 
 def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]) -> int:
-    link = Link(replica, ws, watching=True)
+    link = Link(replica, ws)
+    try:
+        return _watching(link, replica, ws, me, beat, say)
+    finally:
+        link.builder.close()
+
+
+def _watching(
+    link: Link, replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]
+) -> int:
     check_workspace(replica, link.hello())
     say(f"connected as {link.welcome.get('agent')}")
     version = replica.store.data_version()  # before the flush: a change made during it is seen
@@ -286,6 +304,7 @@ def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[st
         message = ws.recv(POLL)
         if message is not None:
             link.handle(p.decode(message))
+        link.builder.settle()
         moved = replica.store.data_version()
         if moved != version:
             version = moved
