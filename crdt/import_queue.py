@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crdt.index import Rows
 from crdt.replica import Replica, conversation_doc
 from crdt.store import Connection
 
@@ -76,8 +77,7 @@ class Built(NamedTuple):
     ident: str
     data: bytes  # the whole document packed (pack_snapshot) when it is new, else the update
     new: bool
-    view: dict[str, Any]
-    packed: bytes
+    rows: Rows  # its index rows
 
 
 def drain(replica: Replica, progress: Callable[[int, int | None], None] | None = None) -> int:
@@ -129,7 +129,7 @@ def read_job(replica: Replica, ident: str) -> Job:
 def build(job: Job) -> Built:
     """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
     from crdt import view, ydoc
-    from crdt.index import pack_view
+    from crdt.index import pack_view, rows
     from crdt.store import pack_snapshot
 
     doc = ydoc.load(job.stored)
@@ -139,25 +139,26 @@ def build(job: Job) -> Built:
     new = not job.stored
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     built = view.build(doc)
-    return Built(job.ident, data, new, built, pack_view(built))
+    return Built(job.ident, data, new, rows(built, pack_view(built)))
 
 
 def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
-    from crdt.index import write_conversation
+    from crdt.index import write_conversations
 
     with replica.store.write() as conn:
+        now = replica.store.fingerprints(conversation_doc(job.ident) for job in jobs)
         last_seq = 0
-        for job, result in zip(jobs, results, strict=True):
+        for i, job in enumerate(jobs):
             name = conversation_doc(job.ident)
-            if replica.store.fingerprint(name) != job.fingerprint:
+            if now.get(name, (-1, -1)) != job.fingerprint:
                 job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
-                result = build(job)
-            if result.new:
-                replica.store.put_snapshot(name, result.data, local=True, packed=True)
+                results[i] = build(job)
+            if results[i].new:
+                replica.store.put_snapshot(name, results[i].data, local=True, packed=True)
             else:
-                replica.store.append(name, result.data)
-            write_conversation(conn, result.view, result.packed)
+                replica.store.append(name, results[i].data)
             last_seq = max(last_seq, job.last_seq)
+        write_conversations(conn, [result.rows for result in results])
         # the chunk is a run of conversations in id order: its queued mail, all built
         conn.execute(
             "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",

@@ -92,7 +92,7 @@ def receive(replica: Replica, by_doc: dict[str, list[bytes]], new_cursor: int) -
     Returns how many documents changed. Long runs go to a ``Builder``."""
     with replica.store.write():
         unsent = set(pending(replica))
-        applied = sum(apply(replica, name, batch, name in unsent) for name, batch in by_doc.items())
+        applied = sum(apply(replica, name, batch, unsent) for name, batch in by_doc.items())
         replica.store.set_meta(CURSOR_KEY, str(new_cursor))
     return applied
 
@@ -182,10 +182,13 @@ def store_built(
     with replica.store.write() as conn:
         unsent = set(pending(replica))
         now = replica.store.fingerprints(names)
-        for (name, batch), done in zip(items, built, strict=True):
-            if now.get(name) != seen.get(name):
-                done = build(replica, name, replica.store.doc_updates(name), batch)
-            commit(replica, done, name in unsent)
+        built = [
+            build(replica, name, replica.store.doc_updates(name), batch)
+            if now.get(name) != seen.get(name)
+            else done
+            for (name, batch), done in zip(items, built, strict=True)
+        ]
+        commit(replica, built, unsent)
         if then is not None:
             then(conn)
     return len(items)
@@ -219,8 +222,7 @@ class Built(NamedTuple):
     state: bytes
     snapshot: bytes | None  # the whole document, when its log is due for compaction
     changed: bool
-    view: dict[str, Any] | None  # a conversation's view, when it changed
-    packed: bytes | None  # the view as the index stores it (index.pack_view)
+    rows: index.Rows | None  # a conversation's index rows, when it changed
     items: dict[str, Any] | None  # a workspace document's items, when it changed
     lost: str | None  # the notice for a claim made here that lost
 
@@ -228,7 +230,6 @@ class Built(NamedTuple):
 def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) -> Built:
     """The CPU part of applying updates: no database access."""
     from crdt import view, workspace, ydoc
-    from crdt.index import pack_view
 
     doc = ydoc.load(stored)
     before = doc.get_state()
@@ -241,31 +242,36 @@ def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) 
     due = len(stored) + len(batch) > COMPACT_AFTER
     built_view = view.build(doc) if changed and name.startswith("c:") else None
     items = workspace.items(doc) if changed and name.startswith("ws:") else None
-    packed = pack_view(built_view) if built_view is not None else None
+    rows = None
+    if built_view is not None and built_view["id"] is not None:
+        rows = index.rows(built_view, index.pack_view(built_view))
     snapshot = doc.get_update() if due else None
-    return Built(name, batch, state, snapshot, changed, built_view, packed, items, lost)
+    return Built(name, batch, state, snapshot, changed, rows, items, lost)
 
 
-def commit(replica: Replica, built: Built, unsent: bool) -> int:
-    """Store what ``build`` made, inside the caller's transaction."""
+def commit(replica: Replica, built: list[Built], unsent: set[str]) -> int:
+    """Store what ``build`` made, inside the caller's transaction; ``unsent``: documents
+    with local changes the relay lacks. Returns how many documents changed."""
     conn = replica.store.conn
-    name = built.name
-    if built.lost:
-        conn.execute("INSERT INTO notices(text, at) VALUES (?, ?)", (built.lost, clock.now_iso()))
-    if not unsent:  # everything here is now what the relay has
-        conn.execute("INSERT OR REPLACE INTO synced VALUES (?, ?)", (name, built.state))
-    for update in built.updates:
-        replica.store.append(name, update, local=False)
-    if built.snapshot is not None:
-        replica.store.put_snapshot(name, built.snapshot)
-    if built.view is not None and built.view["id"] is not None:
-        index.write_conversation(conn, built.view, built.packed)
-    if built.items is not None:
-        index.write_workspace(conn, name[3:], built.items)
-    return int(built.changed)
+    at = clock.now_iso()
+    conn.executemany(
+        "INSERT INTO notices(text, at) VALUES (?, ?)", [(b.lost, at) for b in built if b.lost]
+    )
+    conn.executemany(  # everything here is now what the relay has
+        "INSERT OR REPLACE INTO synced VALUES (?, ?)",
+        [(b.name, b.state) for b in built if b.name not in unsent],
+    )
+    replica.store.append_all([(b.name, u) for b in built for u in b.updates])
+    for b in built:
+        if b.snapshot is not None:
+            replica.store.put_snapshot(b.name, b.snapshot)
+        if b.items is not None:
+            index.write_workspace(conn, b.name[3:], b.items)
+    index.write_conversations(conn, [b.rows for b in built if b.rows is not None])
+    return sum(b.changed for b in built)
 
 
-def apply(replica: Replica, name: str, batch: list[bytes], unsent: bool) -> int:
+def apply(replica: Replica, name: str, batch: list[bytes], unsent: set[str]) -> int:
     """Apply the relay's updates of one document, inside the caller's transaction.
 
     The updates are logged as they came rather than as the difference they made: an
@@ -273,8 +279,7 @@ def apply(replica: Replica, name: str, batch: list[bytes], unsent: bool) -> int:
     only the difference would lose it; replayed later, it applies (ydoc.load). Returns
     1 when the document changed (its index row was rebuilt), else 0.
     """
-    built = build(replica, name, replica.store.doc_updates(name), batch)
-    return commit(replica, built, unsent)
+    return commit(replica, [build(replica, name, replica.store.doc_updates(name), batch)], unsent)
 
 
 def _holds(replica: Replica, doc: Doc, name: str) -> bool:

@@ -226,6 +226,15 @@ class Store:
         row = self.conn.execute("SELECT pending FROM docs WHERE name = ?", (name,)).fetchone()
         return int(row[0])
 
+    def append_all(self, rows: list[tuple[str, bytes]]) -> None:
+        """Log updates that came from elsewhere (a relay): nothing to send back."""
+        self.conn.executemany("INSERT INTO updates(doc, data) VALUES (?, ?)", rows)
+        self.conn.executemany(
+            "INSERT INTO docs(name, pending) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET pending = pending + 1",
+            [(name,) for name, _ in rows],
+        )
+
     def put_snapshot(
         self, name: str, snapshot: bytes, local: bool = False, packed: bool = False
     ) -> None:
