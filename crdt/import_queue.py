@@ -139,7 +139,7 @@ def build(job: Job) -> Built:
     new = not job.stored
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     built = view.build(doc)
-    return Built(job.ident, data, new, rows(built, pack_view(built)))
+    return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
 
 
 def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:

@@ -62,7 +62,7 @@ def import_path(
 
     report = ImportReport()
     total = mailsource.count(path)
-    replica.store.use_cache(CACHE_MB)
+    replica.store.for_bulk(CACHE_MB)
     ours = our_addresses(replica)
     known = set(ours)
     merges: list[tuple[str, str]] = []

@@ -65,7 +65,15 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 NOTICES = ("auto-reply", "bounce")  # events about a conversation, not messages in it
 
 
-def pack_view(view: dict[str, Any]) -> bytes:
+def pack_view(view: dict[str, Any], bulk: bool = False) -> bytes:
+    """A view as the index stores it: JSON with sorted keys, deflated. ``bulk`` (a worker
+    building thousands) encodes with orjson: the same bytes (views hold no floats) in a
+    fifth of the time; a command that changes one conversation keeps the standard
+    library, since loading orjson (~50 ms) costs more than it would save there."""
+    if bulk:
+        import orjson
+
+        return deflate(orjson.dumps(view, option=orjson.OPT_SORT_KEYS))
     return deflate(
         json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     )

@@ -178,12 +178,15 @@ def store_built(
     meanwhile is built again inside it. Returns how many documents were stored."""
     names = [name for name, _ in items]
     seen = replica.store.fingerprints(names)
-    built = [build(replica, name, _stored(replica, name, seen), batch) for name, batch in items]
+    built = [
+        build(replica, name, _stored(replica, name, seen), batch, bulk=True)
+        for name, batch in items
+    ]
     with replica.store.write() as conn:
         unsent = set(pending(replica))
         now = replica.store.fingerprints(names)
         built = [
-            build(replica, name, replica.store.doc_updates(name), batch)
+            build(replica, name, replica.store.doc_updates(name), batch, bulk=True)
             if now.get(name) != seen.get(name)
             else done
             for (name, batch), done in zip(items, built, strict=True)
@@ -227,8 +230,10 @@ class Built(NamedTuple):
     lost: str | None  # the notice for a claim made here that lost
 
 
-def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) -> Built:
-    """The CPU part of applying updates: no database access."""
+def build(
+    replica: Replica, name: str, stored: list[bytes], batch: list[bytes], bulk: bool = False
+) -> Built:
+    """The CPU part of applying updates: no database access. ``bulk``: in a worker."""
     from crdt import view, workspace, ydoc
 
     doc = ydoc.load(stored)
@@ -244,7 +249,7 @@ def build(replica: Replica, name: str, stored: list[bytes], batch: list[bytes]) 
     items = workspace.items(doc) if changed and name.startswith("ws:") else None
     rows = None
     if built_view is not None and built_view["id"] is not None:
-        rows = index.rows(built_view, index.pack_view(built_view))
+        rows = index.rows(built_view, index.pack_view(built_view, bulk))
     snapshot = doc.get_update() if due else None
     return Built(name, batch, state, snapshot, changed, rows, items, lost)
 

@@ -37,6 +37,7 @@ SCHEMA_VERSION = 4
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
+BULK_WAL_MB = int(__import__("os").environ.get("XWAL", "64"))  # write-ahead log a bulk writer lets grow before a checkpoint
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -262,9 +263,14 @@ class Store:
         what other ``inbox`` commands wrote, without reading anything."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def use_cache(self, megabytes: int) -> None:
-        """A bigger page cache for bulk work (SQLite's default is 2 MB)."""
-        self.conn.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    def for_bulk(self, cache_mb: int) -> None:
+        """Settings for a process that writes many documents: a bigger page cache
+        (SQLite's default is 2 MB), and the log copied into the file every BULK_WAL_MB
+        rather than every 4 MB: a checkpoint copies each page the log holds, and the
+        pages every transaction touches (index interiors, full-text segments) were being
+        copied again every few transactions (~40% of a sync's time under the lock)."""
+        self.conn.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_MB * 256}")
 
     def vacuum(self) -> None:
         """Give free pages back to the file system (after a bulk import drained its queue)."""

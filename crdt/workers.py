@@ -44,7 +44,7 @@ def _open(path: Any, agent: str, gate: Any) -> None:
 
     global _replica
     _replica = Replica(Store.open(path), agent)
-    _replica.store.use_cache(CACHE_MB)
+    _replica.store.for_bulk(CACHE_MB)
     _replica.store.gate = gate
 
 

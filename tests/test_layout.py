@@ -75,10 +75,11 @@ def test_reads_never_import_pycrdt(
 def test_writes_load_only_the_core_of_pycrdt(
     run: Run, home: Path, conversations: list[str]
 ) -> None:
-    """The pycrdt package pulls in anyio and asyncio (~190 ms); a tag needs only its core."""
+    """The pycrdt package pulls in anyio and asyncio (~190 ms); a tag needs only its core,
+    and packs its view without orjson (~50 ms to load; bulk workers use it)."""
     imported = _imported(home, ["tag", conversations[0][:6], "--add", "x"])
     assert "crdt.ydoc" in imported
-    assert not {"pycrdt", "anyio", "asyncio"} & imported
+    assert not {"pycrdt", "anyio", "asyncio", "orjson"} & imported
 
 
 def _imported(home: Path, argv: list[str]) -> set[str]:
