@@ -5,10 +5,9 @@ transaction as each document change, and rebuilt by ``inbox reindex``.
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any, NamedTuple
 
-from crdt.store import Connection, deflate
+from crdt.store import Connection, compress, decompress
 
 SCHEMA = """
 CREATE TABLE conversations(
@@ -66,21 +65,21 @@ NOTICES = ("auto-reply", "bounce")  # events about a conversation, not messages 
 
 
 def pack_view(view: dict[str, Any], bulk: bool = False) -> bytes:
-    """A view as the index stores it: JSON with sorted keys, deflated. ``bulk`` (a worker
+    """A view as the index stores it: JSON with sorted keys, compressed. ``bulk`` (a worker
     building thousands) encodes with orjson: the same bytes (views hold no floats) in a
     fifth of the time; a command that changes one conversation keeps the standard
     library, since loading orjson (~50 ms) costs more than it would save there."""
     if bulk:
         import orjson
 
-        return deflate(orjson.dumps(view, option=orjson.OPT_SORT_KEYS))
-    return deflate(
+        return compress(orjson.dumps(view, option=orjson.OPT_SORT_KEYS))
+    return compress(
         json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     )
 
 
 def unpack_view(blob: bytes) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(zlib.decompress(blob))
+    value: dict[str, Any] = json.loads(decompress(blob))
     return value
 
 

