@@ -100,6 +100,7 @@ def drain(replica: Replica, progress: Callable[[int, int | None], None] | None =
     done = 0
     with workers.pool(replica, BUILD_WORKERS) as pool:
         for count in pool.imap_unordered(partial(workers.run, _drain_run), runs):
+            replica.store.checkpoint()
             done += count
             if progress:
                 progress(done, len(ids))

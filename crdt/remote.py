@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from crdt.ydoc import Doc
 
 CURSOR_KEY = "relay_cursor"
+EMPTY_STATE = b"\x00"  # the state vector of an empty document
 URL_KEY = "relay_url"
 
 
@@ -147,6 +148,7 @@ class Builder:
             with self.replica.store.write():
                 if moved > cursor(self.replica):
                     self.replica.store.set_meta(CURSOR_KEY, str(moved))
+            self.replica.store.checkpoint()
 
     def settle(self) -> None:
         """Reap without waiting, and let the workers go once nothing is left with them."""
@@ -237,8 +239,8 @@ def build(
     from crdt import view, workspace, ydoc
 
     doc = ydoc.load(stored)
-    before = doc.get_state()
-    held = _holds(replica, doc, name)
+    before = doc.get_state() if stored else EMPTY_STATE  # a new document holds nothing
+    held = bool(stored) and _holds(replica, doc, name)
     for update in batch:
         doc.apply_update(update)
     lost = _lost(doc) if held and not _holds(replica, doc, name) else None

@@ -37,7 +37,6 @@ SCHEMA_VERSION = 4
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
-BULK_WAL_MB = 64  # write-ahead log a bulk writer lets grow before a checkpoint
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -274,14 +273,27 @@ class Store:
         what other ``inbox`` commands wrote, without reading anything."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def for_bulk(self, cache_mb: int) -> None:
+    def for_bulk(self, cache_mb: int, wal_mb: int = 64) -> None:
         """Settings for a process that writes many documents: a bigger page cache
-        (SQLite's default is 2 MB), and the log copied into the file every BULK_WAL_MB
-        rather than every 4 MB: a checkpoint copies each page the log holds, and the
-        pages every transaction touches (index interiors, full-text segments) were being
-        copied again every few transactions (~40% of a sync's time under the lock)."""
+        (SQLite's default is 2 MB), and the log copied into the file every ``wal_mb``
+        rather than every 4 MB (0: never; another process checkpoints). A checkpoint
+        copies each page the log holds, and the pages every transaction touches (index
+        interiors, full-text segments) were being copied again every few transactions."""
         self.conn.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
-        self.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_MB * 256}")
+        self.wal_pages(wal_mb * 256)
+
+    def wal_pages(self, pages: int) -> int:
+        """Set how many pages of log a commit here may leave before it checkpoints; returns
+        the setting it replaces."""
+        before = int(self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+        return before
+
+    def checkpoint(self) -> None:
+        """Copy the log into the file without blocking writers (a passive checkpoint): done
+        by a process that waits for workers, so their commits need not do it while the
+        others wait for the lock."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def vacuum(self) -> None:
         """Give free pages back to the file system (after a bulk import drained its queue)."""

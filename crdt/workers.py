@@ -4,7 +4,9 @@ Each worker opens a connection of its own to the replica (one inherited across f
 must not be used). Workers start by fork: no re-import, so they are ready in a few
 milliseconds. The parent and its workers share the store's ``gate`` (a lock taken
 around every write transaction), so whoever waits for the write lock sleeps on it
-and is woken in turn, instead of polling in SQLite's busy handler.
+and is woken in turn, instead of polling in SQLite's busy handler. Commits in the
+pool never checkpoint the write-ahead log, which would hold the gate for tens of
+milliseconds: the parent, which mostly waits, checkpoints (``Store.checkpoint``).
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ def pool(replica: Replica, size: int = 2) -> Iterator[Any]:
     gate = context.Lock()
     workers = context.Pool(size, _open, (replica.store.path, replica.agent, gate))
     replica.store.gate = gate
+    pages = replica.store.wal_pages(0)
     try:
         yield workers
     finally:
         replica.store.gate = None  # first: a worker stopped holding the gate leaves it taken
         workers.terminate()
         workers.join()
+        replica.store.wal_pages(pages)
+        replica.store.checkpoint()
 
 
 def _open(path: Any, agent: str, gate: Any) -> None:
@@ -44,7 +49,7 @@ def _open(path: Any, agent: str, gate: Any) -> None:
 
     global _replica
     _replica = Replica(Store.open(path), agent)
-    _replica.store.for_bulk(CACHE_MB)
+    _replica.store.for_bulk(CACHE_MB, wal_mb=0)
     _replica.store.gate = gate
 
 
