@@ -161,6 +161,11 @@ async def reconnects(home: Path, relay_port: int, runs: int) -> dict[str, Any]:
     proxy = Proxy(relay_port)
     server = await proxy.serve()
     set_url(home, f"http://127.0.0.1:{proxy.port}")
+    # first in step: the extra joins logged their agents' entries after this replica's join
+    warm = await asyncio.create_subprocess_exec(
+        *INBOX, "sync", env=env_for(home), stderr=asyncio.subprocess.DEVNULL
+    )
+    assert await warm.wait() == 0
     walls, wire = [], []
     for _ in range(runs):
         proxy.up = proxy.down = 0
