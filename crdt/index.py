@@ -157,6 +157,8 @@ def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | N
 def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
     """Replace everything derived from these conversations (each once); returns their
     row ids. A few statements for all of them: one each costs ~10 us of Python."""
+    if not items:
+        return []
     if len({r.id for r in items}) < len(items):
         return [rid for r in items for rid in write_conversations(conn, [r])]
     found = _existing(conn, [r.id for r in items])
@@ -173,7 +175,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             rid = top
             fresh.append([rid, *r.values.values()])
         rids.append(rid)
-    columns = list(items[0].values) if items else []
+    columns = list(items[0].values)
     if stale:
         conn.executemany(
             "INSERT INTO search(search, rowid, subject, body, notes) VALUES ('delete', ?, ?, ?, ?)",

@@ -115,7 +115,6 @@ class Builder:
         self._workers = ExitStack()
         self._pool: Any = None
         self._runs: deque[tuple[int, list[Any]]] = deque()  # (cursor after it, its jobs)
-        self.stored = 0  # documents stored
 
     @property
     def busy(self) -> bool:
@@ -142,7 +141,8 @@ class Builder:
             or all(job.ready() for job in self._runs[0][1])
         ):
             new_cursor, jobs = self._runs.popleft()
-            self.stored += sum(job.get() for job in jobs)  # a worker's error is raised here
+            for job in jobs:
+                job.get()  # a worker's error is raised here
             moved = new_cursor
         if moved is not None:
             with self.replica.store.write():
