@@ -148,18 +148,19 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
 
     with replica.store.write() as conn:
         now = replica.store.fingerprints(conversation_doc(job.ident) for job in jobs)
-        last_seq = 0
-        for i, job in enumerate(jobs):
+        rows, last_seq = [], 0
+        for job, result in zip(jobs, results, strict=True):
             name = conversation_doc(job.ident)
             if now.get(name, (-1, -1)) != job.fingerprint:
                 job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
-                results[i] = build(job)
-            if results[i].new:
-                replica.store.put_snapshot(name, results[i].data, local=True, packed=True)
+                result = build(job)
+            if result.new:
+                replica.store.put_snapshot(name, result.data, local=True, packed=True)
             else:
-                replica.store.append(name, results[i].data)
+                replica.store.append(name, result.data)
+            rows.append(result.rows)
             last_seq = max(last_seq, job.last_seq)
-        write_conversations(conn, [result.rows for result in results])
+        write_conversations(conn, rows)
         # the chunk is a run of conversations in id order: its queued mail, all built
         conn.execute(
             "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",

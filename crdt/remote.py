@@ -89,11 +89,14 @@ def group(updates: Iterable[tuple[str, bytes]]) -> dict[str, list[bytes]]:
 
 def receive(replica: Replica, by_doc: dict[str, list[bytes]], new_cursor: int) -> int:
     """Apply a short run of the relay's log (changes as they happen) and move the cursor
-    past it, atomically; each document's index row is rebuilt in the same transaction.
-    Returns how many documents changed. Long runs go to a ``Builder``."""
+    past it, atomically; each changed document's index row is rebuilt in the same
+    transaction. Returns how many documents changed. Long runs go to a ``Builder``."""
     with replica.store.write():
-        unsent = set(pending(replica))
-        applied = sum(apply(replica, name, batch, unsent) for name, batch in by_doc.items())
+        built = [
+            build(replica, name, replica.store.doc_updates(name), batch)
+            for name, batch in by_doc.items()
+        ]
+        applied = commit(replica, built, set(pending(replica)))
         replica.store.set_meta(CURSOR_KEY, str(new_cursor))
     return applied
 
@@ -223,7 +226,7 @@ class Built(NamedTuple):
     """One document with the relay's updates applied, and what to store of it."""
 
     name: str
-    updates: list[bytes]  # logged as they came (see ``apply``)
+    updates: list[bytes]  # logged as they came (see ``commit``)
     state: bytes
     snapshot: bytes | None  # the whole document, when its log is due for compaction
     changed: bool
@@ -258,7 +261,12 @@ def build(
 
 def commit(replica: Replica, built: list[Built], unsent: set[str]) -> int:
     """Store what ``build`` made, inside the caller's transaction; ``unsent``: documents
-    with local changes the relay lacks. Returns how many documents changed."""
+    with local changes the relay lacks. Returns how many documents changed.
+
+    The updates are logged as they came rather than as the difference they made: an
+    update whose dependencies have not arrived yet changes nothing now, and logging
+    only the difference would lose it; replayed later, it applies (ydoc.load).
+    """
     conn = replica.store.conn
     at = clock.now_iso()
     conn.executemany(
@@ -276,17 +284,6 @@ def commit(replica: Replica, built: list[Built], unsent: set[str]) -> int:
             index.write_workspace(conn, b.name[3:], b.items)
     index.write_conversations(conn, [b.rows for b in built if b.rows is not None])
     return sum(b.changed for b in built)
-
-
-def apply(replica: Replica, name: str, batch: list[bytes], unsent: set[str]) -> int:
-    """Apply the relay's updates of one document, inside the caller's transaction.
-
-    The updates are logged as they came rather than as the difference they made: an
-    update whose dependencies have not arrived yet changes nothing now, and logging
-    only the difference would lose it; replayed later, it applies (ydoc.load). Returns
-    1 when the document changed (its index row was rebuilt), else 0.
-    """
-    return commit(replica, [build(replica, name, replica.store.doc_updates(name), batch)], unsent)
 
 
 def _holds(replica: Replica, doc: Doc, name: str) -> bool:
