@@ -113,12 +113,13 @@ class Link:
         self.builder = remote.Builder(replica)  # builds a long catch-up as it arrives
 
     def hello(self) -> dict[str, Any]:
-        self.ws.send(p.number("", p.HELLO, remote.cursor(self.replica)))
-        frame = p.decode(_recv(self.ws))
-        if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
-            raise Unreachable("the relay did not welcome this replica")
-        self.welcome = frame.info
+        self.welcome = greet(self.ws, remote.cursor(self.replica))
         return self.welcome
+
+    @property
+    def head(self) -> int:
+        """The relay's log position when it welcomed this connection."""
+        return int(self.welcome.get("head") or 0)
 
     @property
     def waiting(self) -> bool:
@@ -170,8 +171,7 @@ class Link:
         else:
             remote.receive(self.replica, by_doc, new_cursor)
         if self.progress:
-            head = int(self.welcome.get("head") or 0)
-            self.progress(min(remote.cursor(self.replica), head), head)
+            self.progress(min(remote.cursor(self.replica), self.head), self.head)
 
     def _acknowledged(self, name: str, seq: int, relay_state: bytes) -> None:
         queue = self._in_flight.get(name)
@@ -205,11 +205,7 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
         raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
     ws = open_socket(url, token)
     try:
-        ws.send(p.number("", p.HELLO, 0))
-        frame = p.decode(_recv(ws))
-        if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
-            raise Unreachable("the relay did not welcome this replica")
-        info = frame.info
+        info = greet(ws, 0)
         replica = Replica.create(
             where,
             workspace=str(info.get("workspace") or "inbox"),
@@ -225,6 +221,15 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
         return replica
     finally:
         ws.close()
+
+
+def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
+    """HELLO with the replica's cursor; the relay's WELCOME (workspace, agent, log head)."""
+    ws.send(p.number("", p.HELLO, cursor))
+    frame = p.decode(_recv(ws))
+    if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
+        raise Unreachable("the relay did not welcome this replica")
+    return frame.info
 
 
 def _recv(ws: WebSocket) -> bytes:
@@ -246,8 +251,7 @@ def _exchange(link: Link) -> None:
     finally:
         link.builder.close()
     if link.progress:
-        head = int(link.welcome.get("head") or 0)
-        link.progress(head, head)
+        link.progress(link.head, link.head)
 
 
 def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ Every websocket frame is one message about one document::
     kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
     kind 16 ENTRY     varUint(seq) varUint8Array(update)    relay -> replica: a log entry of doc,
                                                             with its position in the log
-    kind 17 READ      varUint(seq)                          replica -> relay, doc "": stored up
+    kind 17 READ      varUint(seq)                          replica -> relay, doc "": taken up
                                                             to seq (paces a long catch-up)
 
 The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in

@@ -38,7 +38,7 @@ DOC_NAME = re.compile("c:[0-9a-f]{32}|ws:(" + "|".join(workspace.KINDS) + ")")
 DOCS_KEPT = 256  # loaded documents; memory does not grow with how many exist
 COMPACT_AFTER = 64  # log entries of one document before they are folded into one
 CATCH_UP_BATCH = 512  # log entries read and sent per step of a catch-up
-CATCH_UP_AHEAD = 4 * CATCH_UP_BATCH  # entries sent beyond what the replica said it stored
+CATCH_UP_AHEAD = 4 * CATCH_UP_BATCH  # entries sent beyond what the replica said it took
 QUEUE_FRAMES = 8192  # frames waiting for one socket; a socket further behind is dropped
 RATE, BURST = 2000.0, 10000.0  # frames per second a socket may send, sustained and burst
 HELLO_TIMEOUT = 10.0
@@ -56,7 +56,7 @@ class Session:
         self.grant, self._send = grant, send
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_FRAMES)
         self.cursor = 0  # every log entry up to here is queued for this socket
-        self.read = 0  # the replica has stored the log up to here (READ)
+        self.read = 0  # the replica has taken the log up to here (READ)
         self.read_moved = asyncio.Event()
         self.live = False  # caught up: new entries are queued as they are logged
         self.closed = asyncio.Event()
@@ -247,7 +247,7 @@ class Relay:
     async def _catch_up(self, session: Session) -> None:
         """The log after the replica's cursor, in order; then it gets changes as they come.
 
-        Paced by the replica's READ: a few runs ahead of what it stored, never the whole
+        Paced by the replica's READ: a few runs ahead of what it took, never the whole
         log into buffers, so a slow replica still answers pings and memory stays flat."""
         try:
             await self._send_log(session)
