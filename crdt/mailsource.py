@@ -1,14 +1,22 @@
 """Where imported mail comes from: an mbox file, a Maildir, a folder of .eml files,
-or one message file, read one message at a time with the standard library.
+or one message file, read one message at a time.
+
+A Maildir is read with the standard library's ``mailbox``. An mbox is split here, in
+blocks, the way ``mailbox.mbox`` splits it (a test holds the two to the same result):
+``mailbox.mbox`` first reads the whole file line by line to index it, ~34 us a
+message, ~17 s for a 1.5 GB mbox before the first mail can be parsed.
 """
 
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from crdt.errors import UsageError
+
+BLOCK = 1 << 20  # bytes read at a time from an mbox
+_SEPARATOR = b"\nFrom "
 
 
 def kind_of(path: Path) -> str:
@@ -37,12 +45,40 @@ def read(path: Path) -> Iterator[bytes]:
         for key in sorted(box.iterkeys()):
             yield box.get_bytes(key)
     else:
-        mbox = mailbox.mbox(str(path), factory=None, create=False)
-        try:
-            for key in mbox.iterkeys():
-                yield mbox.get_bytes(key)
-        finally:
-            mbox.close()
+        with path.open("rb") as f:
+            yield from mbox_messages(iter(lambda: f.read(BLOCK), b""))
+
+
+def mbox_messages(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The messages of an mbox given in blocks of bytes, without their "From " lines.
+
+    As ``mailbox.mbox`` reads it: every line that starts with "From " begins a message
+    (an unescaped one in a body too), what comes before the first is no mail, and an
+    empty line just before a "From " line or the end belongs to neither message.
+    """
+    buf = b"\n"  # so that a "From " line at the very start is found like any other
+    start = -1  # where the current message's "From " line begins; -1 before the first
+    scan = 0  # where the next separator may begin
+    for block in blocks:
+        keep = start if start >= 0 else scan
+        buf, scan, start = buf[keep:] + block, scan - keep, max(start - keep, -1)
+        while (cut := buf.find(_SEPARATOR, scan)) >= 0:
+            if start >= 0:
+                yield _without_from_line(buf, start, cut + 1)
+            start = scan = cut + 1
+        scan = max(scan, len(buf) - len(_SEPARATOR) + 1)
+    if start >= 0:
+        yield _without_from_line(buf, start, len(buf))
+
+
+def _without_from_line(buf: bytes, start: int, end: int) -> bytes:
+    """``buf[start:end]`` is one entry, "From " line first."""
+    begin = buf.find(b"\n", start, end) + 1
+    if begin == 0:
+        return b""
+    if buf.endswith(b"\n\n", begin, end) or (end - begin == 1 and buf[begin] == 10):
+        end -= 1
+    return buf[begin:end]
 
 
 def count(path: Path) -> int | None:

@@ -1,0 +1,47 @@
+"""mbox files split in blocks exactly as the standard library's ``mailbox.mbox`` splits them."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crdt import mailsource
+
+LINES = [b"From a@b Mon Jan  1 00:00:00 2024", b"From ", b"From", b"", b"text", b">From x", b"\r"]
+
+
+def _stdlib(path: Path) -> list[bytes]:
+    box = mailbox.mbox(str(path), factory=None, create=False)
+    try:
+        return [box.get_bytes(key) for key in box.iterkeys()]
+    finally:
+        box.close()
+
+
+def _blocks(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(LINES), max_size=30),
+    end=st.sampled_from([b"", b"\n", b"\n\n"]),
+    size=st.integers(min_value=1, max_value=40),
+)
+def test_split_like_mailbox(tmp_path_factory, lines: list[bytes], end: bytes, size: int) -> None:
+    data = b"\n".join(lines) + end
+    path = tmp_path_factory.mktemp("mbox") / "box"
+    path.write_bytes(data)
+    assert list(mailsource.mbox_messages(_blocks(data, size))) == _stdlib(path)
+
+
+def test_a_large_mbox_read_through_the_file(tmp_path: Path) -> None:
+    body = b"Subject: hi\n\n" + b"line of text\n" * 20_000  # each message spans blocks
+    data = b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + body + b"\n" for _ in range(150))
+    path = tmp_path / "big.mbox"
+    path.write_bytes(data)
+    got = list(mailsource.read(path))
+    assert len(got) == 150 and got == _stdlib(path)
