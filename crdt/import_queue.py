@@ -36,20 +36,25 @@ class Entry(NamedTuple):
     extra: dict[str, Any]  # "create": conversation fields; "bounce": the returned mail
 
 
-def enqueue(conn: Connection, conversation_id: str, entry: Entry) -> None:
-    conn.execute(
-        "INSERT INTO import_queue(conversation, action, direction, who, at, message, extra) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            conversation_id,
-            entry.action,
-            entry.direction,
-            entry.who,
-            entry.at,
-            entry.message,
-            json.dumps(entry.extra) if entry.extra else None,
-        ),
-    )
+class Queue:
+    """Mail queued in a transaction, written in one statement when it is flushed (before
+    the transaction ends, or before anything reads the queue)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.rows: list[tuple[str, str, str, str, str, str, str | None]] = []
+
+    def add(self, conversation_id: str, entry: Entry) -> None:
+        extra = json.dumps(entry.extra) if entry.extra else None
+        self.rows.append((conversation_id, *entry[:5], extra))
+
+    def flush(self) -> None:
+        self.conn.executemany(
+            "INSERT INTO import_queue(conversation, action, direction, who, at, message, extra) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.rows,
+        )
+        self.rows.clear()
 
 
 def _entries(conn: Connection, ident: str) -> tuple[list[Entry], int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -107,11 +107,13 @@ def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[Parsed | str]]:
 
 
 class Parsed(NamedTuple):
-    """A mail as the worker hands it over: parsed, dated, its message entry encoded."""
+    """A mail as the worker hands it over: parsed, dated, its message entry encoded, and
+    what its look-up row needs, so that the one process that threads does least."""
 
-    rec: MailRecord
+    rec: MailRecord  # without body and attachments: they are in ``message``
     at: str
     message: str  # JSON of message_of(rec, at): all but direction, which needs the replica
+    participants: str  # JSON of the sorted addresses it was between
 
 
 def parse_all(raws: list[bytes]) -> list[Parsed | str]:
@@ -126,7 +128,8 @@ def parse_all(raws: list[bytes]) -> list[Parsed | str]:
             continue
         at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
         encoded = json.dumps(message_of(rec, at), ensure_ascii=False, separators=(",", ":"))
-        out.append(Parsed(rec, at, encoded))
+        participants = json.dumps(sorted(rec.participants))
+        out.append(Parsed(replace(rec, body="", attachments=()), at, encoded, participants))
     return out
 
 
@@ -158,13 +161,16 @@ class _Batch:
         self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
 
     def run(self, records: list[Parsed | str]) -> None:
+        from crdt.import_queue import Queue
         from crdt.mail_index import SqliteThreadIndex
         from crdt.threads import decide
 
         with self.replica.store.write() as conn:
             self.conn = conn
             self.index = SqliteThreadIndex(conn)
+            self.queue = Queue(conn)
             self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
+            ours = frozenset(self.ours)
             for parsed in records:
                 self.report.read += 1
                 if isinstance(parsed, str):
@@ -174,12 +180,15 @@ class _Batch:
                 if reason:
                     self.report.skip(reason)
                     continue
-                self.ours.update(parsed.rec.delivered_to)
-                self.apply(parsed, decide(parsed.rec, self.index, frozenset(self.ours)))
+                if not ours.issuperset(parsed.rec.delivered_to):
+                    self.ours.update(parsed.rec.delivered_to)
+                    ours = frozenset(self.ours)
+                self.apply(parsed, decide(parsed.rec, self.index, ours), ours)
+            self.queue.flush()
 
-    def apply(self, parsed: Parsed, decision: Decision) -> None:
+    def apply(self, parsed: Parsed, decision: Decision, ours: frozenset[str]) -> None:
         from crdt.ids import derived_id
-        from crdt.import_queue import Entry, enqueue
+        from crdt.import_queue import Entry
 
         report, rec, at = self.report, parsed.rec, parsed.at
         if decision.action == "duplicate":
@@ -196,7 +205,6 @@ class _Batch:
         if decision.absorb:
             self._absorb(decision.absorb, ident)
         who = rec.from_email or "unknown"
-        ours = frozenset(self.ours)
         extra: dict[str, Any] = {}
         if decision.action in ("new", "spam"):
             report.conversations += 1
@@ -219,10 +227,8 @@ class _Batch:
                 }
         elif rec.kind == "message" or decision.direction == "out":
             extra.update(self._earlier_bounce(rec))
-        enqueue(
-            self.conn,
-            ident,
-            Entry(decision.action, decision.direction, who, at, parsed.message, extra),
+        self.queue.add(
+            ident, Entry(decision.action, decision.direction, who, at, parsed.message, extra)
         )
         report.imported += 1
         self.index.record(
@@ -231,6 +237,8 @@ class _Batch:
             decision.direction,
             decision.customer_email,
             new=decision.action in ("new", "spam"),
+            at=at if rec.date else None,
+            participants=parsed.participants,
         )
 
     def _absorb(self, source: str, target: str) -> None:
@@ -239,6 +247,7 @@ class _Batch:
             self.merges.append((source, target))  # built by an earlier import: merge it
             return
         conn = self.conn
+        self.queue.flush()  # the source's queued mail moves with it
         rids = [
             conn.execute("SELECT rid FROM conversations WHERE id = ?", (i,)).fetchone()
             for i in (source, target)

@@ -214,15 +214,10 @@ def _existing(conn: Connection, ids: list[str]) -> dict[str, tuple[int, bytes | 
     return found
 
 
-def stub_conversation(conn: Connection, fields: dict[str, Any], new: bool = False) -> int:
+def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int | None:
     """A row for a conversation whose full index row comes later (when a bulk import
-    builds it from its queue); enough for threading and `list`. ``new``: most likely not
-    there yet, so insert first and look only when that did nothing."""
-    if not new:
-        row = conn.execute("SELECT rid FROM conversations WHERE id = ?", (fields["id"],))
-        found = row.fetchone()
-        if found is not None:
-            return int(found[0])
+    builds it from its queue), enough for threading and `list`; its row id, or None
+    when the conversation has a row already."""
     values = {
         "status": "open",
         "channel": "email",
@@ -234,9 +229,7 @@ def stub_conversation(conn: Connection, fields: dict[str, Any], new: bool = Fals
         f"VALUES ({', '.join('?' * len(values))})",
         list(values.values()),
     )
-    if cur.rowcount == 1:
-        return int(cur.lastrowid or 0)
-    return stub_conversation(conn, fields)
+    return int(cur.lastrowid or 0) if cur.rowcount == 1 else None
 
 
 def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from crdt import index
 from crdt.clock import parse_iso, to_iso
+from crdt.index import NOTICES
 from crdt.mail import MailRecord
 from crdt.store import Connection
 from crdt.threads import Direction, Known
@@ -80,18 +81,30 @@ class SqliteThreadIndex:
         direction: Direction,
         customer_email: str | None,
         new: bool = False,
+        at: str | None = None,
+        participants: str | None = None,
     ) -> None:
-        """``new``: the conversation starts with this mail, so its row is made without a
-        look first (an import records thousands a second)."""
-        at = to_iso(rec.date) if rec.date else None
+        """``new``: the conversation most likely starts with this mail, so its row is
+        inserted without a look first (an import records thousands a second). ``at``
+        (``rec.date`` as stored) and ``participants`` (JSON) are given when the caller
+        made them already."""
+        if at is None and rec.date is not None:
+            at = to_iso(rec.date)
+        activity = at is not None and rec.kind not in NOTICES  # a notice is no activity
+        column = "last_outbound_at" if direction == "out" else "last_inbound_at"
         fields = {
             "id": conversation_id,
             "customer": customer_email,
             "subject": rec.subject,
             "created_at": at,
             "updated_at": at,
+            **({column: at} if activity else {}),
         }
-        rid = index.stub_conversation(self.conn, fields, new)
+        rid = index.stub_conversation(self.conn, fields) if new else None
+        if rid is None:
+            rid = self._touch(conversation_id, column if activity else None, at)
+        if rid is None:
+            rid = index.stub_conversation(self.conn, fields)
         self.conn.execute(
             "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -100,23 +113,30 @@ class SqliteThreadIndex:
                 rec.content_key,
                 direction,
                 rec.from_email,
-                json.dumps(sorted(rec.participants)),
+                participants or json.dumps(sorted(rec.participants)),
                 rec.kind,
                 rec.in_reply_to[0] if rec.in_reply_to else None,
             ),
         )
-        if rec.kind in ("auto-reply", "bounce") or at is None:
-            return  # a notice names no thread and is no activity
-        if rec.thread_index:
+        if activity and rec.thread_index:  # a notice names no thread
             self.conn.execute(
                 "INSERT OR IGNORE INTO thread_roots VALUES (?, ?, ?)",
                 (rec.thread_index, rid, rec.from_email),
             )
-        column = "last_outbound_at" if direction == "out" else "last_inbound_at"
-        self.conn.execute(
-            f"UPDATE conversations SET {column} = max(coalesce({column}, ''), ?) WHERE rid = ?",
-            (at, rid),
-        )
+
+    def _touch(self, conversation_id: str, column: str | None, at: str | None) -> int | None:
+        """The row id of a conversation's row, its ``column`` moved on to ``at``."""
+        row = self.conn.execute(
+            "SELECT rid FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        if column is not None:
+            self.conn.execute(
+                f"UPDATE conversations SET {column} = max(coalesce({column}, ''), ?) WHERE rid = ?",
+                (at, row[0]),
+            )
+        return int(row[0])
 
 
 def _known(row: Any) -> Known:

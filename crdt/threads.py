@@ -181,23 +181,28 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
         return made("spam", None, f"spam ({rec.kind_reason})")
     if rec.kind in _NOTICES:
         return _notice(rec, index, direction)
-    new = made("new", derived_id("mail", rec.message_id, rec.content_key), "")
     reply = _stored_reply(rec, index, direction)
-    if reply is not None:  # mail imported out of order: its answer came first
-        new = made("append", reply.conversation_id, "a stored reply answers it")
+
+    def fresh(reason: str) -> Decision:
+        """Not joined to what it replies to: a conversation of its own, or the one a
+        stored reply opened (mail imported out of order: its answer came first)."""
+        if reply is not None:
+            return made("append", reply.conversation_id, reason)
+        return made("new", derived_id("mail", rec.message_id, rec.content_key), reason)
+
     found = _parent(rec, index)
     if found is not None:
         parent, parent_id = found
         if parent.kind == "bulk" and parent.from_email != rec.from_email:
-            return _because(new, f"replies to the broadcast <{parent_id}>: a request of its own")
+            return fresh(f"replies to the broadcast <{parent_id}>: a request of its own")
         if direction == "in" and not _may_join(rec, parent, index):
-            return _because(new, f"{rec.from_email} was not on <{parent_id}> it replies to")
+            return fresh(f"{rec.from_email} was not on <{parent_id}> it replies to")
         joined = made("append", parent.conversation_id, f"replies to <{parent_id}>")
         if reply is not None and reply.conversation_id != parent.conversation_id:
             return replace(joined, absorb=reply.conversation_id)
         return joined
     if reply is not None:
-        return new
+        return fresh("a stored reply answers it")
     if rec.thread_index and customer:
         cid = index.find_thread_index(rec.thread_index)
         if cid is not None and index.conversation_customer(cid) == customer:
@@ -206,8 +211,8 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
     if cid is not None:
         return made("append", cid, "same customer and subject within 14 days")
     if rec.in_reply_to or rec.references:
-        return _because(new, "replies to nothing stored")
-    return _because(new, "a first message")
+        return fresh("replies to nothing stored")
+    return fresh("a first message")
 
 
 def _stored_reply(rec: MailRecord, index: ThreadIndex, direction: Direction) -> Known | None:
@@ -220,10 +225,6 @@ def _stored_reply(rec: MailRecord, index: ThreadIndex, direction: Direction) -> 
         if direction == "out" or rec.from_email in (reply.from_email, *reply.participants):
             return reply
     return None
-
-
-def _because(decision: Decision, reason: str) -> Decision:
-    return replace(decision, reason=reason)
 
 
 def _parent(
