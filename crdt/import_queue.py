@@ -57,17 +57,6 @@ class Queue:
         self.rows.clear()
 
 
-def _entries(conn: Connection, ident: str) -> tuple[list[Entry], int]:
-    """A conversation's queued mail, and the queue position of the newest."""
-    rows = conn.execute(
-        "SELECT action, direction, who, at, message, extra, seq FROM import_queue "
-        "WHERE conversation = ? ORDER BY seq",
-        (ident,),
-    ).fetchall()
-    entries = [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]
-    return entries, max((int(r[6]) for r in rows), default=0)
-
-
 class Job(NamedTuple):
     """One conversation to build: what is stored of it, and its queued mail."""
 
@@ -120,16 +109,40 @@ def queued(replica: Replica) -> list[str]:
 
 def _drain_run(replica: Replica, ids: list[str]) -> int:
     """Read, build and store a run of conversations (consecutive ids)."""
-    jobs = [read_job(replica, ident) for ident in ids]
+    jobs = read_jobs(replica, ids)
     _write(replica, jobs, [build(job) for job in jobs])
     return len(jobs)
 
 
+def read_jobs(replica: Replica, ids: list[str]) -> list[Job]:
+    """Conversations of consecutive ids with their queued mail, read in one range of the
+    queue; a stored document is read only where there is one (on a first import, none)."""
+    store = replica.store
+    names = [conversation_doc(ident) for ident in ids]
+    prints = store.fingerprints(names)
+    queued: dict[str, list[tuple[Entry, int]]] = {ident: [] for ident in ids}
+    for r in store.conn.execute(
+        "SELECT conversation, action, direction, who, at, message, extra, seq "
+        "FROM import_queue WHERE conversation BETWEEN ? AND ? ORDER BY conversation, seq",
+        (min(ids), max(ids)),
+    ):
+        if r[0] in queued:
+            entry = Entry(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
+            queued[r[0]].append((entry, int(r[7])))
+    return [
+        Job(
+            ident,
+            store.doc_updates(name) if name in prints else [],
+            prints.get(name, (-1, -1)),
+            [entry for entry, _ in queued[ident]],
+            max((seq for _, seq in queued[ident]), default=0),
+        )
+        for ident, name in zip(ids, names, strict=True)
+    ]
+
+
 def read_job(replica: Replica, ident: str) -> Job:
-    name = conversation_doc(ident)
-    entries, last_seq = _entries(replica.store.conn, ident)
-    stored = replica.store.doc_updates(name)
-    return Job(ident, stored, replica.store.fingerprint(name), entries, last_seq)
+    return read_jobs(replica, [ident])[0]
 
 
 def build(job: Job) -> Built:
@@ -144,7 +157,7 @@ def build(job: Job) -> Built:
         apply_entries(doc, job.entries)
     new = not job.stored
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
-    built = view.build(doc)
+    built = view.build(doc, bulk=True)
     return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
 
 
@@ -174,7 +187,10 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
 
 
 def apply_entries(doc: Doc, entries: list[Entry]) -> None:
-    """Queued mail into one document, in the order it was threaded."""
+    """Queued mail into one document, in the order it was threaded. (An import is bulk
+    work: its messages are decoded with orjson, as its views are, see ``build``.)"""
+    import orjson
+
     from crdt import conversation as conv
 
     known = conv.message_ids(doc)
@@ -184,7 +200,7 @@ def apply_entries(doc: Doc, entries: list[Entry]) -> None:
             conv.create(doc, **create)
             if e.action == "spam":
                 conv.set_status(doc, "spam", e.who, e.at)
-        message = json.loads(e.message)
+        message = orjson.loads(e.message)
         message["direction"] = e.direction
         if e.direction == "out":
             message["delivery"] = "sent"

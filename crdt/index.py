@@ -92,7 +92,12 @@ def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _unquoted(body: str) -> str:
-    return "\n".join(line for line in body.splitlines() if not line.startswith(">"))
+    """Without lines that start with ">". Most mail has none, so it is taken as it is:
+    the same words in the same order as split lines joined again, so the full-text
+    index (which deletes by the words it was given) cannot tell the two apart."""
+    if ">" not in body:
+        return body
+    return "\n".join([line for line in body.splitlines() if line[:1] != ">"])
 
 
 def subject_key(subject: str) -> str:

@@ -250,7 +250,7 @@ def build(
     state = doc.get_state()
     changed = state != before
     due = len(stored) + len(batch) > COMPACT_AFTER
-    built_view = view.build(doc) if changed and name.startswith("c:") else None
+    built_view = view.build(doc, bulk) if changed and name.startswith("c:") else None
     items = workspace.items(doc) if changed and name.startswith("ws:") else None
     rows = None
     if built_view is not None and built_view["id"] is not None:

@@ -12,8 +12,13 @@ from crdt.index import NOTICES
 from crdt.ydoc import Doc
 
 
-def raw(doc: Doc) -> dict[str, Any]:
-    """Every root as plain Python values."""
+def raw(doc: Doc, bulk: bool = False) -> dict[str, Any]:
+    """Every root as plain Python values. ``bulk`` (a worker building thousands) decodes
+    with orjson: the same values in two thirds of the time (see index.pack_view)."""
+    if bulk:
+        import orjson
+
+        return doc.to_py(MAP_ROOTS, ARRAY_ROOTS, orjson.loads)
     return doc.to_py(MAP_ROOTS, ARRAY_ROOTS)
 
 
@@ -40,8 +45,8 @@ def _message(m: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build(doc: Doc) -> dict[str, Any]:
-    return from_raw(raw(doc))
+def build(doc: Doc, bulk: bool = False) -> dict[str, Any]:
+    return from_raw(raw(doc, bulk))
 
 
 def from_raw(r: dict[str, Any]) -> dict[str, Any]:
