@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -117,6 +117,8 @@ class Parsed(NamedTuple):
 
 
 def parse_all(raws: list[bytes]) -> list[Parsed | str]:
+    import orjson  # bulk work: see index.pack_view
+
     from crdt.mail import parse_mail
 
     out: list[Parsed | str] = []
@@ -127,9 +129,9 @@ def parse_all(raws: list[bytes]) -> list[Parsed | str]:
             out.append(f"unreadable: {type(exc).__name__}")
             continue
         at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
-        encoded = json.dumps(message_of(rec, at), ensure_ascii=False, separators=(",", ":"))
+        encoded = orjson.dumps(message_of(rec, at)).decode()
         participants = json.dumps(sorted(rec.participants))
-        out.append(Parsed(replace(rec, body="", attachments=()), at, encoded, participants))
+        out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
     return out
 
 
