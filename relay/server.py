@@ -407,7 +407,7 @@ def serve(store_path: Path, host: str, port: int, workspace_name: str = "default
         app,
         host=host,
         port=port,
-        ws="websockets-sansio",
+        ws="websockets-sansio",  # the loop is "auto": uvloop, a dependency where it exists
         ws_max_size=p.MAX_FRAME + 1024,
         lifespan="on",
         log_level="warning",
