@@ -1,0 +1,81 @@
+"""Where an import's time goes: its halves timed in one process, wall and CPU.
+
+    python benchmarks/import_phases.py benchmarks/work/mail-20000x5.mbox
+
+Runs the same `import_path` as `inbox import` into a fresh replica, with a clock around
+threading (parse workers beside the process that threads), building (the build workers)
+and the final vacuum; CPU is this process's and its workers'. The CPU steal of the whole
+run (from /proc/stat) says how far the machine can be trusted at the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crdt import import_queue, importer, store
+from crdt.replica import Replica
+
+Mark = tuple[str, float, float, float]  # label, wall, own CPU, workers' CPU
+
+
+def mark(marks: list[Mark], label: str) -> None:
+    t = os.times()
+    cpu, workers = t.user + t.system, t.children_user + t.children_system
+    marks.append((label, time.perf_counter(), cpu, workers))
+
+
+def steal_ticks() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[7], sum(fields)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mbox", type=Path)
+    args = parser.parse_args()
+    marks: list[Mark] = []
+    drain, vacuum = import_queue.drain, store.Store.vacuum
+
+    def timed_drain(*a: object, **k: object) -> int:
+        mark(marks, "threading")
+        done = drain(*a, **k)  # type: ignore[arg-type]
+        mark(marks, "building")
+        return done
+
+    def timed_vacuum(self: store.Store) -> None:
+        vacuum(self)
+        mark(marks, "vacuum")
+
+    import_queue.drain = timed_drain  # type: ignore[assignment]
+    store.Store.vacuum = timed_vacuum  # type: ignore[method-assign]
+    home = Path(tempfile.mkdtemp(prefix="inbox-phases-"))
+    try:
+        replica = Replica.create(home, workspace="bench", agent="dana@acme.example.com", name=None)
+        steal0, total0 = steal_ticks()
+        mark(marks, "start")
+        report = importer.import_path(replica, args.mbox)
+        mark(marks, "end")
+        steal1, total1 = steal_ticks()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    for (_, w0, c0, k0), (label, w1, c1, k1) in itertools.pairwise(marks):
+        print(f"{label:10s} wall {w1 - w0:7.1f} s   own CPU {c1 - c0:7.1f} s", end="")
+        print(f"   workers {k1 - k0:7.1f} s")
+    wall = marks[-1][1] - marks[0][1]
+    print(f"{report.read} messages in {wall:.1f} s: {report.read / wall:,.0f}/s")
+    print(f"steal {100 * (steal1 - steal0) / max(1, total1 - total0):.1f}%")
+
+
+if __name__ == "__main__":
+    main()
