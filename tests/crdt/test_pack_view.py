@@ -29,3 +29,12 @@ def test_a_conversation_view_packs_the_same_either_way() -> None:
     built = view.build(doc)
     assert index.pack_view(built, bulk=True) == index.pack_view(built)
     assert index.unpack_view(index.pack_view(built, bulk=True)) == built
+
+
+@given(st.lists(json_values, max_size=4), st.text())
+def test_a_document_reads_the_same_either_way(values: list[Any], subject: str) -> None:
+    """A bulk worker decodes documents with orjson; the view is the one json gives."""
+    doc, _ = shared_pair("ana@example.com", "2026-11-28T10:00:00.000Z", subject=subject)
+    for value in values:
+        doc.array("notes").append({"id": str(len(doc.array("notes"))), "body": value})
+    assert view.build(doc, bulk=True) == view.build(doc)
