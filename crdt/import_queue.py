@@ -153,9 +153,9 @@ def build(job: Job) -> Built:
 
     doc = ydoc.load(job.stored)
     before = doc.get_state()
-    with doc.transaction():
-        apply_entries(doc, job.entries)
     new = not job.stored
+    with doc.transaction():
+        apply_entries(doc, job.entries, new)
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     built = view.build(doc, bulk=True)
     return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
@@ -186,14 +186,15 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
         )
 
 
-def apply_entries(doc: Doc, entries: list[Entry]) -> None:
-    """Queued mail into one document, in the order it was threaded. (An import is bulk
-    work: its messages are decoded with orjson, as its views are, see ``build``.)"""
+def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
+    """Queued mail into one document, in the order it was threaded; ``new``: the document
+    holds nothing yet. (An import is bulk work: its messages are decoded with orjson, as
+    its views are, see ``build``.)"""
     import orjson
 
     from crdt import conversation as conv
 
-    known = conv.message_ids(doc)
+    known: set[str] = set() if new else conv.message_ids(doc)
     for e in entries:
         create = e.extra.get("create")
         if create and not doc.map("meta").get("id"):
