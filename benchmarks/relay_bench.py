@@ -328,6 +328,12 @@ def timed_join(port: int, live: Path, run_dir: Path, home: Path) -> dict[str, fl
     return {"seconds": round(seconds, 1), "steal_pct": round(100 * spent[7] / sum(spent), 1)}
 
 
+def _interruptible() -> None:
+    """In the watcher, before it starts: SIGINT stops it, as Ctrl-C would, even when this
+    script was started by a shell that left SIGINT ignored (a background job of a script)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=100_000)
@@ -372,7 +378,10 @@ def main() -> None:
         tokens = [store_conn.create_token(a, False, "2026-11-28T10:00:00.000Z") for a in agents]
         store_conn.close()
         watcher = subprocess.Popen(
-            [*INBOX, "sync", "--watch"], env=env_for(home), stderr=subprocess.DEVNULL
+            [*INBOX, "sync", "--watch"],
+            env=env_for(home),
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_interruptible,
         )
         try:
             time.sleep(2)
