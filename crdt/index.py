@@ -68,7 +68,7 @@ def pack_view(view: dict[str, Any], bulk: bool = False) -> bytes:
     """A view as the index stores it: JSON with sorted keys, compressed. ``bulk`` (a worker
     building thousands) encodes with orjson: the same bytes (views hold no floats) in a
     fifth of the time; a command that changes one conversation keeps the standard
-    library, since loading orjson (~50 ms) costs more than it would save there."""
+    library, since loading orjson (~40 ms) costs more than it would save there."""
     if bulk:
         import orjson
 

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from crdt.ydoc import Doc
 
 CURSOR_KEY = "relay_cursor"
-EMPTY_STATE = b"\x00"  # the state vector of an empty document
 URL_KEY = "relay_url"
 
 
@@ -242,7 +241,7 @@ def build(
     from crdt import view, workspace, ydoc
 
     doc = ydoc.load(stored)
-    before = doc.get_state() if stored else EMPTY_STATE  # a new document holds nothing
+    before = doc.get_state() if stored else ydoc.EMPTY_STATE  # a new one holds nothing
     held = bool(stored) and _holds(replica, doc, name)
     for update in batch:
         doc.apply_update(update)

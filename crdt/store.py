@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from crdt.errors import StoreError
 
@@ -84,7 +84,7 @@ def compress(data: bytes) -> bytes:
     an import writes one of each per conversation: at this size the time matters more."""
     import lz4.block
 
-    return LZ4 + bytes(lz4.block.compress(data))
+    return LZ4 + cast(bytes, lz4.block.compress(data))
 
 
 def decompress(blob: bytes) -> bytes:
@@ -92,7 +92,7 @@ def decompress(blob: bytes) -> bytes:
     if blob[:1] == LZ4:
         import lz4.block
 
-        return bytes(lz4.block.decompress(blob[1:]))
+        return cast(bytes, lz4.block.decompress(blob[1:]))
     if blob[:4] == ZSTD_MAGIC:
         import zstd
 

@@ -55,6 +55,9 @@ def _load_core() -> Any:
 _core = _load_core()
 
 
+EMPTY_STATE = b"\x00"  # the state vector of an empty document
+
+
 class Doc:
     """A Yjs document. Changes made inside one ``transaction()`` become one update."""
 
@@ -137,7 +140,7 @@ class Doc:
 
     def get_update(self, since: bytes | None = None) -> bytes:
         """The whole document, or what changed after state vector ``since``."""
-        return bytes(self._with_txn(self._doc.get_update, since or b"\x00"))
+        return bytes(self._with_txn(self._doc.get_update, since or EMPTY_STATE))
 
     def get_state(self) -> bytes:
         return bytes(self._with_txn(self._doc.get_state))
