@@ -10,8 +10,10 @@
 3. Reconnect: `inbox sync` of that up-to-date replica, whole process, median of
    --runs; bytes on the wire counted by a TCP proxy in front of the relay.
 4. Fan-out: 50 agent sockets; agent A sends a change, and the time until each
-   other socket has it is recorded (p50/p99); an `inbox sync --watch` replica
-   among them shows when the change is in a replica (`inbox list` would see it).
+   other agent has it is recorded (p50/p99): when the kernel put it in that agent's
+   socket, and when the receiving process (ws_receivers.py, all 49 in one) read it;
+   an `inbox sync --watch` replica among them shows when the change is in a replica
+   (`inbox list` would see it).
 5. Relay RSS with 500 agent sockets open, and 200 sockets receiving every change
    at 100 updates/s (p99 of arrival).
 """
@@ -211,9 +213,11 @@ def percentile(values: list[float], q: float) -> float:
 async def fan_out(
     port: int, tokens: list[str], changes: int, rate: float, watch_home: Path | None
 ) -> dict[str, Any]:
-    """One sender, the other sockets receive; arrival times per receiver."""
-    sockets = [await _socket(port, t) for t in tokens]
-    sender, receivers = sockets[0], sockets[1:]
+    """One sender; the other agents receive in a process of their own (ws_receivers.py).
+
+    Latency is from just before the sender's write to when the change was in a
+    receiver's socket (the kernel's stamp) and to when that process read it."""
+    sender = await _socket(port, tokens[0])
     ident = new_id()
     doc = Doc()
     conversation.create(
@@ -229,22 +233,20 @@ async def fan_out(
     )
     name = f"c:{ident}"
     await sender.send(p.sync(name, p.UPDATE, doc.get_update()))
-    sent_at: dict[int, float] = {}
-    arrivals: list[float] = []
+    receivers = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HERE / "ws_receivers.py"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert receivers.stdin is not None and receivers.stdout is not None
+    job = {"port": port, "tokens": tokens[1:], "doc": name, "changes": changes}
+    receivers.stdin.write(json.dumps(job).encode())
+    receivers.stdin.close()
+    if (await receivers.stdout.readline()).strip() != b"ready":
+        raise RuntimeError("the receivers did not start")
+    sent_at: dict[int, int] = {}
     in_replica: list[float] = []
-
-    prefix = p.var_bytes(name.encode()) + p.var_uint(p.ENTRY)  # an ENTRY of our document
-
-    async def receive(ws: Any) -> None:
-        """As lean as a receiver can be, so the figure is the relay's, not this process's."""
-        got = 0
-        while got < changes:
-            message = await ws.recv()
-            if message.startswith(prefix):
-                marker = _marker(message)
-                if marker is not None and marker in sent_at:
-                    arrivals.append(time.perf_counter() - sent_at[marker])
-                    got += 1
 
     async def watch_replica() -> None:
         assert watch_home is not None
@@ -252,41 +254,39 @@ async def fan_out(
         recorded: set[int] = set()
         while len(recorded) < changes:
             row = conn.execute("SELECT tags FROM conversations WHERE id = ?", (ident,)).fetchone()
-            now = time.perf_counter()
+            now = time.time_ns()
             for t in json.loads(row[0]) if row else []:
                 n = int(t[5:-1])
                 if n not in recorded and n in sent_at:
                     recorded.add(n)
-                    in_replica.append(now - sent_at[n])
+                    in_replica.append((now - sent_at[n]) / 1e9)
             await asyncio.sleep(0.001)
         conn.close()
 
     await asyncio.sleep(0.5)
-    tasks = [asyncio.create_task(receive(ws)) for ws in receivers]
-    if watch_home is not None:
-        tasks.append(asyncio.create_task(watch_replica()))
+    watching = asyncio.create_task(watch_replica()) if watch_home is not None else None
     for n in range(changes):
         update = _tag_update(doc, n)
-        sent_at[n] = time.perf_counter()
+        sent_at[n] = time.time_ns()
         await sender.send(p.sync(name, p.UPDATE, update))
         await asyncio.sleep(1 / rate)
-    await asyncio.wait_for(asyncio.gather(*tasks), 60)
-    for ws in sockets:
-        await ws.close()
-    out = {"p50_ms": percentile(arrivals, 0.5), "p99_ms": percentile(arrivals, 0.99)}
+    records = json.loads(await asyncio.wait_for(receivers.stdout.read(), 60))
+    await receivers.wait()
+    if watching is not None:
+        await asyncio.wait_for(watching, 60)
+    await sender.close()
+    in_socket = [(stamp - sent_at[n]) / 1e9 for n, stamp, _ in records]
+    read = [(read_ns - sent_at[n]) / 1e9 for n, _, read_ns in records]
+    out = {
+        "p50_ms": percentile(in_socket, 0.5),
+        "p99_ms": percentile(in_socket, 0.99),
+        "read_p50_ms": percentile(read, 0.5),
+        "read_p99_ms": percentile(read, 0.99),
+    }
     if in_replica:
         out["in_replica_p50_ms"] = percentile(in_replica, 0.5)
         out["in_replica_p99_ms"] = percentile(in_replica, 0.99)
     return out
-
-
-def _marker(update: bytes) -> int | None:
-    """Which change an update is: the tag it adds, ``bench<n>x``."""
-    at = update.find(b"bench")
-    if at < 0:
-        return None
-    digits = update[at + 5 :].split(b"x", 1)[0]
-    return int(digits) if digits.isdigit() else None
 
 
 async def hold_sockets(port: int, tokens: list[str], pid: int) -> float:
