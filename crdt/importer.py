@@ -22,6 +22,7 @@ from crdt import clock, mailsource
 from crdt.replica import Replica, conversation_doc
 
 if TYPE_CHECKING:
+    from crdt.mail_index import StoredIds
     from crdt.threads import Decision
 
 from crdt.mail import MailRecord
@@ -59,6 +60,7 @@ def import_path(
     replica: Replica, path: Path, progress: Callable[[int, int | None], None] | None = None
 ) -> ImportReport:
     from crdt import import_queue
+    from crdt.mail_index import StoredIds
 
     report = ImportReport()
     total = mailsource.count(path)
@@ -66,8 +68,9 @@ def import_path(
     ours = our_addresses(replica)
     known = set(ours)
     merges: list[tuple[str, str]] = []
+    stored = StoredIds()
     for chunk in parsed_chunks(mailsource.read(path)):
-        _Batch(replica, ours, report, merges).run(chunk)
+        _Batch(replica, ours, report, merges, stored).run(chunk)
         if progress:
             progress(report.read, total)
     import_queue.drain(replica, progress)
@@ -159,8 +162,10 @@ class _Batch:
         ours: set[str],
         report: ImportReport,
         merges: list[tuple[str, str]],
+        stored: StoredIds,
     ) -> None:
         self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
+        self.stored = stored
 
     def run(self, records: list[Parsed | str]) -> None:
         from crdt.import_queue import Queue
@@ -169,7 +174,8 @@ class _Batch:
 
         with self.replica.store.write() as conn:
             self.conn = conn
-            self.index = SqliteThreadIndex(conn)
+            self.stored.refresh(conn)
+            self.index = SqliteThreadIndex(conn, self.stored)
             self.queue = Queue(conn)
             self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
             ours = frozenset(self.ours)

@@ -8,6 +8,7 @@ import pytest
 
 from crdt import actions, import_queue, importer, mailsource, queries
 from crdt.errors import StoreError
+from crdt.mail_index import StoredIds
 from crdt.replica import Replica
 from tests.conftest import DATA
 
@@ -18,7 +19,7 @@ def _queue(replica: Replica, name: str) -> None:
     report = importer.ImportReport()
     ours = importer.our_addresses(replica) | {"support@acme.example.com"}
     for chunk in importer.parsed_chunks(mailsource.read(CORPUS / name)):
-        importer._Batch(replica, ours, report, []).run(chunk)
+        importer._Batch(replica, ours, report, [], StoredIds()).run(chunk)
 
 
 def _queued(tmp_path: Path) -> Replica:
