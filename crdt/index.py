@@ -117,7 +117,9 @@ class Rows(NamedTuple):
     people: set[str]
     customer: tuple[str, str | None] | None
     mentions: list[tuple[str, str, str | None]]  # agent, note id, when
-    mail: list[tuple[str, str | None, str | None, str | None, str, str, str | None]]
+    # per message: id, content key, direction, from, everyone it was between (JSON once
+    # written: most of an import's rows are written while threading), kind, parent
+    mail: list[tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]]
     roots: list[tuple[str, str | None]]  # thread index roots and who sent them
 
 
@@ -129,7 +131,7 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
             m.get("content_key"),
             m.get("direction"),
             m.get("from"),
-            json.dumps(sorted({m.get("from") or "", *m.get("to", []), *m.get("cc", [])})),
+            (m.get("from") or "", *m.get("to", []), *m.get("cc", [])),
             m.get("kind") or "message",
             (m.get("in_reply_to") or [None])[0],
         )
@@ -287,7 +289,7 @@ def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list
     conn.executemany(
         "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (m[0], rid, *m[1:])
+            (m[0], rid, m[1], m[2], m[3], json.dumps(sorted(set(m[4]))), m[5], m[6])
             for rid, r in written
             for m in r.mail
             if (rid, m[0], m[1]) not in have

@@ -17,7 +17,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,7 @@ _core = _load_core()
 
 
 EMPTY_STATE = b"\x00"  # the state vector of an empty document
+_JOINED = nullcontext()  # a transaction inside another: nothing to open or commit
 
 
 class Doc:
@@ -68,12 +69,13 @@ class Doc:
         self._txn: _core_types.Transaction | None = None
         self._roots: dict[str, YMap | YArray] = {}
 
+    def transaction(self) -> AbstractContextManager[None]:
+        """Nested uses share the outermost transaction, as in Yjs (and cost next to
+        nothing: an import makes tens of thousands of them)."""
+        return _JOINED if self._txn is not None else self._own_transaction()
+
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Nested uses share the outermost transaction, as in Yjs."""
-        if self._txn is not None:
-            yield
-            return
+    def _own_transaction(self) -> Iterator[None]:
         txn = self._txn = self._doc.create_transaction()
         try:
             yield
@@ -201,10 +203,12 @@ class YArray:
         self._array = raw
 
     def append(self, value: Any) -> None:
-        def insert(txn: _core_types.Transaction) -> None:
-            self._array.insert(txn, self._array.len(txn), value)
-
-        self._owner._with_txn(insert)
+        txn = self._owner._txn
+        if txn is None:
+            with self._owner.transaction():
+                self.append(value)
+            return
+        self._array.insert(txn, self._array.len(txn), value)
 
     def __len__(self) -> int:
         return int(self._owner._with_txn(self._array.len))
