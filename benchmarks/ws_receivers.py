@@ -2,21 +2,19 @@
 
     python benchmarks/ws_receivers.py < job.json     # {"port", "tokens", "doc", "changes"}
 
-Each token gets a plain WebSocket (the handshake and frames by hand, on a blocking
-socket, then one epoll loop for all), says HELLO as an up-to-date agent, and prints
-"ready". Then every frame of ``doc`` that carries a ``bench<n>x`` tag is recorded
-with two times: when the kernel put its bytes in that socket (SO_TIMESTAMPNS) and
-when this process read it. The first is when the change reached the agent; the
-second adds this one process's turn at each of its sockets, which a real agent, one
-socket on a machine of its own, does not wait for. At the end it prints JSON:
+Each token gets a websocket (the project's blocking client) and says HELLO as an
+up-to-date agent; then all are read in one epoll loop, and it prints "ready". Every
+frame of ``doc`` that carries a ``bench<n>x`` tag is recorded with two times: when
+the kernel put its bytes in that socket (SO_TIMESTAMPNS) and when this process read
+it. The first is when the change reached the agent; the second adds this one
+process's turn at each of its sockets, which a real agent, one socket on a machine
+of its own, does not wait for. At the end it prints JSON:
 ``[[marker, kernel_ns, read_ns], ...]`` in CLOCK_REALTIME, as the sender stamps.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import select
 import socket
 import struct
@@ -27,45 +25,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from relay import protocol as p
+from relay.wsclient import WebSocket
 
 SO_TIMESTAMPNS = 35  # Linux; the socket module does not name it
 ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
 
 
-def handshake(port: int, token: str) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET /sync HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
-        ).encode()
+def connect(port: int, token: str) -> tuple[socket.socket, bytearray]:
+    """An agent's socket, up to date (HELLO with a cursor past everything, and the relay's
+    catch-up step read), with what came after that step; the project's own client."""
+    ws = WebSocket.connect(
+        f"ws://127.0.0.1:{port}/sync", {"Authorization": f"Bearer {token}"}, 10, 1 << 24
     )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("relay closed during the handshake")
-        head += chunk
-    if not head.startswith(b"HTTP/1.1 101"):
-        raise ConnectionError(head.split(b"\r\n", 1)[0].decode())
-    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-    return sock
-
-
-def send_frame(sock: socket.socket, payload: bytes, opcode: int = 2) -> None:
-    """A client frame: masked, as the protocol requires."""
-    mask = os.urandom(4)
-    size = len(payload)
-    if size < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
-    elif size < 1 << 16:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    sock.sendall(head + mask + masked)
+    ws.send(p.number("", p.HELLO, 10**12))
+    while (message := ws.recv(10)) is None or p.decode(message).kind != p.IN_STEP:
+        pass
+    ws.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    return ws.sock, bytearray(ws._buf)  # bytes it read past that step: frames parse on
 
 
 def frames(buffer: bytearray) -> list[tuple[int, bytes]]:
@@ -96,24 +72,14 @@ def marker(frame: bytes) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def up_to_date(sock: socket.socket) -> bytearray:
-    """HELLO as an agent that has everything, then wait for the relay's catch-up step."""
-    send_frame(sock, p.number("", p.HELLO, 10**12))
-    buffer = bytearray()
-    while True:
-        buffer += sock.recv(65536)
-        for opcode, payload in frames(buffer):
-            if opcode == 2 and p.decode(payload).kind == p.IN_STEP:
-                return buffer
-
-
 def main() -> None:
     job = json.load(sys.stdin)
     prefix = p.var_bytes(job["doc"].encode()) + p.var_uint(p.ENTRY)
     changes = int(job["changes"])
-    sockets = [handshake(int(job["port"]), t) for t in job["tokens"]]
-    buffers = {s.fileno(): up_to_date(s) for s in sockets}
-    by_fd = {s.fileno(): s for s in sockets}
+    agents = [connect(int(job["port"]), t) for t in job["tokens"]]
+    sockets = [sock for sock, _ in agents]
+    buffers = {sock.fileno(): rest for sock, rest in agents}
+    by_fd = {sock.fileno(): sock for sock in sockets}
     reads = receive(by_fd, changes)
     for s in sockets:
         s.close()
