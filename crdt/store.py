@@ -163,7 +163,11 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all.
+
+        Whatever is raised once BEGIN has run rolls back, even a signal's exception
+        (Ctrl-C stopping a watcher) that lands between BEGIN and the body: a transaction
+        left open would make the connection's next write fail."""
         gate = self.gate
         if gate is not None:
             gate.acquire()
@@ -172,13 +176,12 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"replica is busy or unwritable: {exc}") from exc
-            try:
-                yield self.conn
-            except BaseException:
+            yield self.conn
+            self.conn.commit()
+        except BaseException:
+            if self.conn.in_transaction:
                 self.conn.rollback()
-                raise
-            else:
-                self.conn.commit()
+            raise
         finally:
             if gate is not None:
                 gate.release()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,36 @@ def test_failed_write_leaves_nothing_half_written(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     assert store.doc_updates("c:x") == []
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+class _InterruptedAfterBegin:
+    """A connection where Ctrl-C lands just after BEGIN has run (a signal's exception is
+    raised between two bytecodes: here, before the body of the write starts)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.conn.execute(sql, *args)
+        if sql == "BEGIN IMMEDIATE":
+            raise KeyboardInterrupt
+        return cursor
+
+
+def test_an_interrupt_just_after_begin_leaves_no_transaction_open(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "r.db", SCHEMA, {})
+    conn = store.conn
+    store.conn = _InterruptedAfterBegin(conn)  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt), store.write():
+        store.append("c:x", b"\x00\x00")
+    store.conn = conn
+    assert not conn.in_transaction
+    with store.write():  # the next write works (it failed: a transaction within a transaction)
+        store.append("c:x", b"\x00\x00")
+    assert len(store.doc_updates("c:x")) == 1
 
 
 def test_compaction_replaces_the_log_by_a_snapshot(tmp_path: Path) -> None:
