@@ -19,10 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from crdt import import_queue, importer, store
-from crdt.replica import Replica
+from steal import cpu_times, steal_pct  # noqa: E402
+
+from crdt import import_queue, importer, store  # noqa: E402
+from crdt.replica import Replica  # noqa: E402
 
 Mark = tuple[str, float, float, float]  # label, wall, own CPU, workers' CPU
 
@@ -31,11 +34,6 @@ def mark(marks: list[Mark], label: str) -> None:
     t = os.times()
     cpu, workers = t.user + t.system, t.children_user + t.children_system
     marks.append((label, time.perf_counter(), cpu, workers))
-
-
-def steal_ticks() -> tuple[int, int]:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return fields[7], sum(fields)
 
 
 def main() -> None:
@@ -62,11 +60,11 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="inbox-phases-"))
     try:
         replica = Replica.create(home, workspace="bench", agent="dana@acme.example.com", name=None)
-        steal0, total0 = steal_ticks()
+        machine = cpu_times()
         mark(marks, "start")
         report = importer.import_path(replica, args.mbox)
         mark(marks, "end")
-        steal1, total1 = steal_ticks()
+        steal = steal_pct(machine, cpu_times())
     finally:
         shutil.rmtree(home, ignore_errors=True)
     for (_, w0, c0, k0), (label, w1, c1, k1) in itertools.pairwise(marks):
@@ -74,7 +72,7 @@ def main() -> None:
         print(f"   workers {k1 - k0:7.1f} s")
     wall = marks[-1][1] - marks[0][1]
     print(f"{report.read} messages in {wall:.1f} s: {report.read / wall:,.0f}/s")
-    print(f"steal {100 * (steal1 - steal0) / max(1, total1 - total0):.1f}%")
+    print(f"steal {steal}%")
 
 
 if __name__ == "__main__":

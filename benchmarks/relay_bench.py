@@ -37,8 +37,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(HERE)]
 INBOX = [str(Path(sys.executable).parent / "inbox")]
+
+from steal import cpu_times, steal_pct  # noqa: E402
 
 from crdt import conversation  # noqa: E402
 from crdt.ids import new_id  # noqa: E402
@@ -300,11 +302,6 @@ async def hold_sockets(port: int, tokens: list[str], pid: int) -> float:
     return round(rss, 1)
 
 
-def cpu_times() -> list[int]:
-    """The machine's CPU time by kind since boot (/proc/stat): user ... steal."""
-    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-
-
 def timed_join(port: int, live: Path, run_dir: Path, home: Path) -> dict[str, float]:
     """One fresh `inbox join`: wall seconds, and the share of the machine's CPU time the
     hypervisor gave to others meanwhile (steal): on a shared machine it moves the wall
@@ -324,8 +321,7 @@ def timed_join(port: int, live: Path, run_dir: Path, home: Path) -> dict[str, fl
         stderr=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - start
-    spent = [b - a for a, b in zip(before, cpu_times(), strict=True)]
-    return {"seconds": round(seconds, 1), "steal_pct": round(100 * spent[7] / sum(spent), 1)}
+    return {"seconds": round(seconds, 1), "steal_pct": steal_pct(before, cpu_times())}
 
 
 def _interruptible() -> None:
@@ -394,8 +390,7 @@ def main() -> None:
             fan_out(port, tokens[:201], 500, 100.0, None)
         )
         results["relay_rss_after_mb"] = round(rss_mb(relay.pid), 1)
-        spent = [b - a for a, b in zip(machine, cpu_times(), strict=True)]
-        results["steal_pct_whole_run"] = round(100 * spent[7] / sum(spent), 1)
+        results["steal_pct_whole_run"] = steal_pct(machine, cpu_times())
     finally:
         relay.terminate()
         relay.wait()

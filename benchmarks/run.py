@@ -29,6 +29,7 @@ INBOX = [str(Path(sys.executable).parent / "inbox")]  # the installed console sc
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from steal import cpu_times, steal_pct  # noqa: E402
 
 
 def setup(argv: list[str], env: dict[str, str]) -> None:
@@ -72,12 +73,6 @@ def replica_bytes(home: Path) -> int:
     return sum(p.stat().st_size for p in home.iterdir() if p.name.startswith("replica.db"))
 
 
-def steal_ticks() -> tuple[int, int]:
-    """The machine's CPU time stolen by the hypervisor, and all of it, since boot."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return fields[7], sum(fields)
-
-
 def timed_import(home: Path, mbox: Path, env: dict[str, str]) -> dict[str, float]:
     """`inbox import` into a fresh replica: seconds, peak RSS, and the share of the
     machine's CPU time stolen meanwhile (it moves the figure by tens of percent)."""
@@ -85,14 +80,12 @@ def timed_import(home: Path, mbox: Path, env: dict[str, str]) -> dict[str, float
     setup([*INBOX, "init", "--agent", "dana@acme.example.com"], env)
     setup([*INBOX, "agent", "add", "ben@acme.example.com"], env)
     print("importing ...", file=sys.stderr)
-    stolen, total = steal_ticks()
+    before = cpu_times()
     seconds, rss = run_rss([*INBOX, "import", str(mbox)], env)
-    stolen_after, total_after = steal_ticks()
-    steal = 100 * (stolen_after - stolen) / max(1, total_after - total)
     return {
         "seconds": round(seconds, 1),
         "peak_rss_mb": round(rss / 1024),
-        "steal_pct": round(steal, 1),
+        "steal_pct": steal_pct(before, cpu_times()),
     }
 
 
