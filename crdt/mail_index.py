@@ -65,13 +65,13 @@ class StoredIds:
 
 
 class SqliteThreadIndex:
-    def __init__(self, conn: Connection, stored: StoredIds | None = None) -> None:
-        """``stored``: the ids stored, refreshed for this transaction (an import's)."""
+    def __init__(self, conn: Connection, stored: StoredIds) -> None:
+        """``stored``: the ids stored, refreshed for this transaction."""
         self.conn = conn
         self.stored = stored
 
     def find_message(self, message_id: str) -> list[Known]:
-        if self.stored is not None and message_id not in self.stored.ids:
+        if message_id not in self.stored.ids:
             return []
         rows = self.conn.execute(
             f"SELECT {_KNOWN} "
@@ -91,7 +91,7 @@ class SqliteThreadIndex:
         return str(row[0]) if row else None
 
     def find_replies(self, message_id: str) -> list[Known]:
-        if self.stored is not None and message_id not in self.stored.parents:
+        if message_id not in self.stored.parents:
             return []
         rows = self.conn.execute(
             f"SELECT {_KNOWN} "
@@ -162,8 +162,7 @@ class SqliteThreadIndex:
                 parent,
             ),
         )
-        if self.stored is not None:
-            self.stored.add(rec.message_id, parent)
+        self.stored.add(rec.message_id, parent)
         if activity and rec.thread_index:  # a notice names no thread
             self.conn.execute(
                 "INSERT OR IGNORE INTO thread_roots VALUES (?, ?, ?)",
