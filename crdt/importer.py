@@ -12,7 +12,6 @@ drains what is left.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +121,7 @@ class Parsed(NamedTuple):
 def parse_all(raws: list[bytes]) -> list[Parsed | str]:
     import orjson  # bulk work: see index.pack_view
 
+    from crdt.index import participants_json
     from crdt.mail import parse_mail
 
     out: list[Parsed | str] = []
@@ -133,7 +133,7 @@ def parse_all(raws: list[bytes]) -> list[Parsed | str]:
             continue
         at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
         encoded = orjson.dumps(message_of(rec, at)).decode()
-        participants = json.dumps(sorted(rec.participants))
+        participants = participants_json(rec.participants)
         out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
     return out
 

@@ -5,6 +5,7 @@ transaction as each document change, and rebuilt by ``inbox reindex``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from crdt.store import Connection, compress, decompress
@@ -98,6 +99,12 @@ def _unquoted(body: str) -> str:
     if ">" not in body:
         return body
     return "\n".join([line for line in body.splitlines() if line[:1] != ">"])
+
+
+def participants_json(emails: Iterable[str]) -> str:
+    """A look-up row's ``participants``: everyone a mail was between, as the threader
+    reads them back (a sorted JSON list)."""
+    return json.dumps(sorted(set(emails)))
 
 
 def subject_key(subject: str) -> str:
@@ -289,7 +296,7 @@ def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list
     conn.executemany(
         "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (m[0], rid, m[1], m[2], m[3], json.dumps(sorted(set(m[4]))), m[5], m[6])
+            (m[0], rid, m[1], m[2], m[3], participants_json(m[4]), m[5], m[6])
             for rid, r in written
             for m in r.mail
             if (rid, m[0], m[1]) not in have

@@ -157,7 +157,7 @@ class SqliteThreadIndex:
                 rec.content_key,
                 direction,
                 rec.from_email,
-                participants or json.dumps(sorted(rec.participants)),
+                participants or index.participants_json(rec.participants),
                 rec.kind,
                 parent,
             ),
