@@ -67,8 +67,7 @@ class MailRecord(NamedTuple):
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     delivered_to: tuple[str, ...]
-    date: datetime | None  # Date, else the arrival time; aware UTC
-    received_at: datetime | None  # the newest Received stamp: when it reached us
+    date: datetime | None  # Date, else the newest Received stamp; aware UTC
     body: str
     attachments: tuple[Attachment, ...]
     thread_index: str | None  # Outlook conversation root, base64
@@ -101,7 +100,6 @@ def parse_mail(raw: bytes) -> MailRecord:
     senders = parse_addresses(headers.get("from") or headers.get("sender"))
     from_name, from_email = senders[0] if senders else ("", "")
     ids = message_ids(headers.get("message-id"))
-    arrived = received_at(headers)
     kind, kind_reason = classify(
         headers, subject=subject, from_email=from_email, body=body, report_type=content.report
     )
@@ -125,8 +123,7 @@ def parse_mail(raw: bytes) -> MailRecord:
         to=address_lists(headers, "to"),
         cc=address_lists(headers, "cc"),
         delivered_to=delivered_to(headers),
-        date=parse_date(headers.get("date")) or arrived,
-        received_at=arrived,
+        date=parse_date(headers.get("date")) or received_at(headers),
         body=body,
         attachments=tuple(content.attachments),
         thread_index=thread_root(headers.get("thread-index")),

@@ -97,8 +97,11 @@ def _spam(headers: Headers) -> str:
     for name in ("x-spam-flag", "x-spam-status"):
         if headers.get(name).lower().startswith("yes"):
             return f"{name}: yes"
+    results = headers.get_all("authentication-results")
+    if not any("fail" in value.lower() for value in results):
+        return ""  # no DMARC failure, so not all three fail: most mail stops here
     verdicts: dict[str, set[str]] = {}
-    for value in headers.get_all("authentication-results"):
+    for value in results:
         for method, result in _AUTH_RESULT.findall(value):
             verdicts.setdefault(method.lower(), set()).add(result.lower())
     if not verdicts.get("spf"):

@@ -10,18 +10,21 @@ import pytest
 
 from crdt.ids import derived_id
 from crdt.mail import MailRecord, parse_mail
+from crdt.mail_headers import received_at
+from crdt.mail_mime import split_head
 from crdt.threads import Decision, MemoryThreadIndex, decide, direction_of
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "threading-dev"
 TRUTH = json.loads((CORPUS / "truth.json").read_text())
 OURS = frozenset({"support@acme.example.com", "billing@acme.example.com", "info@acme.example.com"})
 RECORDS = {p.name: parse_mail(p.read_bytes()) for p in sorted(CORPUS.glob("*.eml"))}
+RECEIVED = {p.name: received_at(split_head(p.read_bytes())[0]) for p in CORPUS.glob("*.eml")}
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def arrival(rec: MailRecord) -> datetime:
+def arrival(name: str) -> datetime:
     """When the mail reached the shared mailbox: our MX's stamp, else (ours) its Date."""
-    when = rec.received_at or rec.date
+    when = RECEIVED[name] or RECORDS[name].date
     assert when is not None
     return when
 
@@ -49,7 +52,7 @@ def grouping(names: list[str]) -> tuple[set[frozenset[str]], dict[str, Decision]
 
 
 def in_arrival_order(names: list[str]) -> list[str]:
-    return sorted(names, key=lambda n: arrival(RECORDS[n]))
+    return sorted(names, key=arrival)
 
 
 EXPECTED_GROUPS = {frozenset(c["messages"]) for c in TRUTH["conversations"]}
