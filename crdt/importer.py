@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from crdt.mail import MailRecord
 
-BATCH = 1000  # messages per transaction
+BATCH = 1000  # messages per transaction, but for an mbox: a piece (mailsource.PIECE)
 PARSE_WORKERS = 2
 PARSE_AHEAD = 3  # chunks parsed or being parsed ahead of the one being stored
 CACHE_MB = 192  # SQLite page cache while importing: index pages are touched at random
@@ -68,7 +68,7 @@ def import_path(
     known = set(ours)
     merges: list[tuple[str, str]] = []
     stored = StoredIds()
-    for chunk in parsed_chunks(mailsource.read(path)):
+    for chunk in parsed_chunks(mailsource.chunks(path, BATCH)):
         _Batch(replica, ours, report, merges, stored).run(chunk)
         if progress:
             progress(report.read, total)
@@ -85,9 +85,9 @@ def import_path(
     return report
 
 
-def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[Parsed | str]]:
-    """Parsed mail in chunks of BATCH, in order; worker processes parse while this one
-    stores.
+def parsed_chunks(chunks: Iterable[mailsource.Chunk]) -> Iterator[list[Parsed | str]]:
+    """The mail of each chunk parsed, in order; worker processes read and parse while
+    this one stores.
 
     Parsing needs no replica and costs more per mail than storing it, so two workers
     share it (the machine's cores are shared by all three). At most PARSE_AHEAD chunks
@@ -100,7 +100,7 @@ def parsed_chunks(raws: Iterable[bytes]) -> Iterator[list[Parsed | str]]:
     context = multiprocessing.get_context("fork")  # no re-import: starts in ~5 ms
     with context.Pool(PARSE_WORKERS) as pool:
         flight: collections.deque[Any] = collections.deque()
-        for chunk in _chunks(raws, BATCH):
+        for chunk in chunks:
             flight.append(pool.apply_async(parse_all, (chunk,)))
             if len(flight) >= PARSE_AHEAD:
                 yield flight.popleft().get()
@@ -118,14 +118,14 @@ class Parsed(NamedTuple):
     participants: str  # JSON of the sorted addresses it was between
 
 
-def parse_all(raws: list[bytes]) -> list[Parsed | str]:
+def parse_all(chunk: mailsource.Chunk) -> list[Parsed | str]:
     import orjson  # bulk work: see index.pack_view
 
     from crdt.index import participants_json
     from crdt.mail import parse_mail
 
     out: list[Parsed | str] = []
-    for raw in raws:
+    for raw in mailsource.messages(chunk):
         try:
             rec = parse_mail(raw)
         except Exception as exc:  # a malformed entry is skipped, the rest imported
@@ -136,17 +136,6 @@ def parse_all(raws: list[bytes]) -> list[Parsed | str]:
         participants = participants_json(rec.participants)
         out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
     return out
-
-
-def _chunks(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
-    chunk: list[bytes] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def our_addresses(replica: Replica) -> set[str]:

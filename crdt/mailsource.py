@@ -1,5 +1,5 @@
 """Where imported mail comes from: an mbox file, a Maildir, a folder of .eml files,
-or one message file, read one message at a time.
+or one message file, read one message at a time, or in chunks for parse workers.
 
 A Maildir is read with the standard library's ``mailbox``. An mbox is split here, in
 blocks, the way ``mailbox.mbox`` splits it (a test holds the two to the same result):
@@ -12,11 +12,81 @@ from __future__ import annotations
 import mailbox
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 from crdt.errors import UsageError
 
 BLOCK = 1 << 20  # bytes read at a time from an mbox
+PIECE = 3 << 20  # bytes of an mbox a parse worker reads itself: ~1,000 plain mails
 _SEPARATOR = b"\nFrom "
+
+
+class Piece(NamedTuple):
+    """The messages of an mbox whose "From " line starts in bytes ``[start, end)``: a
+    chunk a parse worker reads itself, so the process that hands chunks out (and threads
+    what comes back) never reads the mail."""
+
+    path: str
+    start: int
+    end: int
+
+    def read(self, block: int = BLOCK) -> list[bytes]:
+        with open(self.path, "rb") as f:
+            f.seek(max(self.start - 1, 0))
+            data = f.read(self.end - max(self.start - 1, 0))
+            if self.start:  # from the first line that starts in the piece
+                data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
+            head = data + f.read(len(_SEPARATOR) - 2)  # a "From " line may end past it
+            if not (data and head.startswith(b"From ")) and not (
+                0 <= head.find(_SEPARATOR) < len(data) - 1
+            ):
+                return []  # inside a message that began in an earlier piece
+            f.seek(self.end)
+            data += _up_to_next_message(f, data[-1:], block)
+        return list(mbox_messages([data]))
+
+
+def _up_to_next_message(f: BinaryIO, before: bytes, block_size: int) -> bytes:
+    """The file from where it is read to the next "From " line (or its end): the rest
+    of a piece's last message. ``before``: the byte just before, which may be the
+    separator's line break."""
+    parts: list[bytes] = []
+    size = 0  # bytes in parts
+    tail = before  # the last bytes seen, where a separator may have begun
+    while block := f.read(block_size):
+        window = tail + block
+        cut = window.find(_SEPARATOR)
+        parts.append(block)
+        if cut >= 0:
+            return b"".join(parts)[: size - len(tail) + cut + 1]
+        size += len(block)
+        tail = window[-(len(_SEPARATOR) - 1) :]
+    return b"".join(parts)
+
+
+Chunk = list[bytes] | Piece
+
+
+def chunks(path: Path, count: int) -> Iterator[Chunk]:
+    """The source in chunks for parse workers, in order (``messages`` reads one): an mbox
+    in pieces of PIECE bytes, anything else in lists of ``count`` messages."""
+    if kind_of(path) == "mbox":
+        size = path.stat().st_size
+        for start in range(0, size, PIECE):
+            yield Piece(str(path), start, min(start + PIECE, size))
+        return
+    chunk: list[bytes] = []
+    for raw in read(path):
+        chunk.append(raw)
+        if len(chunk) >= count:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def messages(chunk: Chunk) -> list[bytes]:
+    return chunk.read() if isinstance(chunk, Piece) else chunk
 
 
 def kind_of(path: Path) -> str:

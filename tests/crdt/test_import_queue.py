@@ -18,7 +18,7 @@ CORPUS = DATA / "threading-dev"
 def _queue(replica: Replica, name: str) -> None:
     report = importer.ImportReport()
     ours = importer.our_addresses(replica) | {"support@acme.example.com"}
-    for chunk in importer.parsed_chunks(mailsource.read(CORPUS / name)):
+    for chunk in importer.parsed_chunks(mailsource.chunks(CORPUS / name, importer.BATCH)):
         importer._Batch(replica, ours, report, [], StoredIds()).run(chunk)
 
 
