@@ -2,7 +2,7 @@
 or one message file, read one message at a time, or in chunks for parse workers.
 
 A Maildir is read with the standard library's ``mailbox``. An mbox is split here, in
-blocks, the way ``mailbox.mbox`` splits it (a test holds the two to the same result):
+pieces, the way ``mailbox.mbox`` splits it (tests hold the two to the same result):
 ``mailbox.mbox`` first reads the whole file line by line to index it, ~34 us a
 message, ~17 s for a 1.5 GB mbox before the first mail can be parsed.
 """
@@ -10,13 +10,13 @@ message, ~17 s for a 1.5 GB mbox before the first mail can be parsed.
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from crdt.errors import UsageError
 
-BLOCK = 1 << 20  # bytes read at a time from an mbox
+BLOCK = 1 << 20  # bytes read at a time past a piece, to the end of its last message
 PIECE = 3 << 20  # bytes of an mbox a parse worker reads itself: ~1,000 plain mails
 _SEPARATOR = b"\nFrom "
 
@@ -43,7 +43,7 @@ class Piece(NamedTuple):
                 return []  # inside a message that began in an earlier piece
             f.seek(self.end)
             data += _up_to_next_message(f, data[-1:], block)
-        return list(mbox_messages([data]))
+        return list(mbox_messages(data))
 
 
 def _up_to_next_message(f: BinaryIO, before: bytes, block_size: int) -> bytes:
@@ -71,9 +71,7 @@ def chunks(path: Path, count: int) -> Iterator[Chunk]:
     """The source in chunks for parse workers, in order (``messages`` reads one): an mbox
     in pieces of PIECE bytes, anything else in lists of ``count`` messages."""
     if kind_of(path) == "mbox":
-        size = path.stat().st_size
-        for start in range(0, size, PIECE):
-            yield Piece(str(path), start, min(start + PIECE, size))
+        yield from _pieces(path)
         return
     chunk: list[bytes] = []
     for raw in read(path):
@@ -87,6 +85,12 @@ def chunks(path: Path, count: int) -> Iterator[Chunk]:
 
 def messages(chunk: Chunk) -> list[bytes]:
     return chunk.read() if isinstance(chunk, Piece) else chunk
+
+
+def _pieces(path: Path) -> Iterator[Piece]:
+    size = path.stat().st_size
+    for start in range(0, size, PIECE):
+        yield Piece(str(path), start, min(start + PIECE, size))
 
 
 def kind_of(path: Path) -> str:
@@ -115,28 +119,23 @@ def read(path: Path) -> Iterator[bytes]:
         for key in sorted(box.iterkeys()):
             yield box.get_bytes(key)
     else:
-        with path.open("rb") as f:
-            yield from mbox_messages(iter(lambda: f.read(BLOCK), b""))
+        for piece in _pieces(path):
+            yield from piece.read()
 
 
-def mbox_messages(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """The messages of an mbox given in blocks of bytes, without their "From " lines.
+def mbox_messages(data: bytes) -> Iterator[bytes]:
+    """The messages of mbox text, without their "From " lines.
 
     As ``mailbox.mbox`` reads it: every line that starts with "From " begins a message
     (an unescaped one in a body too), what comes before the first is no mail, and an
     empty line just before a "From " line or the end belongs to neither message.
     """
-    buf = b"\n"  # so that a "From " line at the very start is found like any other
+    buf = b"\n" + data  # so that a "From " line at the very start is found like any other
     start = -1  # where the current message's "From " line begins; -1 before the first
-    scan = 0  # where the next separator may begin
-    for block in blocks:
-        keep = start if start >= 0 else scan
-        buf, scan, start = buf[keep:] + block, scan - keep, max(start - keep, -1)
-        while (cut := buf.find(_SEPARATOR, scan)) >= 0:
-            if start >= 0:
-                yield _without_from_line(buf, start, cut + 1)
-            start = scan = cut + 1
-        scan = max(scan, len(buf) - len(_SEPARATOR) + 1)
+    while (cut := buf.find(_SEPARATOR, start + 1)) >= 0:
+        if start >= 0:
+            yield _without_from_line(buf, start, cut + 1)
+        start = cut + 1
     if start >= 0:
         yield _without_from_line(buf, start, len(buf))
 
