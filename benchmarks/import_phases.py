@@ -24,8 +24,9 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from steal import cpu_times, steal_pct  # noqa: E402
 
-from crdt import import_queue, importer, store  # noqa: E402
+from crdt.ingest import importer, queue  # noqa: E402
 from crdt.replica import Replica  # noqa: E402
+from crdt.store import documents  # noqa: E402
 
 Mark = tuple[str, float, float, float]  # label, wall, own CPU, workers' CPU
 
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("mbox", type=Path)
     args = parser.parse_args()
     marks: list[Mark] = []
-    drain, vacuum = import_queue.drain, store.Store.vacuum
+    drain, vacuum = queue.drain, documents.Store.vacuum
 
     def timed_drain(*a: object, **k: object) -> int:
         mark(marks, "threading")
@@ -51,12 +52,12 @@ def main() -> None:
         mark(marks, "building")
         return done
 
-    def timed_vacuum(self: store.Store) -> None:
+    def timed_vacuum(self: documents.Store) -> None:
         vacuum(self)
         mark(marks, "vacuum")
 
-    import_queue.drain = timed_drain  # type: ignore[assignment]
-    store.Store.vacuum = timed_vacuum  # type: ignore[method-assign]
+    queue.drain = timed_drain  # type: ignore[assignment]
+    documents.Store.vacuum = timed_vacuum  # type: ignore[method-assign]
     home = Path(tempfile.mkdtemp(prefix="inbox-phases-"))
     try:
         replica = Replica.create(home, workspace="bench", agent="dana@acme.example.com", name=None)

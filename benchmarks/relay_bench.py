@@ -42,9 +42,9 @@ INBOX = [str(Path(sys.executable).parent / "inbox")]
 
 from steal import cpu_times, steal_pct  # noqa: E402
 
-from crdt import conversation  # noqa: E402
-from crdt.ids import new_id  # noqa: E402
-from crdt.ydoc import Doc  # noqa: E402
+from crdt.model import conversation  # noqa: E402
+from crdt.model.ids import new_id  # noqa: E402
+from crdt.model.ydoc import Doc  # noqa: E402
 from relay import protocol as p  # noqa: E402
 from relay.store import RelayStore  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from relay import protocol as p
-from relay.wsclient import WebSocket
+from relay.client.websocket import WebSocket
 
 SO_TIMESTAMPNS = 35  # Linux; the socket module does not name it
 ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec

@@ -11,17 +11,17 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from crdt import clock, mentions, templates
-from crdt import macros as macro_rules
 from crdt.errors import ConflictError, NotFoundError, UsageError
-from crdt.ids import new_id
+from crdt.model import clock, items
+from crdt.model.ids import new_id
+from crdt.model.vocab import SETTABLE_STATUSES
 from crdt.replica import Replica
+from crdt.workflow import macros as macro_rules
+from crdt.workflow import mentions, templates
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from crdt.drafts import Draft
-    from crdt.ydoc import Doc
+    from crdt.model.ydoc import Doc
+    from crdt.workflow.drafts import Draft
 
 
 class Outcome:
@@ -39,16 +39,10 @@ class Outcome:
         (self.changed if changed else self.unchanged).append(conversation_id)
 
 
-def _agent_name(replica: Replica, email: str | None) -> str:
-    if not email:
-        return "nobody"
-    return str(replica.items("agents").get(email, {}).get("name") or email)
-
-
 def claim(replica: Replica, ids: Iterable[str]) -> Outcome:
     """Take each conversation unless someone else holds it (exit 3 names who)."""
-    from crdt import conversation as conv
-    from crdt.claims import Ownership
+    from crdt.model import conversation as conv
+    from crdt.model.claims import Ownership
 
     out, conflicts = Outcome(), []
     for ident in ids:
@@ -63,7 +57,7 @@ def claim(replica: Replica, ids: Iterable[str]) -> Outcome:
         before, after = replica.edit(ident, change)
         if after.owner != replica.agent:
             conflicts.append(
-                f"{ident[:8]}: claimed by {_agent_name(replica, after.owner)} at {after.since}"
+                f"{ident[:8]}: claimed by {replica.agent_name(after.owner)} at {after.since}"
             )
             continue
         out.record(ident, before.owner != replica.agent)
@@ -89,21 +83,21 @@ def _at(change: Change, at: str, doc: Doc) -> bool:
 
 
 def assign(replica: Replica, ids: Iterable[str], to: str) -> Outcome:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
     agent = replica.find_agent(to)
     return each(replica, ids, lambda doc, at: conv.assign(doc, agent, replica.agent, at))
 
 
 def unassign(replica: Replica, ids: Iterable[str]) -> Outcome:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
     return each(replica, ids, lambda doc, at: conv.unassign(doc, replica.agent, at))
 
 
 def tag(replica: Replica, ids: Iterable[str], add: list[str], remove: list[str]) -> Outcome:
-    from crdt import conversation as conv
-    from crdt import tags
+    from crdt.model import conversation as conv
+    from crdt.model import tags
 
     adding, removing = [tags.normalise(t) for t in add], [tags.normalise(t) for t in remove]
     if not adding and not removing:
@@ -118,7 +112,7 @@ def tag(replica: Replica, ids: Iterable[str], add: list[str], remove: list[str])
 
 
 def note(replica: Replica, ident: str, body: str) -> dict[str, Any]:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
     text = body.strip()
     if not text:
@@ -132,22 +126,32 @@ def note(replica: Replica, ident: str, body: str) -> dict[str, Any]:
 
 
 def set_status(replica: Replica, ids: Iterable[str], status: str) -> Outcome:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
-    if status not in ("open", "pending", "closed"):
-        raise UsageError(f"unknown status {status!r}: use open, pending or closed")
+    if status not in SETTABLE_STATUSES:
+        raise UsageError(f"unknown status {status!r}: use {', '.join(SETTABLE_STATUSES)}")
     return each(replica, ids, lambda doc, at: conv.set_status(doc, status, replica.agent, at))
 
 
+def snooze_until(when_text: str) -> str:
+    """The ISO time a WHEN ("2h", "tomorrow 9:00", an ISO time) names; it must be ahead."""
+    from crdt.workflow import when
+
+    until = clock.to_iso(when.parse(when_text, clock.now().astimezone()))
+    if until <= clock.now_iso():
+        raise UsageError(f"{when_text!r} is in the past")
+    return until
+
+
 def snooze(replica: Replica, ids: Iterable[str], until: str | None) -> Outcome:
-    """Snooze until an ISO time, or wake (``until`` None)."""
-    from crdt import conversation as conv
+    """Snooze until an ISO time (``snooze_until``), or wake (``until`` None)."""
+    from crdt.model import conversation as conv
 
     return each(replica, ids, lambda doc, at: conv.snooze(doc, until, replica.agent, at))
 
 
 def set_priority(replica: Replica, ids: Iterable[str], priority: str) -> Outcome:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
     return each(replica, ids, lambda doc, at: conv.set_priority(doc, priority, replica.agent, at))
 
@@ -169,7 +173,7 @@ def merge(replica: Replica, sources: Iterable[str], target: str) -> Outcome:
 
 
 def _merge_docs(source: str, target: str, who: str, at: str, docs: dict[str, Doc]) -> None:
-    from crdt import conversation as conv
+    from crdt.model import conversation as conv
 
     conv.merge_into(docs[source], docs[target], who, at)
 
@@ -185,10 +189,9 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
     they saw is what is there. A held send raises and leaves the draft as it was; a sent
     one removes it.
     """
-    from crdt import drafts, replies
-    from crdt.queries import view
+    from crdt.workflow import drafts, replies
 
-    home = _home(replica)
+    home = replica.home
     saved = _own_draft(replica, ident)
     body = (saved.text if saved else "") if text is None else text
     if text is None and saved is None:
@@ -197,15 +200,15 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
         if saved is not None and not saved.text.strip():
             drafts.remove(home, ident)  # an editor left it empty: there is nothing to keep
         raise UsageError("empty reply; nothing was sent")
-    seen = saved.seen if saved else replies.seen_ids(view(replica.conn, ident))
+    seen = saved.seen if saved else replies.seen_ids(replica.conversation(ident))
     agents = replica.items("agents")
     me = agents.get(replica.agent) or {"email": replica.agent}
-    confirmable = replica.store.meta("relay_url") is not None
+    confirmable = replica.relay_url is not None
     at, message_id = clock.now_iso(), new_id()
 
     def change(doc: Doc) -> bool:
-        from crdt import conversation as conv
-        from crdt import view as views
+        from crdt.model import conversation as conv
+        from crdt.model import view as views
 
         current, now = views.build(doc), clock.parse_iso(at)
         claim = replies.must_claim(
@@ -223,23 +226,22 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
 
     claimed = replica.edit(ident, change)
     drafts.remove(home, ident)
-    sent = next(m for m in view(replica.conn, ident)["messages"] if m["id"] == message_id)
+    sent = next(m for m in replica.conversation(ident)["messages"] if m["id"] == message_id)
     return {"conversation": ident, "message": sent, "claimed": claimed}
 
 
 def begin_draft(replica: Replica, ident: str) -> Draft:
     """The agent's draft of a reply, started now (empty) unless one is saved."""
-    from crdt import drafts, replies
-    from crdt.queries import view
+    from crdt.workflow import drafts, replies
 
     saved = _own_draft(replica, ident)
     if saved is not None:
         return saved
     return drafts.save(
-        _home(replica),
+        replica.home,
         ident,
         "",
-        seen=replies.seen_ids(view(replica.conn, ident)),
+        seen=replies.seen_ids(replica.conversation(ident)),
         agent=replica.agent,
         started_at=clock.now_iso(),
     )
@@ -248,7 +250,7 @@ def begin_draft(replica: Replica, ident: str) -> Draft:
 def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
     """Save the text of a reply as its draft, sending nothing; ``text`` None keeps what an
     editor wrote to the draft file. A draft keeps the time it began and what was seen then."""
-    from crdt import drafts
+    from crdt.workflow import drafts
 
     if text is not None and not text.strip():
         raise UsageError("empty reply; nothing was saved")
@@ -257,11 +259,11 @@ def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
         raise UsageError("give the draft with -m TEXT, --body-file FILE or --template NAME")
     if text is None:
         if not draft.text.strip():
-            drafts.remove(_home(replica), ident)
+            drafts.remove(replica.home, ident)
             raise UsageError("empty draft; nothing was saved")
         return draft
     return drafts.save(
-        _home(replica),
+        replica.home,
         ident,
         text,
         seen=draft.seen,
@@ -270,16 +272,12 @@ def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
     )
 
 
-def _home(replica: Replica) -> Path:
-    return replica.store.path.parent
-
-
 def _own_draft(replica: Replica, ident: str) -> Draft | None:
     """The saved draft of this reply, if any; one by another agent of a shared machine is
     theirs to send, so it is a conflict rather than something to overwrite."""
-    from crdt import drafts
+    from crdt.workflow import drafts
 
-    saved = drafts.load(_home(replica), ident)
+    saved = drafts.load(replica.home, ident)
     if saved is not None and saved.agent != replica.agent:
         raise ConflictError(
             f"{saved.path} is a draft of this reply by {saved.agent}; "
@@ -288,16 +286,40 @@ def _own_draft(replica: Replica, ident: str) -> Draft | None:
     return saved
 
 
-# -- saved replies and macros ------------------------------------------------------------------
+# -- the workspace: agents, mailboxes, saved replies, macros --------------------------------
+
+
+def agent_add(replica: Replica, email: str, name: str | None) -> str:
+    """Add (or rename) an agent of the workspace; returns the address as kept."""
+    address = items.check_email(email)
+    replica.put_item("agents", address, items.agent(address, name))
+    return address
+
+
+def mailbox_add(
+    replica: Replica, address: str, name: str | None = None, signature: str | None = None
+) -> str:
+    """A shared address of the workspace: mail from it counts as ours (outbound). Adding
+    one that exists changes what is given and keeps the rest."""
+    cleaned = items.check_email(address)
+    known = replica.items("mailboxes").get(cleaned, {})
+    name = name if name is not None else known.get("name")
+    signature = signature if signature is not None else known.get("signature")
+    replica.put_item("mailboxes", cleaned, items.mailbox(cleaned, name, signature))
+    return cleaned
+
+
+def mailbox_remove(replica: Replica, address: str) -> str:
+    cleaned = items.check_email(address)
+    _remove_item(replica, "mailboxes", cleaned, "mailbox")
+    return cleaned
 
 
 def template_add(replica: Replica, name: str, body: str, subject: str | None = None) -> None:
     templates.check_name(name)
     if not body.strip():
         raise UsageError("empty template body")
-    replica.put_item(
-        "templates", name, {"name": name, "body": body, "subject": subject, "by": replica.agent}
-    )
+    replica.put_item("templates", name, items.template(name, body, subject, replica.agent))
 
 
 def template_get(replica: Replica, name: str) -> dict[str, Any]:
@@ -308,19 +330,15 @@ def template_get(replica: Replica, name: str) -> dict[str, Any]:
 
 
 def template_render(replica: Replica, name: str, ident: str) -> str:
-    from crdt.queries import view
-
-    conversation = view(replica.conn, ident)
+    conversation = replica.conversation(ident)
     agent = replica.items("agents").get(replica.agent, {"email": replica.agent})
     return templates.render(
         template_get(replica, name)["body"], templates.context(conversation, agent)
     )
 
 
-def item_remove(replica: Replica, kind: str, name: str) -> None:
-    if name not in replica.items(kind):
-        raise NotFoundError(f"no {kind[:-1]} {name!r}")
-    replica.put_item(kind, name, None)
+def template_remove(replica: Replica, name: str) -> None:
+    _remove_item(replica, "templates", name, "template")
 
 
 def macro_add(replica: Replica, name: str, actions: list[dict[str, Any]]) -> None:
@@ -328,18 +346,30 @@ def macro_add(replica: Replica, name: str, actions: list[dict[str, Any]]) -> Non
     for action in macro_rules.check(actions):
         if "assign" in action:
             action["assign"] = replica.find_agent(str(action["assign"]))
-    replica.put_item("macros", name, {"name": name, "actions": actions, "by": replica.agent})
+    replica.put_item("macros", name, items.macro(name, actions, replica.agent))
+
+
+def macro_get(replica: Replica, name: str) -> dict[str, Any]:
+    found = replica.items("macros").get(name)
+    if found is None:
+        raise NotFoundError(f"no macro {name!r} (see `inbox macro list`)")
+    return dict(found)
+
+
+def macro_remove(replica: Replica, name: str) -> None:
+    _remove_item(replica, "macros", name, "macro")
+
+
+def _remove_item(replica: Replica, kind: str, name: str, what: str) -> None:
+    if name not in replica.items(kind):
+        raise NotFoundError(f"no {what} {name!r}")
+    replica.put_item(kind, name, None)
 
 
 def macro_run(replica: Replica, name: str, ids: list[str]) -> Outcome:
     """Apply each action of the macro, in order, to each conversation."""
-    from crdt import when
-
-    found = replica.items("macros").get(name)
-    if found is None:
-        raise NotFoundError(f"no macro {name!r} (see `inbox macro list`)")
     out = Outcome()
-    for action in found["actions"]:
+    for action in macro_get(replica, name)["actions"]:
         kind, value = next(iter(action.items()))
         if kind == "tag":
             tag(replica, ids, [value], [])
@@ -357,8 +387,36 @@ def macro_run(replica: Replica, name: str, ids: list[str]) -> Outcome:
             for ident in ids:
                 note(replica, ident, value)
         elif kind == "snooze":
-            until = clock.to_iso(when.parse(value, clock.now().astimezone()))
-            snooze(replica, ids, until)
+            snooze(replica, ids, snooze_until(value))
         out.messages.append(macro_rules.describe(action))
     out.changed = list(ids)
     return out
+
+
+# -- the replica as a whole ------------------------------------------------------------------
+
+
+def reindex(replica: Replica, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild everything derived from the documents; returns how many were read. What an
+    interrupted import queued (and an older sync staged) is built first."""
+    from crdt.ingest import queue
+    from crdt.model import view, workspace, ydoc
+    from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
+    from crdt.store import index
+    from crdt.sync import builder
+
+    store = replica.store
+    queue.drain(store)
+    builder.build_staged(store, replica.agent)
+    with store.write() as conn:
+        names = list(store.doc_names(""))
+        index.clear(conn)
+        for n, name in enumerate(names, 1):
+            doc = ydoc.load(store.doc_updates(name))
+            if name.startswith(CONVERSATION_PREFIX):
+                index.write_conversation(conn, view.build(doc))
+            elif name.startswith(WORKSPACE_PREFIX):
+                index.write_workspace(conn, name[len(WORKSPACE_PREFIX) :], workspace.items(doc))
+            if progress:
+                progress(n, len(names))
+    return len(names)

@@ -1,9 +1,10 @@
-"""A replica of a workspace: the library that every `inbox` command calls.
+"""A replica of a workspace: the handle every `inbox` command works through.
 
 Reads come from the index (no document is loaded, pycrdt is not imported);
-writes load the document, apply one operation from ``conversation.py`` or
-``workspace.py``, and store the update with everything derived from it in one
-transaction.
+writes load the document, apply one operation from ``model/conversation.py`` or
+``model/workspace.py``, and store the update with everything derived from it in
+one transaction. What agents do with it is in ``actions.py``; the import
+(``ingest/``) and the relay's side of sync (``sync/``) work on it too.
 """
 
 from __future__ import annotations
@@ -13,22 +14,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crdt import clock, home, index, queries
-from crdt.errors import NotFoundError, StoreError, UsageError
-from crdt.ids import new_id
-from crdt.store import COMPACT_AFTER, Store
+from crdt.errors import NotFoundError, StoreError
+from crdt.model import clock, items
+from crdt.model.ids import new_id
+from crdt.model.vocab import conversation_doc, workspace_doc
+from crdt.store import home, index, queries
+from crdt.store.documents import COMPACT_AFTER, Store
+from crdt.store.home import data_home
+from crdt.store.queries import Filters
+from crdt.store.sqlite import Closing
 
 if TYPE_CHECKING:
-    from crdt.ydoc import Doc
+    from crdt.model.ydoc import Doc
+
+__all__ = ["Filters", "Replica", "data_home"]
 
 T = TypeVar("T")
+RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
 
 
-def conversation_doc(conversation_id: str) -> str:
-    return f"c:{conversation_id}"
+class Replica(Closing):
+    """An open replica and the agent acting on it; a context manager that closes it."""
 
-
-class Replica:
     def __init__(self, store: Store, agent: str) -> None:
         self.store = store
         self.agent = agent
@@ -44,31 +51,29 @@ class Replica:
         agent: str,
         name: str | None,
         workspace_id: str | None = None,
-        meta: dict[str, str] | None = None,
+        relay_url: str | None = None,
     ) -> Replica:
         """A new replica: of a new workspace, or (``workspace_id``) of a relay's."""
-        email = check_email(agent)
-        store = Store.create(
-            home.replica_path(where),
-            index.SCHEMA,
-            {
-                "workspace": workspace,
-                "workspace_id": workspace_id or new_id(),
-                "agent": email,
-                **(meta or {}),
-            },
-        )
-        replica = cls(store, email)
-        replica.put_item("agents", email, {"email": email, "name": name or email.split("@")[0]})
+        email = items.check_email(agent)
+        meta = {"workspace": workspace, "workspace_id": workspace_id or new_id(), "agent": email}
+        if relay_url is not None:
+            meta[RELAY_URL] = relay_url
+        replica = cls(Store.create(home.replica_path(where), meta), email)
+        replica.put_item("agents", email, items.agent(email, name))
         return replica
 
     @classmethod
     def open(cls, where: Path, agent: str | None = None) -> Replica:
+        """The replica in ``where``, acting as ``agent`` (else $INBOX_AGENT, else its own)."""
         store = Store.open(home.replica_path(where))
         replica = cls(store, store.meta("agent") or "")
         chosen = agent or os.environ.get("INBOX_AGENT")
         if chosen:
-            replica.agent = replica.find_agent(chosen)
+            try:
+                replica.agent = replica.find_agent(chosen)
+            except BaseException:
+                store.close()
+                raise
         return replica
 
     def close(self) -> None:
@@ -78,17 +83,47 @@ class Replica:
     def workspace(self) -> str:
         return self.store.meta("workspace") or ""
 
-    # -- reads -------------------------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        """The replica's directory: drafts and the relay token live beside its file."""
+        return self.store.path.parent
 
     @property
-    def conn(self) -> Any:
-        return self.store.conn
+    def relay_url(self) -> str | None:
+        """The relay it syncs with; None for a replica never joined to one."""
+        return self.store.meta(RELAY_URL)
+
+    # -- reads (the index alone) -------------------------------------------------------------
 
     def resolve(self, prefix: str) -> str:
-        return queries.resolve_id(self.conn, prefix)
+        """The conversation id a unique prefix names (exit 5 when none or several)."""
+        return queries.resolve_id(self.store.conn, prefix)
+
+    def short_ids(self, full: list[str]) -> dict[str, str]:
+        """Each id's shortest prefix that no neighbouring id shares (at least 4 digits)."""
+        return queries.short_ids(self.store.conn, full)
+
+    def conversations(self, filters: Filters) -> list[dict[str, Any]]:
+        """What `inbox list` shows: rows of the index, filtered and sorted."""
+        return queries.list_conversations(self.store.conn, filters, clock.now_iso())
+
+    def search(self, text: str, limit: int | None) -> list[dict[str, Any]]:
+        return queries.search(self.store.conn, text, clock.now_iso(), limit)
+
+    def conversation(self, ident: str) -> dict[str, Any]:
+        """One conversation's whole view, as `show --json` prints it."""
+        return queries.view(self.store.conn, ident)
+
+    def customer(self, email: str) -> dict[str, Any]:
+        return queries.customer(self.store.conn, email, clock.now_iso())
+
+    def mentions(self, limit: int | None) -> list[dict[str, Any]]:
+        """Notes that mention this replica's agent, newest first."""
+        return queries.mentions(self.store.conn, self.agent, limit)
 
     def items(self, kind: str) -> dict[str, Any]:
-        return queries.workspace_items(self.conn, kind)
+        """The live items of a workspace document (agents, mailboxes, templates ...)."""
+        return queries.workspace_items(self.store.conn, kind)
 
     def find_agent(self, who: str) -> str:
         """An agent's email from their email, handle (local part) or 'me'."""
@@ -97,9 +132,19 @@ class Replica:
         agents = self.items("agents")
         wanted = who.strip().lower()
         for email in agents:
-            if wanted in (email, email.split("@")[0]):
+            if wanted in (email, items.handle(email)):
                 return email
         raise NotFoundError(f"no agent {who!r} in this workspace (known: {', '.join(agents)})")
+
+    def agent_name(self, email: str | None) -> str:
+        """An agent's display name, for lines people read."""
+        if not email:
+            return "nobody"
+        return str(self.items("agents").get(email, {}).get("name") or email)
+
+    def take_notices(self) -> list[str]:
+        """News the sync process left for the agent (a claim that lost), each told once."""
+        return self.store.take_notices()
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -109,7 +154,7 @@ class Replica:
 
     def edit_many(self, ids: list[str], change: Callable[[dict[str, Doc]], T]) -> T:
         """Change several conversations in one transaction (a merge touches two)."""
-        from crdt import view
+        from crdt.model import view
 
         with self.store.write() as conn:
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
@@ -123,9 +168,9 @@ class Replica:
         return result
 
     def edit_item(self, kind: str, change: Callable[[Doc], None]) -> None:
-        from crdt import workspace
+        from crdt.model import workspace
 
-        name = workspace.doc_name(kind)
+        name = workspace_doc(kind)
         with self.store.write() as conn:
             doc, before = self.load_doc(name)
             change(doc)
@@ -137,7 +182,7 @@ class Replica:
 
     def put_items(self, kind: str, values: dict[str, dict[str, Any] | None]) -> None:
         """Set (or with None remove) named items of a workspace document, in one change."""
-        from crdt import workspace
+        from crdt.model import workspace
 
         at, who = clock.now_iso(), self.agent
 
@@ -149,57 +194,17 @@ class Replica:
         self.edit_item(kind, change)
 
     def load_doc(self, name: str) -> tuple[Doc, bytes]:
-        from crdt import ydoc
+        from crdt.model import ydoc
 
         doc = ydoc.load(self.store.doc_updates(name))
         return doc, doc.get_state()
 
-    def save_doc(
-        self,
-        name: str,
-        doc: Doc,
-        before: bytes,
-        snapshot: bool | None = None,
-        local: bool = True,
-    ) -> bool:
-        """Log what changed since ``before``: as an update, folded into a snapshot when the
-        log grew long (``snapshot`` None), or straight into a snapshot (True). ``local``
-        changes were made here and wait in the outbox for the relay."""
-
+    def save_doc(self, name: str, doc: Doc, before: bytes) -> bool:
+        """Log what changed here since ``before`` (it waits in the outbox for the relay),
+        folded into a snapshot when the document's log grew long; False: nothing did."""
         if doc.get_state() == before:
             return False
-        if snapshot:
-            self.store.put_snapshot(name, doc.get_update(), local=local)
-            return True
-        waiting = self.store.append(name, doc.get_update(before), local=local)
-        if snapshot is None and waiting >= COMPACT_AFTER:
+        waiting = self.store.append(name, doc.get_update(before))
+        if waiting >= COMPACT_AFTER:
             self.store.put_snapshot(name, doc.get_update())
         return True
-
-    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild everything derived from the documents; returns how many were read."""
-        from crdt import remote, view, workspace, ydoc
-        from crdt.import_queue import drain
-
-        drain(self)  # mail an interrupted import queued but did not build
-        remote.drain(self)  # and the relay's log an interrupted sync staged
-        with self.store.write() as conn:
-            names = list(self.store.doc_names(""))
-            index.clear(conn)
-            for n, name in enumerate(names, 1):
-                doc = ydoc.load(self.store.doc_updates(name))
-                if name.startswith("c:"):
-                    index.write_conversation(conn, view.build(doc))
-                elif name.startswith("ws:"):
-                    index.write_workspace(conn, name[3:], workspace.items(doc))
-                if progress:
-                    progress(n, len(names))
-        return len(names)
-
-
-def check_email(address: str) -> str:
-    cleaned = address.strip().lower()
-    local, at, domain = cleaned.partition("@")
-    if not (local and at and "." in domain) or any(c.isspace() for c in cleaned):
-        raise UsageError(f"not an email address: {address!r}")
-    return cleaned

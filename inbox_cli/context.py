@@ -28,7 +28,7 @@ class Context:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Context:
-        from crdt.home import data_home
+        from crdt.replica import data_home
 
         mode = "auto"
         if getattr(args, "json", False):
@@ -71,10 +71,8 @@ class Context:
 
     def _tell_notices(self, replica: Replica) -> None:
         """What the sync process learned for the agent (a claim that lost), once."""
-        from crdt.remote import take_notices
-
         try:
-            for text in take_notices(replica):
+            for text in replica.take_notices():
                 self.out.warn(text)
         except InboxError:
             pass  # a busy replica: they wait for the next command
@@ -167,15 +165,3 @@ class Context:
         if not kept.strip():
             raise UsageError(f"empty {what}; nothing was saved")
         return kept.strip() + "\n"
-
-
-def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--json", action="store_true", help="one JSON document")
-    group.add_argument("--jsonl", action="store_true", help="one JSON object per line")
-    if nul:
-        group.add_argument("-0", dest="nul", action="store_true", help="NUL-separated ids")
-
-
-def example(parser: argparse.ArgumentParser, *lines: str) -> None:
-    parser.epilog = "Example:\n" + "\n".join(f"  {line}" for line in lines)

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from inbox_cli.context import Context
+from inbox_cli.parsing import add_global_options
 
 # name -> (module, one-line summary); order is the order of `inbox --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -93,16 +94,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if name == chosen:
-            # global options also after the command name: `inbox list --home DIR`
-            sub.add_argument(
-                "--home", metavar="DIR", default=argparse.SUPPRESS, help="the replica directory"
-            )
-            sub.add_argument(
-                "--no-color",
-                action="store_true",
-                default=argparse.SUPPRESS,
-                help="no colour in output",
-            )
+            add_global_options(sub)  # also after the command name: `inbox list --home DIR`
             mod = importlib.import_module(f"inbox_cli.commands.{module}")
             mod.configure(sub, name)
             sub.set_defaults(run=mod.run)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from crdt.clock import ago as relative
+from crdt.model.clock import ago as relative
 
 Column = tuple[str, str]  # (field, header)
 

@@ -19,16 +19,17 @@ import base64
 import hashlib
 import hmac
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
+
+from crdt.errors import StoreError
+from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
 SCHEMA_VERSION = 1
 TOKEN_PREFIX = "inbox_"
+BUSY_TIMEOUT_MS = 30_000
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,11 +41,9 @@ CREATE INDEX tokens_by_agent ON tokens(agent);
 """
 
 
-class RelayStoreError(Exception):
-    """The store file is missing, foreign or unusable."""
+class LogEntry(NamedTuple):
+    """One accepted change, at its place in the log."""
 
-
-class Entry(NamedTuple):
     seq: int
     doc: str
     data: bytes
@@ -58,54 +57,39 @@ class Grant(NamedTuple):
     admin: bool
 
 
-class RelayStore:
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+class RelayStore(sqlite.Closing):
+    """An open relay store; a context manager that closes it."""
+
+    def __init__(self, conn: sqlite.Connection, path: Path) -> None:
         self.conn, self.path = conn, path
 
     @classmethod
     def open(cls, path: Path, create: bool = False, workspace: str = "default") -> RelayStore:
         """Open the store at ``path``; with ``create``, make it when it does not exist."""
-        if not path.exists():
-            if not create:
-                raise RelayStoreError(f"no relay store at {path}")
-            return cls._create(path, workspace)
-        _check_ours(path)
-        conn = _connect(path)
-        store = cls(conn, path)
-        if store.meta("schema") != str(SCHEMA_VERSION):
-            conn.close()
-            raise RelayStoreError(f"{path} has relay schema {store.meta('schema')}")
-        return store
-
-    @classmethod
-    def _create(cls, path: Path, workspace: str) -> RelayStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = _connect(path)
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        with _transaction(conn):
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        if create and not path.exists():
             meta = {
                 "format": FORMAT,
                 "schema": str(SCHEMA_VERSION),
                 "workspace": workspace,
                 "workspace_id": os.urandom(16).hex(),
             }
-            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            conn = sqlite.create_new(path, APPLICATION_ID, SCHEMA, meta, BUSY_TIMEOUT_MS)
+            return cls(conn, path)
+        conn = sqlite.open_existing(path, APPLICATION_ID, "relay store", BUSY_TIMEOUT_MS)
+        found = sqlite.meta_value(conn, "schema")
+        if found != str(SCHEMA_VERSION):
+            conn.close()
+            raise StoreError(f"{path} has relay schema {found}; this inbox reads {SCHEMA_VERSION}")
         return cls(conn, path)
 
     def close(self) -> None:
         self.conn.close()
 
     def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        return sqlite.meta_value(self.conn, key)
 
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        with _transaction(self.conn):
-            yield
+    def write(self) -> sqlite.Transaction:
+        return sqlite.transaction(self.conn)
 
     # -- the log -------------------------------------------------------------------------
 
@@ -118,11 +102,11 @@ class RelayStore:
         row = self.conn.execute("SELECT max(seq) FROM log").fetchone()
         return int(row[0] or 0)
 
-    def since(self, cursor: int, limit: int) -> list[Entry]:
+    def since(self, cursor: int, limit: int) -> list[LogEntry]:
         rows = self.conn.execute(
             "SELECT seq, doc, data FROM log WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, limit)
         ).fetchall()
-        return [Entry(int(r[0]), str(r[1]), bytes(r[2])) for r in rows]
+        return [LogEntry(int(r[0]), str(r[1]), bytes(r[2])) for r in rows]
 
     def doc_entries(self, doc: str) -> list[bytes]:
         rows = self.conn.execute("SELECT data FROM log WHERE doc = ? ORDER BY seq", (doc,))
@@ -189,33 +173,3 @@ def _split(token: str) -> tuple[str, str]:
         return "", ""
     token_id, _, secret = token[len(TOKEN_PREFIX) :].partition("_")
     return (token_id, secret) if token_id and secret else ("", "")
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
-
-
-def _check_ours(path: Path) -> None:
-    from crdt.store import application_id
-
-    try:
-        app_id = application_id(path)
-    except sqlite3.DatabaseError as exc:
-        raise RelayStoreError(f"{path} is not a relay store ({exc})") from exc
-    if app_id != APPLICATION_ID:
-        raise RelayStoreError(f"{path} is not a relay store; it was left as it is")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn

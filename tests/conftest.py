@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.relay.relays import RelayProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -93,7 +96,7 @@ def run(home: Path) -> Run:
 
 def add_chats(home: Path, chats: list[dict[str, Any]]) -> list[str]:
     """Conversations made through the library (as the chat gateway will), for CLI tests."""
-    from crdt import seed
+    from crdt.demo import seed
     from crdt.replica import Replica
 
     replica = Replica.open(home)
@@ -134,3 +137,15 @@ def conversations(home: Path) -> list[str]:
 def as_json(done: subprocess.CompletedProcess[str]) -> Any:
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Iterator[RelayProcess]:
+    """A real relay process on a loopback port, with its store in a temp dir."""
+    from tests.relay.relays import RelayProcess
+
+    where = tmp_path / "relay"
+    where.mkdir()
+    process = RelayProcess(where).start()
+    yield process
+    process.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crdt.model.items import handle
 from inbox_cli.context import Context
 from inbox_cli.output import ago
 
@@ -23,9 +24,7 @@ def print_conversations(
 ) -> None:
     shorts: dict[str, str] = {}
     if ctx.out.mode == "auto" and ctx.out.tty:
-        from crdt.queries import short_ids
-
-        shorts = short_ids(ctx.replica.conn, [r["id"] for r in rows])
+        shorts = ctx.replica.short_ids([r["id"] for r in rows])
 
     def cell(name: str, row: dict[str, Any]) -> str:
         value = row.get(name)
@@ -34,10 +33,9 @@ def print_conversations(
         if name == "assignee":
             if not value:
                 return "-"
-            handle = str(value).split("@")[0]
-            return handle + ("?" if row.get("assignee_tentative") else "")
+            return handle(str(value)) + ("?" if row.get("assignee_tentative") else "")
         if name == "presence":
-            return ", ".join(f"{h['agent'].split('@')[0]} {h['doing']}" for h in value or [])
+            return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
             text = str(value or "(no subject)")
             return text if len(text) <= 50 else text[:49] + "…"

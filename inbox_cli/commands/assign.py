@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:

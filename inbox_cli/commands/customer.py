@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Iterator
 from typing import Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
 from inbox_cli.output import ago
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -17,9 +18,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import clock, queries
-
-    found = queries.customer(ctx.replica.conn, args.email, clock.now_iso())
+    found = ctx.replica.customer(args.email)
     ctx.out.obj(found, lambda: _render(found))
 
 

@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inbox_cli.context import Context, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import example
 
 if TYPE_CHECKING:
-    from relay.demo import Running
+    from inbox_cli.demo.launch import Running
 
 TRY = """\
 The demo runs in {where}:
@@ -62,8 +63,8 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     import sys
 
-    from crdt.demo import default_dir
-    from relay import demo
+    from crdt.demo.directory import default_dir
+    from inbox_cli.demo import launch as demo
 
     # absolute: the lines printed below must work from any directory
     where = (Path(args.dir).expanduser() if args.dir else default_dir()).absolute()
@@ -87,7 +88,7 @@ def _what_to_try(running: Running, default: bool) -> str:
     import shutil
     import sys
 
-    from crdt.demo import TEAMMATE, YOU, examples_dir
+    from crdt.demo.directory import TEAMMATE, YOU, examples_dir
 
     bindir = Path(sys.argv[0]).resolve().parent
     path = "" if shutil.which("inbox") else f"\n  export PATH={shlex.quote(str(bindir))}:$PATH"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 from inbox_cli.progress import Progress
 
 
@@ -17,11 +18,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from pathlib import Path
 
-    from crdt import mailsource
-    from crdt.importer import import_path
+    from crdt.ingest import sources
+    from crdt.ingest.importer import import_path
 
     source = Path(args.path).expanduser()
-    mailsource.kind_of(source)  # a path that is not there is a usage error, replica or not
+    sources.kind_of(source)  # a path that is not there is a usage error, replica or not
     with Progress(ctx.out.err, "importing") as progress:
         report = import_path(ctx.replica, source, progress.update)
     summary = report.as_dict()

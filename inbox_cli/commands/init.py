@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -15,11 +16,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from inbox_cli.progress import Progress
-    from relay import client
+    from relay.client import link
+    from relay.client.tokens import read_token
 
-    token = client.read_token(args.token_file)
+    token = read_token(args.token_file)
     with Progress(ctx.out.err, "joining") as progress:
-        replica = client.join(ctx.home, args.url, token, progress.update)
+        replica = link.join(ctx.home, args.url, token, progress.update)
     ctx.out.say(
         f"joined workspace {replica.workspace!r} as {replica.agent} in {ctx.home}; "
         "`inbox sync --watch` keeps it in step"

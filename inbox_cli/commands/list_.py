@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from crdt.model.vocab import CHANNELS, PRIORITIES, SORTS, STATUS_FILTERS
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
+
+if TYPE_CHECKING:
+    from crdt.replica import Replica
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument(
-        "--status", default="open", choices=["open", "pending", "snoozed", "closed", "spam", "all"]
-    )
+    p.add_argument("--status", default="open", choices=STATUS_FILTERS)
     p.add_argument("--assignee", metavar="me|none|AGENT")
     p.add_argument(
         "--tag", action="append", default=[], metavar="T", help="repeatable: all must match"
     )
     p.add_argument("--mailbox", metavar="ADDR")
-    p.add_argument("--channel", choices=["email", "chat"])
-    p.add_argument("--priority", choices=["urgent", "high", "normal", "low"])
+    p.add_argument("--channel", choices=CHANNELS)
+    p.add_argument("--priority", choices=PRIORITIES)
     p.add_argument("--customer", metavar="EMAIL")
     p.add_argument("--query", metavar="TEXT", help="full-text filter")
-    p.add_argument("--sort", default="updated", choices=["updated", "created", "priority", "due"])
+    p.add_argument("--sort", default="updated", choices=SORTS)
     p.add_argument("--limit", type=int, default=50, metavar="N", help="0 for all (default 50)")
     add_output_flags(p, nul=True)
     example(
@@ -33,8 +36,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import clock
-    from crdt.queries import Filters, list_conversations
+    from crdt.replica import Filters
     from inbox_cli.commands._conversations import print_conversations
 
     replica = ctx.replica
@@ -53,13 +55,13 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         sort=args.sort,
         limit=args.limit or None,
     )
-    rows = list_conversations(replica.conn, filters, clock.now_iso())
+    rows = replica.conversations(filters)
     print_conversations(ctx, _with_presence(replica, rows))
 
 
-def _with_presence(replica: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_presence(replica: Replica, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Who else is on each conversation right now (only a replica that syncs can know)."""
-    from crdt import presence
+    from crdt.sync import presence
 
     if not presence.shared(replica):
         return rows

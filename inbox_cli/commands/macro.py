@@ -3,68 +3,84 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example, verbs
+
+STEPS = ("tag", "untag", "status", "priority", "assign", "note", "snooze")
 
 
-class _Action(argparse.Action):
+class _Step(argparse.Action):
     """Collect --tag/--status/... in the order given: a macro runs them in that order."""
 
     def __call__(
         self,
         parser: argparse.ArgumentParser,
         ns: argparse.Namespace,
-        value: Any,
+        value: str | Sequence[Any] | None,
         option: str | None = None,
     ) -> None:
-        ns.actions = [*getattr(ns, "actions", []), {self.dest: value}]
+        ns.steps = [*getattr(ns, "steps", []), {self.dest: True if value == [] else value}]
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("action", choices=["add", "list", "show", "rm", "run"])
-    p.add_argument("name", nargs="?", metavar="NAME")
-    p.add_argument("ids", nargs="*", metavar="ID", help="run: id prefixes (default: stdin)")
-    for flag in ("tag", "untag", "status", "priority", "assign", "note", "snooze"):
-        p.add_argument(f"--{flag}", dest=flag, action=_Action, metavar="VALUE")
-    p.add_argument("--unassign", dest="unassign", action=_Action, nargs=0)
-    p.set_defaults(actions=[])
-    add_output_flags(p)
+    verb = verbs(p, name)
+    add = verb("add", "save a named list of actions, run in the order given")
+    add.add_argument("name", metavar="NAME")
+    for flag in STEPS:
+        add.add_argument(f"--{flag}", dest=flag, action=_Step, metavar="VALUE")
+    add.add_argument("--unassign", dest="unassign", action=_Step, nargs=0)
+    add.set_defaults(steps=[])
     example(
-        p,
+        add,
         "inbox macro add refund --tag refund --status pending --note 'refund requested'",
+        "inbox macro add later --snooze 'tomorrow 9:00' --assign me",
+    )
+    listing = verb("list", "the saved macros")
+    add_output_flags(listing)
+    example(listing, "inbox macro list")
+    show = verb("show", "what a macro does")
+    show.add_argument("name", metavar="NAME")
+    add_output_flags(show)
+    example(show, "inbox macro show refund --json")
+    rm = verb("rm", "remove a macro")
+    rm.add_argument("name", metavar="NAME")
+    example(rm, "inbox macro rm refund")
+    run_ = verb("run", "apply a macro to conversations")
+    run_.add_argument("name", metavar="NAME")
+    run_.add_argument("ids", nargs="*", metavar="ID", help="id prefixes (default: stdin)")
+    add_output_flags(run_, nul=True)
+    example(
+        run_,
         "inbox macro run refund 3f2a 9c1e",
-        "inbox macro list",
+        "inbox list --tag refund -0 | inbox macro run refund",
+    )
+    example(
+        p, "inbox macro add refund --tag refund --status pending", "inbox macro run refund 3f2a"
     )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import actions, macros
-    from crdt.errors import UsageError
+    from crdt import actions
+    from crdt.workflow import macros
 
     replica = ctx.replica
-    if args.action == "list":
+    if args.verb == "list":
         rows = [
             {"id": n, "name": n, "actions": "; ".join(macros.describe(a) for a in m["actions"])}
             for n, m in replica.items("macros").items()
         ]
         ctx.out.items(rows, [("name", "name"), ("actions", "actions")])
-        return
-    if not args.name:
-        raise UsageError(f"inbox macro {args.action} needs a NAME")
-    if args.action == "add":
-        steps = [{k: (True if v == [] else v)} for a in args.actions for k, v in a.items()]
-        actions.macro_add(replica, args.name, steps)
+    elif args.verb == "add":
+        actions.macro_add(replica, args.name, args.steps)
         ctx.out.say(f"saved macro {args.name}")
-    elif args.action == "rm":
-        actions.item_remove(replica, "macros", args.name)
+    elif args.verb == "rm":
+        actions.macro_remove(replica, args.name)
         ctx.out.say(f"removed macro {args.name}")
-    elif args.action == "show":
-        found = replica.items("macros").get(args.name)
-        if found is None:
-            from crdt.errors import NotFoundError
-
-            raise NotFoundError(f"no macro {args.name!r}")
+    elif args.verb == "show":
+        found = actions.macro_get(replica, args.name)
         ctx.out.obj(found, lambda: [macros.describe(a) for a in found["actions"]])
     else:
         ids = ctx.ids(args.ids)

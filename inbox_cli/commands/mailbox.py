@@ -4,40 +4,46 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example, verbs
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("action", choices=["add", "list", "rm"])
-    p.add_argument("address", nargs="?", metavar="ADDR")
-    p.add_argument("--name", metavar="NAME", help="a display name, e.g. 'Acme Support'")
-    add_output_flags(p)
+    verb = verbs(p, name)
+    add = verb("add", "a shared address of the workspace: mail from it counts as ours")
+    add.add_argument("address", metavar="ADDR")
+    add.add_argument("--name", metavar="NAME", help="a display name, e.g. 'Acme Support'")
+    add.add_argument("--signature-file", metavar="FILE", help="the signature of its replies")
     example(
-        p,
+        add,
         "inbox mailbox add support@acme.example.com --name 'Acme Support'",
-        "inbox mailbox list",
+        "inbox mailbox add billing@acme.example.com --signature-file sig.txt",
     )
+    listing = verb("list", "the workspace's shared addresses")
+    add_output_flags(listing)
+    example(listing, "inbox mailbox list")
+    rm = verb("rm", "remove a shared address")
+    rm.add_argument("address", metavar="ADDR")
+    example(rm, "inbox mailbox rm info@acme.example.com")
+    example(p, "inbox mailbox add support@acme.example.com --name 'Acme Support'")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import actions
-    from crdt.errors import UsageError
-    from crdt.replica import check_email
 
     replica = ctx.replica
-    if args.action == "list":
+    if args.verb == "list":
         rows = [
-            {"id": a, "address": a, "name": m.get("name")}
+            {"id": a, "address": a, "name": m.get("name"), "signature": m.get("signature")}
             for a, m in replica.items("mailboxes").items()
         ]
         ctx.out.items(rows, [("address", "address"), ("name", "name")])
-        return
-    if not args.address:
-        raise UsageError(f"inbox mailbox {args.action} needs an ADDR")
-    address = check_email(args.address)
-    if args.action == "rm":
-        actions.item_remove(replica, "mailboxes", address)
+    elif args.verb == "rm":
+        address = actions.mailbox_remove(replica, args.address)
         ctx.out.say(f"removed mailbox {address}")
-        return
-    replica.put_item("mailboxes", address, {"address": address, "name": args.name})
-    ctx.out.say(f"added mailbox {address}: mail from it counts as ours (outbound)")
+    else:
+        signature = None
+        if args.signature_file is not None:
+            signature = ctx.given_body(None, args.signature_file)
+        address = actions.mailbox_add(replica, args.address, args.name, signature)
+        ctx.out.say(f"added mailbox {address}: mail from it counts as ours (outbound)")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from crdt.model.items import handle
+from inbox_cli.context import Context
 from inbox_cli.output import ago
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -15,13 +17,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt.queries import mentions
-
-    rows = mentions(ctx.replica.conn, ctx.replica.agent, args.limit or None)
+    rows = ctx.replica.mentions(args.limit or None)
     for row in rows:
         row["id"] = row["conversation"]
         row["when"] = ago(row["created_at"])
-        row["from"] = row["author"].split("@")[0]
+        row["from"] = handle(row["author"])
     ctx.out.items(
         rows,
         [

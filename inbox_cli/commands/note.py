@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from crdt.model.items import handle
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -25,6 +27,6 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     ident = ctx.replica.resolve(args.id)
     text = ctx.body(args.message, args.body_file, "note")
     result = actions.note(ctx.replica, ident, text)
-    mentioned = ", ".join(m.split("@")[0] for m in result["mentions"])
+    mentioned = ", ".join(handle(m) for m in result["mentions"])
     ctx.out.obj(result, lambda: [])
     ctx.out.say(f"noted on {ident[:8]}" + (f", mentioning {mentioned}" if mentioned else ""))

@@ -5,22 +5,45 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inbox_cli.context import Context, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import example, verbs
 
 DEFAULT_STORE = "relay.db"
 
 
-def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("action", choices=["serve", "token"])
-    p.add_argument("verb", nargs="?", choices=["create", "revoke"], help="token: create|revoke")
-    p.add_argument("agent", nargs="?", metavar="AGENT", help="token: the agent's email")
-    p.add_argument("--host", default="127.0.0.1", help="serve: address (default loopback)")
-    p.add_argument("--port", type=int, default=8787, help="serve: port (default 8787)")
-    p.add_argument("--store", default=DEFAULT_STORE, metavar="PATH", help="the relay's store")
+def _store_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--workspace", default="inbox", metavar="NAME", help="serve: name of a new store"
+        "--store",
+        dest="store_path",
+        default=DEFAULT_STORE,
+        metavar="PATH",
+        help=f"the relay's store (default ./{DEFAULT_STORE})",
     )
-    p.add_argument("--admin", action="store_true", help="token create: may create and revoke")
+
+
+def configure(p: argparse.ArgumentParser, name: str) -> None:
+    verb = verbs(p, name)
+    serve = verb("serve", "run the relay that replicas sync through")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default loopback)")
+    serve.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    _store_option(serve)
+    serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
+    example(serve, "inbox relay serve --port 8787 --store ./relay.db")
+    token = verb("token", "agents' access tokens: create, revoke")
+    token_verb = verbs(token, f"{name} token")
+    for action, summary in (
+        ("create", "a new token for an agent, printed once on stdout"),
+        ("revoke", "revoke every token of an agent; their sockets close at once"),
+    ):
+        sub = token_verb(action, summary)
+        sub.add_argument("agent", metavar="AGENT", help="the agent's email")
+        _store_option(sub)
+        if action == "create":
+            sub.add_argument("--admin", action="store_true", help="may create and revoke")
+            example(sub, "inbox relay token create dana@acme.example.com > dana.token")
+        else:
+            example(sub, "inbox relay token revoke dana@acme.example.com --store ./relay.db")
+    example(token, "inbox relay token create dana@acme.example.com --store ./relay.db > dana.token")
     example(
         p,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -30,45 +53,42 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    if args.action == "serve":
+    if args.verb == "serve":
         _serve(args, ctx)
+    elif args.verb == "create":
+        _create(args, ctx)
     else:
-        _token(args, ctx)
+        _revoke(args, ctx)
 
 
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt.errors import StoreError
-    from relay.server import serve
-    from relay.store import RelayStore, RelayStoreError
+    from relay.server.app import serve
+    from relay.store import RelayStore
 
-    try:  # fail here, with a clear message, rather than inside the server
-        RelayStore.open(Path(args.store), create=True, workspace=args.workspace).close()
-    except RelayStoreError as exc:
-        raise StoreError(str(exc)) from exc
-    ctx.out.say(f"relay for {args.store} on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    serve(Path(args.store), args.host, args.port, args.workspace)
+    # fail here, with a clear message, rather than inside the server
+    RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
+    ctx.out.say(f"relay for {args.store_path} on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    serve(Path(args.store_path), args.host, args.port, args.workspace)
 
 
-def _token(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import clock
-    from crdt.errors import StoreError, UsageError
-    from crdt.replica import check_email
-    from relay.store import RelayStore, RelayStoreError
+def _create(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.model import clock
+    from crdt.model.items import check_email
+    from relay.store import RelayStore
 
-    if not args.verb or not args.agent:
-        raise UsageError("usage: inbox relay token create|revoke AGENT --store PATH")
     agent = check_email(args.agent)
-    try:
-        store = RelayStore.open(Path(args.store), create=args.verb == "create")
-    except RelayStoreError as exc:
-        raise StoreError(str(exc)) from exc
-    try:
-        if args.verb == "create":
-            token = store.create_token(agent, args.admin, clock.now_iso())
-            print(token)  # stdout, once: the store keeps only its hash
-            ctx.out.say(f"token for {agent} created; it is shown only this once")
-        else:
-            n = store.revoke(agent, clock.now_iso())
-            ctx.out.say(f"revoked {n} token(s) of {agent}; their sockets close now")
-    finally:
-        store.close()
+    with RelayStore.open(Path(args.store_path), create=True) as store:
+        token = store.create_token(agent, args.admin, clock.now_iso())
+    print(token)  # stdout, once: the store keeps only its hash
+    ctx.out.say(f"token for {agent} created; it is shown only this once")
+
+
+def _revoke(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.model import clock
+    from crdt.model.items import check_email
+    from relay.store import RelayStore
+
+    agent = check_email(args.agent)
+    with RelayStore.open(Path(args.store_path)) as store:
+        n = store.revoke(agent, clock.now_iso())
+    ctx.out.say(f"revoked {n} token(s) of {agent}; their sockets close now")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -30,7 +31,8 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import actions, presence
+    from crdt import actions
+    from crdt.sync import presence
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
@@ -61,10 +63,11 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
 def _warn_typing(ctx: Context, ident: str) -> None:
     """Before an editor opens: someone else already writing here is worth knowing."""
-    from crdt import presence
+    from crdt.model.items import handle
+    from crdt.sync import presence
     from inbox_cli.output import ago
 
     for other in presence.on(ctx.replica, ident):
         if other["doing"] == presence.TYPING:
-            who = str(other["agent"]).split("@")[0]
+            who = handle(str(other["agent"]))
             ctx.out.warn(f"{who} is typing a reply here (started {ago(other['since'])})")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -15,11 +16,9 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import clock
-    from crdt.queries import search
     from inbox_cli.commands._conversations import print_conversations
 
-    rows = search(ctx.replica.conn, " ".join(args.query), clock.now_iso(), args.limit or None)
+    rows = ctx.replica.search(" ".join(args.query), args.limit or None)
     print_conversations(
         ctx,
         rows,

@@ -6,8 +6,10 @@ import argparse
 from collections.abc import Iterator
 from typing import Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from crdt.model.items import handle
+from inbox_cli.context import Context
 from inbox_cli.output import ago
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -17,12 +19,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import presence
-    from crdt.queries import view
+    from crdt.sync import presence
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
-    conv = view(replica.conn, ident)
+    conv = replica.conversation(ident)
     conv["presence"] = presence.on(replica, ident)
     if presence.shared(replica):
         presence.note(replica, presence.VIEWING, ident)
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _who(email: str | None) -> str:
-    return email.split("@")[0] if email else "nobody"
+    return handle(email) if email else "nobody"
 
 
 def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:

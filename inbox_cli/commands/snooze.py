@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -24,16 +25,10 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import actions, clock, when
+    from crdt import actions
 
     ids = ctx.ids(args.ids)
-    until = None
-    if args.verb == "snooze":
-        until = clock.to_iso(when.parse(args.until, clock.now().astimezone()))
-        if until <= clock.now_iso():
-            from crdt.errors import UsageError
-
-            raise UsageError(f"{args.until!r} is in the past")
+    until = actions.snooze_until(args.until) if args.verb == "snooze" else None
     actions.snooze(ctx.replica, ids, until)
     for ident in ids:
         ctx.out.say(f"{ident[:8]} snoozed until {until}" if until else f"{ident[:8]} woken")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, add_output_flags, example
+from crdt.model.vocab import SETTABLE_STATUSES
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -13,8 +15,8 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         p.add_argument(
             "--to",
             dest="status",
-            metavar="open|pending|closed",
-            choices=["open", "pending", "closed"],
+            metavar="|".join(SETTABLE_STATUSES),
+            choices=SETTABLE_STATUSES,
             help="the new status; may also be given as the last word",
         )
         example(p, "inbox status 3f2a pending", "inbox list --tag spam -0 | inbox status closed")
@@ -31,9 +33,9 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     words, status = list(args.ids), args.status
     if args.verb == "status" and status is None:
-        if words and words[-1] in ("open", "pending", "closed"):
+        if words and words[-1] in SETTABLE_STATUSES:
             status = words.pop()
-        elif words and words[0] in ("open", "pending", "closed"):
+        elif words and words[0] in SETTABLE_STATUSES:
             status = words.pop(0)
         else:
             raise UsageError("give the status: inbox status ID... open|pending|closed")

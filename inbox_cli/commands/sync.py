@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inbox_cli.context import Context, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -13,20 +14,19 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import remote
     from crdt.errors import UsageError
     from inbox_cli.progress import Progress
-    from relay import client
+    from relay.client import link
+    from relay.client.tokens import kept_token
 
     replica = ctx.replica
-    url = replica.store.meta(remote.URL_KEY)
+    url = replica.relay_url
     if not url:
         raise UsageError("this replica has no relay: `inbox join RELAY_URL --token-file FILE`")
-    token = client.kept_token(ctx.home)
+    token = kept_token(replica.home)
     if args.watch:
-        client.watch(replica, url, token, ctx.out.say)
+        link.watch(replica, url, token, ctx.out.say)
         return
-    sent = len(remote.pending(replica))
     with Progress(ctx.out.err, "syncing") as progress:
-        client.sync_once(replica, url, token, progress.update)
-    ctx.out.say(f"in step with {url} (sent {sent} changed document(s))")
+        done = link.sync_once(replica, url, token, progress.update)
+    ctx.out.say(f"in step with {url} (sent {done.sent} changed document(s))")

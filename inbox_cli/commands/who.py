@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inbox_cli.context import Context, add_output_flags, example
+from inbox_cli.context import Context
+from inbox_cli.parsing import add_output_flags, example
 
 COLUMNS = [("agent", "agent"), ("status", "status"), ("doing", "doing"), ("where", "conversation")]
 
@@ -16,7 +17,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt import presence
+    from crdt.sync import presence
     from inbox_cli.output import ago
 
     rows = [_row(state, ago) for state in presence.others(ctx.replica)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crdt import conversation, ydoc
-from crdt.ydoc import Doc
+from crdt.model import conversation, ydoc
+from crdt.model.ydoc import Doc
 
 
 def shared_pair(who: str, at: str, **fields: Any) -> tuple[Doc, Doc]:

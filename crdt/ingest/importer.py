@@ -1,0 +1,354 @@
+"""`inbox import`: mail into conversations, streamed, idempotent, crash-safe.
+
+Two halves. Threading: a worker process parses while this one decides, for
+each mail, the conversation it belongs to, and commits per batch of 1,000 the
+look-up rows that thread the next mail (Message-IDs, the conversation's
+customer, subject and times) together with the mail itself, queued under its
+conversation. Building: the queue is drained into documents, each conversation
+built once with all its mail (queue.py). A crash loses at most the batch
+in flight; a rerun skips what is stored or queued (Message-ID and content) and
+drains what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from crdt.ingest import sources
+from crdt.model import clock
+from crdt.model.vocab import conversation_doc
+from crdt.replica import Replica
+
+if TYPE_CHECKING:
+    from crdt.ingest.thread_index import StoredIds
+    from crdt.mail.threads import Decision
+
+from crdt.mail.parse import MailRecord
+
+BATCH = 1000  # messages per transaction, but for an mbox: a piece (sources.PIECE)
+PARSE_WORKERS = 2
+PARSE_AHEAD = 3  # chunks parsed or being parsed ahead of the one being stored
+CACHE_MB = 192  # SQLite page cache while importing: index pages are touched at random
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    imported: int = 0
+    conversations: int = 0
+    duplicates: int = 0
+    notices: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "imported": self.imported,
+            "conversations": self.conversations,
+            "duplicates": self.duplicates,
+            "notices": self.notices,
+            "skipped": dict(self.skipped),
+        }
+
+
+def import_path(
+    replica: Replica, path: Path, progress: Callable[[int, int | None], None] | None = None
+) -> ImportReport:
+    from crdt.ingest import queue
+    from crdt.ingest.thread_index import StoredIds
+
+    report = ImportReport()
+    total = sources.count(path)
+    replica.store.for_bulk(CACHE_MB)
+    ours = our_addresses(replica)
+    known = set(ours)
+    merges: list[tuple[str, str]] = []
+    stored = StoredIds()
+    for chunk in parsed_chunks(sources.chunks(path, BATCH)):
+        _Batch(replica, ours, report, merges, stored).run(chunk)
+        if progress:
+            progress(report.read, total)
+    queue.drain(replica.store, progress)
+    replica.store.vacuum()
+    for source, target in merges:
+        _merge(replica, source, target)
+    learned: dict[str, dict[str, Any] | None] = {a: {"address": a} for a in sorted(ours - known)}
+    if learned:  # mail was delivered to them: they are our mailboxes
+        replica.put_items("mailboxes", learned)
+    return report
+
+
+def _merge(replica: Replica, source: str, target: str) -> None:
+    """Fold a conversation built by an earlier import into the one this import joined it
+    to, as `inbox merge` does."""
+    from crdt.model import conversation as conv
+
+    at = clock.now_iso()
+    replica.edit_many(
+        [source, target],
+        lambda docs: conv.merge_into(docs[source], docs[target], replica.agent, at),
+    )
+
+
+def parsed_chunks(chunks: Iterable[sources.Chunk]) -> Iterator[list[Parsed | str]]:
+    """The mail of each chunk parsed, in order; worker processes read and parse while
+    this one stores.
+
+    Parsing needs no replica and costs more per mail than storing it, so two workers
+    share it (the machine's cores are shared by all three). At most PARSE_AHEAD chunks
+    are in flight, so memory stays flat however big the source. An entry that cannot
+    be parsed comes back as the reason it was skipped.
+    """
+    import collections
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")  # no re-import: starts in ~5 ms
+    with context.Pool(PARSE_WORKERS) as pool:
+        flight: collections.deque[Any] = collections.deque()
+        for chunk in chunks:
+            flight.append(pool.apply_async(parse_all, (chunk,)))
+            if len(flight) >= PARSE_AHEAD:
+                yield flight.popleft().get()
+        while flight:
+            yield flight.popleft().get()
+
+
+class Parsed(NamedTuple):
+    """A mail as the worker hands it over: parsed, dated, its message entry encoded, and
+    what its look-up row needs, so that the one process that threads does least."""
+
+    rec: MailRecord  # without body and attachments: they are in ``message``
+    at: str
+    message: str  # JSON of message_of(rec, at): all but direction, which needs the replica
+    participants: str  # JSON of the sorted addresses it was between
+
+
+def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
+    import orjson  # bulk work: see index.pack_view
+
+    from crdt.mail.parse import parse_mail
+    from crdt.store.index import participants_json
+
+    out: list[Parsed | str] = []
+    for raw in sources.messages(chunk):
+        try:
+            rec = parse_mail(raw)
+        except Exception as exc:  # a malformed entry is skipped, the rest imported
+            out.append(f"unreadable: {type(exc).__name__}")
+            continue
+        at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
+        encoded = orjson.dumps(message_of(rec, at)).decode()
+        participants = participants_json(rec.participants)
+        out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
+    return out
+
+
+def our_addresses(replica: Replica) -> set[str]:
+    return set(replica.items("mailboxes"))
+
+
+class _Batch:
+    """One transaction's worth of mail: threaded, recorded for the next, and queued."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        ours: set[str],
+        report: ImportReport,
+        merges: list[tuple[str, str]],
+        stored: StoredIds,
+    ) -> None:
+        self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
+        self.stored = stored
+
+    def run(self, records: list[Parsed | str]) -> None:
+        from crdt.ingest.queue import Queue
+        from crdt.ingest.thread_index import SqliteThreadIndex
+        from crdt.mail.threads import decide
+
+        with self.replica.store.write() as conn:
+            self.conn = conn
+            self.stored.refresh(conn)
+            self.index = SqliteThreadIndex(conn, self.stored)
+            self.queue = Queue(conn)
+            self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
+            ours = frozenset(self.ours)
+            for parsed in records:
+                self.report.read += 1
+                if isinstance(parsed, str):
+                    self.report.skip(parsed)
+                    continue
+                reason = _unusable(parsed.rec)
+                if reason:
+                    self.report.skip(reason)
+                    continue
+                if not ours.issuperset(parsed.rec.delivered_to):
+                    self.ours.update(parsed.rec.delivered_to)
+                    ours = frozenset(self.ours)
+                self.apply(parsed, decide(parsed.rec, self.index, ours), ours)
+            self.queue.flush()
+
+    def apply(self, parsed: Parsed, decision: Decision, ours: frozenset[str]) -> None:
+        from crdt.ingest.queue import Entry
+        from crdt.model.ids import derived_id
+
+        report, rec, at = self.report, parsed.rec, parsed.at
+        if decision.action == "duplicate":
+            report.duplicates += 1
+            return
+        ident = decision.conversation_id
+        if decision.action == "spam":  # kept out of the inbox, in a conversation of its own
+            ident = derived_id("spam", rec.message_id, rec.content_key)
+        if ident is None:
+            if rec.kind == "bounce" and rec.bounced_message_id:
+                self._keep_bounce(rec, at)
+            report.skip(f"{rec.kind} with no conversation")
+            return
+        if decision.absorb:
+            self._absorb(decision.absorb, ident)
+        who = rec.from_email or "unknown"
+        extra: dict[str, Any] = {}
+        if decision.action in ("new", "spam"):
+            report.conversations += 1
+            extra["create"] = {
+                "conversation_id": ident,
+                "subject": rec.subject,
+                "channel": "email",
+                "mailbox": _mailbox(rec, ours, decision.direction),
+                "customer": decision.customer_email,
+                "customer_name": _customer_name(rec, decision.customer_email),
+                "who": who,
+                "at": at,
+            }
+        if decision.action == "notice":
+            report.notices += 1
+            if rec.kind == "bounce" and rec.bounced_message_id:
+                extra["bounce"] = {
+                    "message_id": rec.bounced_message_id,
+                    "status": rec.bounce_status,
+                }
+        elif rec.kind == "message" or decision.direction == "out":
+            extra.update(self._earlier_bounce(rec))
+        self.queue.add(
+            ident, Entry(decision.action, decision.direction, who, at, parsed.message, extra)
+        )
+        report.imported += 1
+        self.index.record(
+            ident,
+            rec,
+            decision.direction,
+            decision.customer_email,
+            new=decision.action in ("new", "spam"),
+            at=at if rec.date else None,
+            participants=parsed.participants,
+        )
+
+    def _absorb(self, source: str, target: str) -> None:
+        """Fold a conversation opened by a reply that came before the mail it answers."""
+        if self.replica.store.doc_exists(conversation_doc(source)):
+            self.merges.append((source, target))  # built by an earlier import: merge it
+            return
+        conn = self.conn
+        self.queue.flush()  # the source's queued mail moves with it
+        rids = [
+            conn.execute("SELECT rid FROM conversations WHERE id = ?", (i,)).fetchone()
+            for i in (source, target)
+        ]
+        if rids[0] is None or rids[1] is None:
+            return
+        src, dst = int(rids[0][0]), int(rids[1][0])
+        conn.execute(
+            "UPDATE import_queue SET conversation = ? WHERE conversation = ?", (target, source)
+        )
+        conn.execute("UPDATE mail_ids SET rid = ? WHERE rid = ?", (dst, src))
+        conn.execute("UPDATE OR IGNORE thread_roots SET rid = ? WHERE rid = ?", (dst, src))
+        conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
+        conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
+        self.report.conversations -= 1
+
+    def _keep_bounce(self, rec: MailRecord, at: str) -> None:
+        """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
+        self.bounces_waiting = True
+        self.conn.execute(
+            "INSERT OR IGNORE INTO early_bounces VALUES (?, ?, ?)",
+            (rec.bounced_message_id, rec.bounce_status, at),
+        )
+
+    def _earlier_bounce(self, rec: MailRecord) -> dict[str, Any]:
+        if not self.bounces_waiting:  # the usual case: one look per batch, not per mail
+            return {}
+        row = self.conn.execute(
+            "SELECT status FROM early_bounces WHERE message_id = ?", (rec.message_id,)
+        ).fetchone()
+        if row is None:
+            return {}
+        self.conn.execute("DELETE FROM early_bounces WHERE message_id = ?", (rec.message_id,))
+        return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
+
+
+def _unusable(rec: MailRecord) -> str | None:
+    if not rec.from_email and not rec.has_message_id and rec.date is None:
+        return "no mail headers"
+    return None
+
+
+def _mailbox(rec: MailRecord, ours: frozenset[str], direction: str) -> str | None:
+    if direction == "out":
+        return rec.from_email
+    for address in (*rec.delivered_to, *(a.email for a in rec.to), *(a.email for a in rec.cc)):
+        if address in ours:
+            return address
+    return rec.delivered_to[0] if rec.delivered_to else None
+
+
+def _customer_name(rec: MailRecord, customer: str | None) -> str | None:
+    if customer == rec.from_email:
+        return rec.from_name or None
+    for a in (*rec.to, *rec.cc):
+        if a.email == customer:
+            return a.name or None
+    return None
+
+
+def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
+    """The immutable message entry of a mail, keyed so two replicas importing it agree
+    (its direction and delivery are added when it is built, see queue.py)."""
+    from crdt.model.ids import derived_id
+
+    out: dict[str, Any] = {
+        "id": derived_id("msg", rec.message_id, rec.content_key),
+        "message_id": rec.message_id,
+        "channel": "email",
+        "from": rec.from_email,
+        "from_name": rec.from_name,
+        "to": [a.email for a in rec.to],
+        "cc": [a.email for a in rec.cc],
+        "subject": rec.subject,
+        "body": rec.body,
+        "created_at": at,
+        "content_key": rec.content_key,
+    }
+    if rec.kind != "message":
+        out["kind"] = rec.kind
+    if rec.thread_index:
+        out["thread_index"] = rec.thread_index
+    if rec.in_reply_to:
+        out["in_reply_to"] = list(rec.in_reply_to)
+    if rec.attachments:
+        out["attachments"] = [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "inline": a.inline,
+            }
+            for a in rec.attachments
+        ]
+    return {k: v for k, v in out.items() if v is not None}

@@ -1,0 +1,299 @@
+"""A conversation as a Yjs document, and every operation on it.
+
+Roots (all created on first use, so documents made on different replicas merge):
+
+    meta       Map    id, subject, channel, mailbox, customer, customer_name, created_at
+    messages   Array  immutable dicts: inbound/outbound email or chat
+    delivery   Map    message id -> {"state", "at", "detail"} (queued, sent, bounced ...)
+    notes      Array  immutable dicts: internal notes with @mentions
+    tags       Map    add-wins set (see tags.py)
+    claims     Map    ownership entries (see claims.py)
+    status, priority, snooze, sentiment, merged
+               Map    registers: one entry per agent, latest wins (see registers.py)
+    activity   Array  append-only {"who", "action", "at", "detail"}
+
+Each operation changes the document in one transaction and appends its
+activity entry; the caller stores the resulting update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crdt.errors import UsageError
+from crdt.model import claims, tags
+from crdt.model.claims import Ownership
+from crdt.model.ids import new_id
+from crdt.model.vocab import CHANNELS, DEFAULT_PRIORITY, PRIORITIES, SETTABLE_STATUSES, STATUSES
+from crdt.model.ydoc import Doc
+
+MAP_ROOTS = (
+    "meta",
+    "delivery",
+    "tags",
+    "claims",
+    "status",
+    "priority",
+    "snooze",
+    "sentiment",
+    "merged",
+)
+ARRAY_ROOTS = ("messages", "notes", "activity")
+
+
+def _log(doc: Doc, who: str, action: str, at: str, detail: str | None = None) -> None:
+    entry: dict[str, Any] = {"who": who, "action": action, "at": at}
+    if detail:
+        entry["detail"] = detail
+    doc.array("activity").append(entry)
+
+
+def _register(doc: Doc, name: str, who: str, value: Any, at: str) -> None:
+    doc.map(name)[who] = {"v": value, "at": at}
+
+
+def create(
+    doc: Doc,
+    *,
+    conversation_id: str,
+    subject: str,
+    channel: str,
+    mailbox: str | None,
+    customer: str | None,
+    customer_name: str | None,
+    who: str,
+    at: str,
+) -> None:
+    if channel not in CHANNELS:
+        raise UsageError(f"unknown channel {channel!r}")
+    with doc.transaction():
+        meta = doc.map("meta")
+        for key, value in (
+            ("id", conversation_id),
+            ("subject", subject),
+            ("channel", channel),
+            ("mailbox", mailbox),
+            ("customer", customer),
+            ("customer_name", customer_name),
+            ("created_at", at),
+        ):
+            if value is not None and key not in meta:
+                meta[key] = value
+        _log(doc, who, "create", at)
+
+
+def message_ids(doc: Doc) -> set[str]:
+    return {str(m.get("id")) for m in doc.array("messages").to_py()}
+
+
+def add_message(
+    doc: Doc,
+    message: dict[str, Any],
+    who: str,
+    at: str,
+    reopen: bool = True,
+    known: set[str] | None = None,
+) -> bool:
+    """Append an immutable message; False when one with its id is already there.
+
+    ``known`` is the caller's running set of the document's message ids (a bulk
+    import adds many messages to one document and need not read them all each time).
+    """
+    seen = message_ids(doc) if known is None else known
+    if str(message["id"]) in seen:
+        return False
+    if known is not None:
+        known.add(str(message["id"]))
+    with doc.transaction():
+        doc.array("messages").append(message)
+        if message.get("delivery"):
+            doc.map("delivery")[str(message["id"])] = {"state": message["delivery"], "at": at}
+        action = "message_in" if message.get("direction") == "in" else "message_out"
+        _log(doc, who, action, at, message.get("kind") if message.get("kind") else None)
+        wakes = (
+            reopen and message.get("direction") == "in" and message.get("kind") in (None, "message")
+        )
+        if wakes and _asleep(doc):
+            _register(doc, "status", who, "open", at)
+            _register(doc, "snooze", who, None, at)
+    return True
+
+
+def _asleep(doc: Doc) -> bool:
+    """Closed, pending or snoozed; most documents never had a status or snooze set, and
+    an import asks this for every inbound mail, so empty registers are seen first."""
+    if not len(doc.map("status")) and not len(doc.map("snooze")):
+        return False
+    return current_status(doc) in ("closed", "pending") or current_snooze(doc) is not None
+
+
+def set_delivery(
+    doc: Doc, message_id: str, state: str, who: str, at: str, detail: str | None = None
+) -> None:
+    with doc.transaction():
+        entry: dict[str, Any] = {"state": state, "at": at}
+        if detail:
+            entry["detail"] = detail
+        doc.map("delivery")[message_id] = entry
+        _log(doc, who, f"delivery_{state}", at, detail)
+
+
+def add_note(doc: Doc, *, body: str, mentions: list[str], who: str, at: str) -> str:
+    note_id = new_id()
+    with doc.transaction():
+        doc.array("notes").append(
+            {"id": note_id, "author": who, "body": body, "mentions": mentions, "created_at": at}
+        )
+        _log(doc, who, "note", at, ", ".join(mentions) if mentions else None)
+    return note_id
+
+
+def add_tag(doc: Doc, tag: str, who: str, at: str) -> bool:
+    """Add ``tag``; True when it was not there before.
+
+    Even an add of a present tag writes a fresh entry (replacing the agent's own
+    earlier ones), so it survives a concurrent remove: add wins (tags.py).
+    """
+    entries = doc.map("tags")
+    present = tags.keys_of(tag, entries.keys())
+    mine = [k for k in present if (entries[k] or {}).get("by") == who]
+    with doc.transaction():
+        for key in mine:
+            del entries[key]
+        entries[tags.entry_key(tag, new_id())] = {"tag": tag, "by": who, "at": at}
+        if not present:
+            _log(doc, who, "tag", at, tag)
+    return not present
+
+
+def remove_tag(doc: Doc, tag: str, who: str, at: str) -> bool:
+    entries = doc.map("tags")
+    seen = tags.keys_of(tag, entries.keys())
+    if not seen:
+        return False
+    with doc.transaction():
+        for key in seen:
+            del entries[key]
+        _log(doc, who, "untag", at, tag)
+    return True
+
+
+def ownership(doc: Doc) -> Ownership:
+    return claims.resolve(doc.map("claims").to_py())
+
+
+def _own(doc: Doc, action: str, who: str, at: str, to: str | None) -> None:
+    with doc.transaction():
+        doc.map("claims")[new_id()] = {"action": action, "by": who, "to": to, "at": at}
+        _log(doc, who, action, at, to if action == claims.ASSIGN else None)
+
+
+def stamp_claims(doc: Doc, seq: int) -> int:
+    """The relay's part: number ownership entries in the order they reached it (claims.py).
+    Returns how many were stamped; an entry is stamped once and never again."""
+    entries = doc.map("claims")
+    fresh = {k: e for k, e in entries.to_py().items() if isinstance(e, dict) and "seq" not in e}
+    with doc.transaction():
+        for key, entry in fresh.items():
+            entries[key] = {**entry, "seq": seq}
+    return len(fresh)
+
+
+def claim(doc: Doc, who: str, at: str) -> Ownership:
+    """Write a claim unless ``who`` already holds it; the caller checks the result."""
+    before = ownership(doc)
+    if before.owner != who:
+        _own(doc, claims.CLAIM, who, at, None)
+    return ownership(doc)
+
+
+def assign(doc: Doc, to: str, who: str, at: str) -> bool:
+    if ownership(doc).owner == to:
+        return False
+    _own(doc, claims.ASSIGN, who, at, to)
+    return True
+
+
+def unassign(doc: Doc, who: str, at: str) -> bool:
+    if ownership(doc).owner is None:
+        return False
+    _own(doc, claims.UNASSIGN, who, at, None)
+    return True
+
+
+def current_status(doc: Doc) -> str:
+    from crdt.model import registers
+
+    return str(registers.resolve(doc.map("status").to_py(), "open"))
+
+
+def current_snooze(doc: Doc) -> str | None:
+    from crdt.model import registers
+
+    value = registers.resolve(doc.map("snooze").to_py(), None)
+    return str(value) if value else None
+
+
+def set_status(doc: Doc, status: str, who: str, at: str) -> bool:
+    if status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}: use one of {', '.join(SETTABLE_STATUSES)}")
+    if current_status(doc) == status and not current_snooze(doc):
+        return False
+    with doc.transaction():
+        _register(doc, "status", who, status, at)
+        if current_snooze(doc):
+            _register(doc, "snooze", who, None, at)
+        _log(doc, who, "status", at, status)
+    return True
+
+
+def snooze(doc: Doc, until: str | None, who: str, at: str) -> bool:
+    if current_snooze(doc) == until:
+        return False
+    with doc.transaction():
+        _register(doc, "snooze", who, until, at)
+        _log(doc, who, "snooze" if until else "unsnooze", at, until)
+    return True
+
+
+def set_priority(doc: Doc, priority: str, who: str, at: str) -> bool:
+    from crdt.model import registers
+
+    if priority not in PRIORITIES:
+        raise UsageError(f"unknown priority {priority!r}: use one of {', '.join(PRIORITIES)}")
+    if registers.resolve(doc.map("priority").to_py(), DEFAULT_PRIORITY) == priority:
+        return False
+    with doc.transaction():
+        _register(doc, "priority", who, priority, at)
+        _log(doc, who, "priority", at, priority)
+    return True
+
+
+def merge_into(source: Doc, target: Doc, who: str, at: str) -> None:
+    """Copy the source's messages, notes and tags into the target and close the source.
+
+    Copied items keep their ids, so merging twice (or on two replicas) adds nothing.
+    """
+    src_id = str(source.map("meta").get("id"))
+    dst_id = str(target.map("meta").get("id"))
+    if src_id == dst_id:
+        raise UsageError("cannot merge a conversation into itself")
+    seen_notes = {n.get("id") for n in target.array("notes").to_py()}
+    delivery = source.map("delivery").to_py()
+    with target.transaction():
+        for message in source.array("messages").to_py():
+            if add_message(target, message, who, at, reopen=False):
+                state = delivery.get(str(message["id"]))
+                if isinstance(state, dict):  # where it got to, not where it started
+                    target.map("delivery")[str(message["id"])] = state
+        for note in source.array("notes").to_py():
+            if note.get("id") not in seen_notes:
+                seen_notes.add(note.get("id"))
+                target.array("notes").append(note)
+        for tag in tags.current(source.map("tags").to_py()):
+            add_tag(target, tag, who, at)
+        _log(target, who, "merge_from", at, src_id)
+    with source.transaction():
+        _register(source, "merged", who, dst_id, at)
+        _register(source, "status", who, "closed", at)
+        _log(source, who, "merge_into", at, dst_id)

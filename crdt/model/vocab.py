@@ -1,0 +1,34 @@
+"""The words of the model: statuses, priorities, channels, sorts, document names.
+
+It imports nothing, so the command line can offer these as choices (and check them)
+without loading pycrdt, and every room spells them the same way.
+"""
+
+from __future__ import annotations
+
+STATUSES = ("open", "pending", "closed", "spam")  # stored; import sets spam
+SETTABLE_STATUSES = ("open", "pending", "closed")  # what an agent sets
+STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")  # `list --status`
+PRIORITIES = ("urgent", "high", "normal", "low")
+PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}
+DEFAULT_PRIORITY = "normal"
+CHANNELS = ("email", "chat")
+SORTS = ("updated", "created", "priority", "due")
+NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not messages
+WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros")
+
+CONVERSATION_PREFIX = "c:"
+WORKSPACE_PREFIX = "ws:"
+
+
+def conversation_doc(conversation_id: str) -> str:
+    """The name of a conversation's document: the unit of sync and of storage."""
+    return f"{CONVERSATION_PREFIX}{conversation_id}"
+
+
+def workspace_doc(kind: str) -> str:
+    """The name of one workspace document (agents, mailboxes, templates ...)."""
+    return f"{WORKSPACE_PREFIX}{kind}"
+
+
+PRESENCE_EXPIRE = 30.0  # seconds: a presence not heard of for this long is gone, both ends

@@ -1,0 +1,286 @@
+"""Read-only questions answered from the index alone (no document is loaded)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from crdt.errors import AmbiguousIdError, NotFoundError, StoreError, UsageError
+from crdt.model import clock, ids
+from crdt.store.index import unpack_view
+from crdt.store.sqlite import Connection, Row
+
+LIST_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "assignee",
+    "tags",
+    "channel",
+    "mailbox",
+    "customer",
+    "priority",
+    "sentiment",
+    "created_at",
+    "updated_at",
+    "message_count",
+    "customer_name",
+    "assignee_tentative",
+    "snoozed_until",
+    "last_inbound_at",
+    "last_outbound_at",
+)
+SORTS = {
+    "updated": "updated_at DESC, id",
+    "created": "created_at DESC, id",
+    "priority": "priority_rank ASC, updated_at DESC, id",
+    "due": "coalesce(snooze_until, last_inbound_at, created_at) ASC, id",
+}
+STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
+_COLUMNS = (
+    "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
+    "priority, sentiment, snooze_until, created_at, updated_at, last_inbound_at, "
+    "last_outbound_at, message_count"
+)
+
+
+class Filters:
+    """What `inbox list` narrows by (a plain class: dataclasses cost ~5 ms to import)."""
+
+    def __init__(
+        self,
+        status: str = "open",
+        assignee: str | None = None,
+        tags: list[str] | None = None,
+        mailbox: str | None = None,
+        channel: str | None = None,
+        priority: str | None = None,
+        query: str | None = None,
+        customer: str | None = None,
+        sort: str = "updated",
+        limit: int | None = 50,
+    ) -> None:
+        self.status, self.assignee, self.tags = status, assignee, tags or []
+        self.mailbox, self.channel, self.priority = mailbox, channel, priority
+        self.query, self.customer, self.sort, self.limit = query, customer, sort, limit
+
+
+def row_to_item(row: Row, now: str) -> dict[str, Any]:
+    snoozed = row["snooze_until"] if row["snooze_until"] and row["snooze_until"] > now else None
+    status = "snoozed" if snoozed and row["status"] in ("open", "pending") else row["status"]
+    return {
+        "id": row["id"],
+        "subject": row["subject"],
+        "status": status,
+        "assignee": row["assignee"],
+        "tags": json.loads(row["tags"]),
+        "channel": row["channel"],
+        "mailbox": row["mailbox"],
+        "customer": row["customer"],
+        "priority": row["priority"],
+        "sentiment": row["sentiment"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "message_count": row["message_count"],
+        "customer_name": row["customer_name"],
+        "assignee_tentative": bool(row["tentative"]),
+        "snoozed_until": snoozed,
+        "last_inbound_at": row["last_inbound_at"],
+        "last_outbound_at": row["last_outbound_at"],
+    }
+
+
+def _status_clause(status: str, now: str) -> tuple[str, list[Any]]:
+    awake = "(snooze_until IS NULL OR snooze_until <= ?)"
+    if status == "all":
+        return "1", []
+    if status == "snoozed":
+        return "status IN ('open', 'pending') AND snooze_until > ?", [now]
+    if status in ("open", "pending"):
+        return f"status = ? AND {awake}", [status, now]
+    if status in ("closed", "spam"):
+        return "status = ?", [status]
+    raise UsageError(f"unknown status {status!r}: use one of {', '.join(STATUS_FILTERS)}")
+
+
+def list_conversations(conn: Connection, f: Filters, now: str) -> list[dict[str, Any]]:
+    where, args = ["merged_into IS NULL"], []
+    clause, extra = _status_clause(f.status, now)
+    where.append(clause)
+    args += extra
+    for column, value in (
+        ("mailbox", f.mailbox),
+        ("channel", f.channel),
+        ("priority", f.priority),
+        ("customer", f.customer),
+    ):
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value.lower() if column in ("mailbox", "customer") else value)
+    if f.assignee == "none":
+        where.append("assignee IS NULL")
+    elif f.assignee:
+        where.append("assignee = ?")
+        args.append(f.assignee)
+    for tag in f.tags:
+        where.append("rid IN (SELECT rid FROM conversation_tags WHERE tag = ?)")
+        args.append(tag.lower())
+    if f.query:
+        where.append("rid IN (SELECT rowid FROM search WHERE search MATCH ?)")
+        args.append(fts_query(f.query))
+    if f.sort not in SORTS:
+        raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
+    sql = (
+        f"SELECT {_COLUMNS} FROM conversations WHERE {' AND '.join(where)} ORDER BY {SORTS[f.sort]}"
+    )
+    if f.limit is not None:
+        sql += " LIMIT ?"
+        args.append(f.limit)
+    return [row_to_item(r, now) for r in conn.execute(sql, args)]
+
+
+_TERM = re.compile(r'"[^"]*"|\S+')
+
+
+def fts_query(text: str) -> str:
+    """User words to an FTS5 query: every word must match; "quoted phrases" kept; word* is a prefix.
+
+    Each word is quoted, so punctuation and FTS operators in it are literal.
+    """
+    parts = []
+    for term in _TERM.findall(text):
+        prefix = term.endswith("*") and not term.startswith('"')
+        word = term.strip('"').rstrip("*").replace('"', '""').strip()
+        if word:
+            parts.append(f'"{word}"' + ("*" if prefix else ""))
+    if not parts:
+        raise UsageError("empty search query")
+    return " AND ".join(parts)
+
+
+def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> list[dict[str, Any]]:
+    """Conversations matching every word, the most recently started first.
+
+    Not by relevance: ranking scores every match (0.4 s for a word in 100k
+    conversations), while FTS5 walks matches in row order and stops at the limit.
+    """
+    columns = ", ".join(f"conversations.{c.strip()}" for c in _COLUMNS.split(","))
+    sql = (
+        f"SELECT {columns}, conversations.view AS view "
+        "FROM search JOIN conversations ON conversations.rid = search.rowid "
+        "WHERE search MATCH ? AND conversations.merged_into IS NULL ORDER BY search.rowid DESC"
+    )
+    args: list[Any] = [fts_query(text)]
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    out = []
+    for row in conn.execute(sql, args):
+        item = row_to_item(row, now)
+        item["snippet"] = _snippet(row["view"], text)
+        out.append(item)
+    return out
+
+
+def _snippet(blob: bytes | None, query: str) -> str | None:
+    from crdt.store.snippets import snippet
+
+    if blob is None:
+        return None
+    conv = unpack_view(blob)
+    texts = [str(conv.get("subject") or "")]
+    texts += [str(m.get("body") or "") for m in conv["messages"]]
+    texts += [str(n.get("body") or "") for n in conv["notes"]]
+    return snippet(texts, query)
+
+
+def resolve_id(conn: Connection, prefix: str) -> str:
+    text = prefix.strip().lower()
+    if not ids.is_prefix(text):
+        raise NotFoundError(f"no conversation {prefix!r}: ids are hexadecimal")
+    rows = conn.execute(
+        "SELECT id FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+        (text, text + "g"),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"no conversation matches {prefix!r}")
+    if len(rows) > 1:
+        shown = [r[0][: max(len(text) + 2, ids.MIN_PREFIX)] for r in rows]
+        raise AmbiguousIdError(prefix, shown)
+    return str(rows[0][0])
+
+
+def short_ids(conn: Connection, full: list[str]) -> dict[str, str]:
+    out = {}
+    for ident in full:
+        before = conn.execute("SELECT max(id) FROM conversations WHERE id < ?", (ident,))
+        after = conn.execute("SELECT min(id) FROM conversations WHERE id > ?", (ident,))
+        n = ids.short_length(ident, (before.fetchone()[0], after.fetchone()[0]))
+        out[ident] = ident[:n]
+    return out
+
+
+def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]:
+    row = conn.execute("SELECT view FROM conversations WHERE id = ?", (ident,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no conversation {ident}")
+    if row["view"] is None:
+        raise StoreError(f"conversation {ident} is still being imported; try again shortly")
+    return effective(unpack_view(row["view"]), now or clock.now_iso())
+
+
+def effective(conv: dict[str, Any], now: str) -> dict[str, Any]:
+    """Status as of ``now``: a snooze that has ended is gone, one that lasts shows."""
+    until = conv.get("snoozed_until")
+    if until and until <= now:
+        conv["snoozed_until"] = None
+    elif until and conv["status"] in ("open", "pending"):
+        conv["status"] = "snoozed"
+    return conv
+
+
+def mentions(conn: Connection, agent: str, limit: int | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT m.note_id, m.created_at, c.id, c.view FROM mentions m JOIN conversations c "
+        "ON c.rid = m.rid WHERE m.agent = ? ORDER BY m.created_at DESC"
+    )
+    out = []
+    for row in conn.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), (agent,)):
+        conv = unpack_view(row["view"])
+        note = next((n for n in conv["notes"] if n["id"] == row["note_id"]), None)
+        if note is not None:
+            out.append({"conversation": row["id"], "subject": conv["subject"], **note})
+    return out
+
+
+def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
+    address = email.strip().lower()
+    found = conn.execute("SELECT email, name FROM customers WHERE email = ?", (address,)).fetchone()
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, view FROM conversations WHERE merged_into IS NULL AND rid IN "
+        "(SELECT rid FROM participants WHERE email = ?) ORDER BY created_at",
+        (address,),
+    ).fetchall()
+    if found is None and not rows:
+        raise NotFoundError(f"no customer {email!r}")
+    timeline = []
+    for row in rows:
+        if row["view"] is None:  # still being imported
+            continue
+        conv = unpack_view(row["view"])
+        for m in conv["messages"]:
+            timeline.append({"conversation": conv["id"], "subject": conv["subject"], **m})
+    timeline.sort(key=lambda m: (str(m.get("created_at") or ""), str(m.get("id"))))
+    return {
+        "email": address,
+        "name": found["name"] if found else None,
+        "conversations": [row_to_item(r, now) for r in rows],
+        "messages": timeline,
+    }
+
+
+def workspace_items(conn: Connection, kind: str) -> dict[str, Any]:
+    row = conn.execute("SELECT items FROM workspace WHERE kind = ?", (kind,)).fetchone()
+    items: dict[str, Any] = json.loads(row["items"]) if row else {}
+    return items

@@ -1,0 +1,112 @@
+"""The replica file's tables, and the steps that bring an older replica up to them.
+
+Source of truth
+    meta            key/value: format marker, schema, workspace, agent, relay URL, cursor
+    docs            per document: compacted snapshot (replayed, then encoded)
+    updates         per-document update log since the snapshot
+    outbox          documents with local changes a relay has not yet acknowledged
+    synced          per document, the state vector the relay last acknowledged
+    presence        teammates' presence as the sync process last heard it
+    doing           what this agent is doing (viewing, typing), for the sync process to tell
+    notices         news for the agent's next command (a tentative claim that lost)
+    staged          unused since schema 4: a run of the relay's log an older sync kept
+    import_queue    mail an import has threaded but not built into its document yet
+    early_bounces   bounces of mail not imported yet
+
+Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
+    conversations   the materialised index, one row per conversation (+ its packed view)
+    conversation_tags, participants, customers, mentions, mail_ids, thread_roots,
+    workspace, search (FTS5)
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x696E6278  # "inbx"
+SCHEMA_VERSION = 4
+FORMAT = "inbox-replica"
+
+BASE = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(name TEXT PRIMARY KEY, snapshot BLOB, pending INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE updates(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX updates_by_doc ON updates(doc, seq);
+CREATE TABLE outbox(doc TEXT PRIMARY KEY, changes INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
+CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, state TEXT NOT NULL,
+    seen_at TEXT NOT NULL);
+CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX staged_by_doc ON staged(doc, seq);
+"""
+
+INDEX = """
+CREATE TABLE conversations(
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    assignee TEXT, tentative INTEGER NOT NULL DEFAULT 0, mailbox TEXT, channel TEXT,
+    customer TEXT, customer_name TEXT, subject TEXT, subject_key TEXT, priority TEXT,
+    priority_rank INTEGER, sentiment TEXT, snooze_until TEXT, merged_into TEXT,
+    created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
+    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+CREATE INDEX conversations_created ON conversations(created_at);
+CREATE INDEX conversations_assignee ON conversations(assignee, updated_at);
+CREATE INDEX conversations_customer ON conversations(customer, subject_key);
+CREATE TABLE conversation_tags(rid INTEGER NOT NULL, tag TEXT NOT NULL,
+    PRIMARY KEY(rid, tag)) WITHOUT ROWID;
+CREATE INDEX conversation_tags_by_tag ON conversation_tags(tag, rid);
+CREATE TABLE participants(rid INTEGER NOT NULL, email TEXT NOT NULL,
+    PRIMARY KEY(rid, email)) WITHOUT ROWID;
+CREATE INDEX participants_by_email ON participants(email, rid);
+CREATE TABLE customers(email TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;
+CREATE TABLE mentions(agent TEXT NOT NULL, note_id TEXT NOT NULL, rid INTEGER NOT NULL,
+    created_at TEXT, PRIMARY KEY(agent, note_id)) WITHOUT ROWID;
+CREATE INDEX mentions_by_rid ON mentions(rid);
+CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
+    direction TEXT, from_email TEXT, participants TEXT, kind TEXT, in_reply_to TEXT);
+CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
+CREATE INDEX mail_ids_by_parent ON mail_ids(in_reply_to) WHERE in_reply_to IS NOT NULL;
+CREATE INDEX mail_ids_by_rid ON mail_ids(rid);
+CREATE TABLE thread_roots(root TEXT NOT NULL, rid INTEGER NOT NULL, from_email TEXT,
+    PRIMARY KEY(root, rid)) WITHOUT ROWID;
+CREATE INDEX thread_roots_by_rid ON thread_roots(rid);
+CREATE TABLE workspace(kind TEXT PRIMARY KEY, items TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE import_queue(seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL,
+    action TEXT NOT NULL, direction TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
+    message TEXT NOT NULL, extra TEXT);
+CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
+CREATE TABLE early_bounces(message_id TEXT PRIMARY KEY, status TEXT, at TEXT) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
+    tokenize='unicode61 remove_diacritics 2');
+"""
+
+SCHEMA = BASE + INDEX
+
+DERIVED = (
+    "conversations",
+    "conversation_tags",
+    "participants",
+    "customers",
+    "mentions",
+    "mail_ids",
+    "thread_roots",
+    "workspace",
+    "search",
+)
+
+# Each step brings a replica of the schema before it up to the next.
+MIGRATIONS = {
+    1: (
+        "ALTER TABLE outbox ADD COLUMN changes INTEGER NOT NULL DEFAULT 1",
+        "CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE presence(client INTEGER PRIMARY KEY, agent TEXT NOT NULL, "
+        "state TEXT NOT NULL, seen_at TEXT NOT NULL)",
+        "CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL) "
+        "WITHOUT ROWID",
+    ),
+    2: ("CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL)",),
+    3: (
+        "CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL)",
+        "CREATE INDEX staged_by_doc ON staged(doc, seq)",
+    ),
+}

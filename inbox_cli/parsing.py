@@ -1,0 +1,54 @@
+"""How commands declare their options: shared flag groups, verbs, examples.
+
+Each command module has ``configure(parser, name)`` and ``run(args, ctx)``; a command
+with verbs (``inbox template add|list|show|rm``) makes a real subcommand of each, with
+its own ``--help``, flags and example.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+Verb = Callable[[str, str], argparse.ArgumentParser]
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """--home and --no-color, accepted after the command (and its verb) too."""
+    parser.add_argument(
+        "--home", metavar="DIR", default=argparse.SUPPRESS, help="the replica directory"
+    )
+    parser.add_argument(
+        "--no-color", action="store_true", default=argparse.SUPPRESS, help="no colour in output"
+    )
+
+
+def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="one JSON document")
+    group.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    if nul:
+        group.add_argument("-0", dest="nul", action="store_true", help="NUL-separated ids")
+
+
+def example(parser: argparse.ArgumentParser, *lines: str) -> None:
+    parser.epilog = "Example:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def verbs(parser: argparse.ArgumentParser, command: str) -> Verb:
+    """The verbs of ``command`` as subcommands; returns ``add(verb, summary)``, which makes
+    one and gives back its parser (its ``verb`` is set for ``run`` to dispatch on)."""
+    subs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    def add(verb: str, summary: str) -> argparse.ArgumentParser:
+        sub = subs.add_parser(
+            verb,
+            help=summary,
+            description=summary[:1].upper() + summary[1:] + ".",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            prog=f"inbox {command} {verb}",
+        )
+        add_global_options(sub)
+        return sub
+
+    return add

@@ -1,0 +1,302 @@
+"""The replica's side of the wire: join a relay, sync once, or stay in step.
+
+A connection says HELLO with the replica's cursor, sends what the outbox holds,
+and applies the relay's log as it arrives, each run up to a CURSOR in one
+transaction (crdt/sync/). ``watch`` keeps going: it notices changes made
+by other ``inbox`` commands on the replica (SQLite's ``data_version`` moves when
+another connection commits; looking costs microseconds, so it looks every
+``POLL`` seconds) and sends them, carries this agent's presence, and reconnects
+with exponential backoff and full jitter when the network goes.
+
+Blocking I/O on one socket (``websocket.py``): a replica has one connection and
+its own database to look at, nothing that needs an event loop.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crdt.errors import InboxError, NotAuthorisedError, UsageError
+from crdt.model import clock
+from crdt.model.ydoc import covers
+from crdt.replica import Replica
+from crdt.sync import builder, outbox, presence
+from relay import protocol as p
+from relay.client.tokens import keep_token
+from relay.client.websocket import Refused, WebSocket, WebSocketError
+
+POLL = 0.02  # seconds between looks for local changes while watching
+HEARTBEAT = 10.0  # presence is resent this often (the relay forgets it after 30 s)
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+OPEN_TIMEOUT = 10.0
+
+Progress = Callable[[int, int], None]
+
+
+class Unreachable(InboxError):
+    """The relay cannot be reached; nothing local is lost (the outbox keeps it)."""
+
+
+def socket_url(url: str) -> str:
+    """``http://host:port`` as its websocket URL (``https`` becomes ``wss``)."""
+    for plain, secure in (("http://", "ws://"), ("https://", "wss://")):
+        if url.startswith(plain):
+            url = secure + url[len(plain) :]
+    if not url.startswith(("ws://", "wss://")):
+        raise UsageError(f"not a relay URL: {url!r} (expected http://HOST:PORT or https://...)")
+    return url.rstrip("/") + "/sync"
+
+
+def open_socket(url: str, token: str) -> WebSocket:
+    try:
+        return WebSocket.connect(
+            socket_url(url),
+            {"Authorization": f"Bearer {token}"},
+            timeout=OPEN_TIMEOUT,
+            max_size=p.MAX_FRAME + 1024,
+        )
+    except Refused as exc:
+        if exc.status in (401, 403):
+            raise NotAuthorisedError(
+                "the relay refused this token (unknown, revoked, or of another workspace)"
+            ) from exc
+        raise Unreachable(f"relay at {url} answered {exc.status}") from exc
+    except WebSocketError as exc:
+        raise Unreachable(f"relay unreachable at {url}: {exc}") from exc
+
+
+class Link:
+    """One connection's conversation with the relay."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        ws: WebSocket,
+        progress: Progress | None = None,
+    ) -> None:
+        self.replica, self.ws, self.progress = replica, ws, progress
+        self.welcome: dict[str, Any] = {}
+        self.in_step = False
+        self.sent = 0  # documents sent over this connection
+        self._buffer: list[tuple[str, bytes]] = []
+        self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
+        self.builder = builder.Builder(replica)  # builds a long catch-up as it arrives
+
+    def hello(self) -> dict[str, Any]:
+        self.welcome = greet(self.ws, outbox.cursor(self.replica.store))
+        return self.welcome
+
+    @property
+    def head(self) -> int:
+        """The relay's log position when it welcomed this connection."""
+        return int(self.welcome.get("head") or 0)
+
+    @property
+    def waiting(self) -> bool:
+        return any(self._in_flight.values())
+
+    def flush(self) -> int:
+        """Send every document changed here since it was last sent; returns how many."""
+        sent = 0
+        for name, changes in outbox.pending(self.replica.store).items():
+            flying = self._in_flight.get(name)
+            if flying and flying[-1][0] == changes:
+                continue  # sent already, not yet acknowledged
+            out = outbox.outgoing(self.replica, name)
+            if out is None:
+                continue
+            self.ws.send(p.sync(name, p.UPDATE, out.update))
+            self._in_flight.setdefault(name, []).append((out.changes, out.state))
+            sent += 1
+        self.sent += sent
+        return sent
+
+    def handle(self, frame: p.Frame) -> None:
+        if frame.kind == p.ENTRY:
+            self._buffer.append((frame.doc, frame.data))
+            if self.in_step:  # a change as it happens: into the replica at once
+                self._apply(frame.number)
+        elif frame.kind == p.SYNC and frame.step in (p.UPDATE, p.STEP2):
+            self._buffer.append((frame.doc, frame.data))
+        elif frame.kind == p.CURSOR:  # the end of a run of the catch-up
+            self._apply(frame.number)
+            self.ws.send(p.number("", p.READ, frame.number))  # taken: the relay may go on
+        elif frame.kind == p.STORED:
+            self._acknowledged(frame.doc, frame.number, frame.data)
+        elif frame.kind == p.IN_STEP:
+            self._apply(frame.number)
+            self.in_step = True
+        elif frame.kind == p.AWARENESS:
+            heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
+            presence.heard(self.replica, heard)
+
+    def _apply(self, new_cursor: int) -> None:
+        """A run of the log into the replica: a short one at once, a long one (or any
+        while the workers have some) built by the workers, at most IN_FLIGHT runs ahead
+        of what is stored."""
+        by_doc = builder.group(self._buffer)
+        self._buffer = []
+        if len(by_doc) > builder.BUILD_ABOVE or self.builder.busy:
+            self.builder.add(by_doc, new_cursor)
+            self.builder.reap(keep=builder.IN_FLIGHT)
+        else:
+            builder.receive(self.replica, by_doc, new_cursor)
+        if self.progress:
+            self.progress(min(outbox.cursor(self.replica.store), self.head), self.head)
+
+    def _acknowledged(self, name: str, seq: int, relay_state: bytes) -> None:
+        queue = self._in_flight.get(name)
+        if not queue:
+            return
+        changes, state = queue.pop(0)
+        if not covers(relay_state, state):  # the relay could not take all of it: the next
+            changes = -1  # send starts from its state, and the outbox entry stays
+        # once in step, every entry up to seq has reached this socket (the relay's order)
+        settled = self.in_step and not self.builder.busy
+        outbox.acknowledge(self.replica.store, name, changes, relay_state, seq if settled else None)
+
+
+def sync_once(replica: Replica, url: str, token: str, progress: Progress | None = None) -> Link:
+    """Connect, exchange everything, and return once in step with nothing unacknowledged."""
+    ws = open_socket(url, token)
+    try:
+        link = Link(replica, ws, progress)
+        check_workspace(replica, link.hello())
+        _exchange(link)
+        return link
+    finally:
+        ws.close()
+
+
+def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
+    """A new replica of the relay's workspace in ``where``, with everything it holds."""
+    from crdt.store import home
+
+    if home.replica_path(where).exists():
+        raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
+    ws = open_socket(url, token)
+    try:
+        info = greet(ws, 0)
+        replica = Replica.create(
+            where,
+            workspace=str(info.get("workspace") or "inbox"),
+            agent=str(info["agent"]),
+            name=None,
+            workspace_id=str(info["workspace_id"]),
+            relay_url=url,
+        )
+        keep_token(where, token)
+        link = Link(replica, ws, progress)
+        link.welcome = info
+        _exchange(link)
+        return replica
+    finally:
+        ws.close()
+
+
+def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
+    """HELLO with the replica's cursor; the relay's WELCOME (workspace, agent, log head)."""
+    ws.send(p.number("", p.HELLO, cursor))
+    frame = p.decode(_recv(ws))
+    if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
+        raise Unreachable("the relay did not welcome this replica")
+    return frame.info
+
+
+def _recv(ws: WebSocket) -> bytes:
+    try:
+        message = ws.recv(OPEN_TIMEOUT * 6)
+    except WebSocketError as exc:
+        raise Unreachable(f"the relay went away ({exc})") from exc
+    if message is None:
+        raise Unreachable("the relay stopped answering")
+    return message
+
+
+def _exchange(link: Link) -> None:
+    link.flush()
+    try:
+        while not (link.in_step and not link.waiting):
+            link.handle(p.decode(_recv(link.ws)))
+        link.builder.finish()  # every run with the workers stored, the cursor past them
+    finally:
+        link.builder.close()
+    if link.progress:
+        link.progress(link.head, link.head)
+
+
+def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
+    if welcome.get("workspace_id") != replica.store.meta("workspace_id"):
+        raise UsageError(
+            f"this replica belongs to another workspace than the relay's "
+            f"({welcome.get('workspace')!r}); join it into an empty home instead"
+        )
+
+
+def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
+    """Stay in step until interrupted; a revoked token ends it (exit 4)."""
+    delay = BACKOFF_FIRST
+    me = random.getrandbits(31)  # this process's awareness client id
+    beat = 0
+    while True:
+        try:
+            ws = open_socket(url, token)
+        except Unreachable as exc:
+            say(f"offline ({exc}); retrying")
+        else:
+            delay = BACKOFF_FIRST
+            try:
+                beat = _stay(replica, ws, me, beat, say)
+            except (WebSocketError, Unreachable, p.ProtocolError) as exc:
+                say(f"connection lost ({exc}); reconnecting")
+            finally:
+                presence.heard(replica, None)  # presence heard over a dead link is stale
+                ws.close()
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]) -> int:
+    link = Link(replica, ws)
+    try:
+        return _watching(link, replica, ws, me, beat, say)
+    finally:
+        link.builder.close()
+
+
+def _watching(
+    link: Link, replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]
+) -> int:
+    check_workspace(replica, link.hello())
+    say(f"connected as {link.welcome.get('agent')}")
+    version = replica.store.data_version()  # before the flush: a change made during it is seen
+    link.flush()
+    doing = presence.doing(replica)
+    beat += 1
+    ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
+    last_beat = time.monotonic()
+    while True:
+        message = ws.recv(POLL)
+        if message is not None:
+            link.handle(p.decode(message))
+        link.builder.settle()
+        moved = replica.store.data_version()
+        if moved != version:
+            version = moved
+            link.flush()
+            fresh = presence.doing(replica)
+            if fresh != doing:
+                doing, last_beat = fresh, 0.0
+        if time.monotonic() - last_beat >= HEARTBEAT:
+            doing = presence.doing(replica)  # a view of long ago has ended meanwhile
+            beat += 1
+            ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
+            last_beat = time.monotonic()
+
+
+def _state(doing: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "online", **doing, "at": clock.now_iso()}

@@ -1,0 +1,253 @@
+"""The relay's hub: it orders, stores and passes on every change, between sessions.
+
+One socket per agent carries all documents (relay/protocol.py). The hub applies
+each incoming update to the document (``documents.py``), logs what it changed
+(relay/store.py), stamps new ownership entries with their log position
+(model/claims.py), and passes the change on to every other agent. A replica that
+reconnects sends its cursor and receives the log after it. The ASGI side (``app.py``)
+hands it sockets; the hub knows nothing of ASGI.
+
+It runs in one event loop: SQLite calls are short and made in the loop, so the
+order in which the loop handles frames is the order of the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from crdt.model import conversation
+from crdt.model.vocab import WORKSPACE_KINDS
+from relay import protocol as p
+from relay.server.awareness import AwarenessStates
+from relay.server.documents import Documents
+from relay.server.limits import DEFAULTS, Limits
+from relay.server.session import Disconnected, Dropped, Session
+from relay.store import Grant, LogEntry, RelayStore
+
+log = logging.getLogger("inbox.relay")
+
+CLOSED_BY_AGENT = "closed by the agent"
+DOC_NAME = re.compile("c:[0-9a-f]{32}|ws:(" + "|".join(WORKSPACE_KINDS) + ")")
+NextFrame = Callable[[], Awaitable[bytes]]
+
+
+class Hub:
+    """The sessions of one workspace around its store."""
+
+    def __init__(
+        self, store_path: Path, workspace_name: str = "default", limits: Limits = DEFAULTS
+    ) -> None:
+        self.store_path, self.workspace_name, self.limits = store_path, workspace_name, limits
+        self.sessions: set[Session] = set()
+        self._store: RelayStore | None = None
+        self._docs: Documents | None = None
+        self.presence = AwarenessStates(limits.presence_expire)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def store(self) -> RelayStore:
+        if self._store is None:
+            self._store = RelayStore.open(
+                self.store_path, create=True, workspace=self.workspace_name
+            )
+        return self._store
+
+    @property
+    def docs(self) -> Documents:
+        if self._docs is None:
+            self._docs = Documents(self.store, self.limits)
+        return self._docs
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the store (a bad path fails at start, not at the first socket) and start
+        the background work."""
+        self.store  # noqa: B018
+        self._tasks = [
+            asyncio.create_task(self._watch_tokens()),
+            asyncio.create_task(self._expire_presence()),
+        ]
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for session in list(self.sessions):
+            session.drop("relay stopping")
+
+    def admit(self, token: str) -> Grant | None:
+        """Who a socket's token speaks for; None: refused, before it is accepted."""
+        return self.store.check_token(token)
+
+    def join(self, session: Session) -> None:
+        self.sessions.add(session)  # from now on, a revocation closes it
+
+    async def read(self, session: Session, next_frame: NextFrame) -> None:
+        """Handle a session's frames until it closes or is dropped (its reason is kept)."""
+        catch_up: asyncio.Task[None] | None = None
+        try:
+            first = await asyncio.wait_for(next_frame(), self.limits.hello_timeout)
+            hello = p.decode(first)
+            if hello.kind != p.HELLO:
+                raise Dropped("did not start with HELLO")
+            self._welcome(session, hello.number)
+            catch_up = asyncio.create_task(self._catch_up(session))  # reading goes on meanwhile
+            while True:
+                frame = await next_frame()
+                if not session.allow():
+                    raise Dropped("flooding: over the frame rate limit")
+                self._handle(session, p.decode(frame))
+        except (Dropped, p.ProtocolError) as exc:
+            session.drop(f"{type(exc).__name__}: {exc}")
+        except Disconnected:
+            session.drop(CLOSED_BY_AGENT)
+        except TimeoutError:
+            session.drop("no HELLO in time")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug shows in the log; the relay goes on
+            log.exception("socket of %s failed", session.agent)
+            session.drop(f"internal error: {type(exc).__name__}")
+        finally:
+            if catch_up is not None:
+                catch_up.cancel()
+
+    def _welcome(self, session: Session, cursor: int) -> None:
+        store = self.store
+        session.cursor = min(cursor, store.head())
+        info = {
+            "workspace": store.meta("workspace"),
+            "workspace_id": store.meta("workspace_id"),
+            "agent": session.agent,
+            "admin": session.grant.admin,
+            "head": store.head(),
+        }
+        session.push(p.welcome(info))
+        others = self.presence.snapshot()
+        if others:
+            session.push(p.awareness(p.awareness_update(others)))
+
+    async def _catch_up(self, session: Session) -> None:
+        """The log after the replica's cursor, in order; then it gets changes as they come.
+
+        Paced by the replica's READ: a few runs ahead of what it took, never the whole
+        log into buffers, so a slow replica still answers pings and memory stays flat."""
+        try:
+            await self._send_log(session)
+        except Exception as exc:  # a bug shows in the log; the relay goes on
+            log.exception("catch-up of %s failed", session.agent)
+            session.drop(f"internal error: {type(exc).__name__}")
+
+    async def _send_log(self, session: Session) -> None:
+        session.read = session.cursor
+        while True:
+            while (
+                session.cursor - session.read > self.limits.catch_up_ahead
+                and not session.closed.is_set()
+            ):
+                session.read_moved.clear()
+                await session.read_moved.wait()
+            entries = self.store.since(session.cursor, self.limits.catch_up_batch)
+            if not entries:
+                break
+            for entry in entries:
+                await session.queue.put(p.entry(entry.doc, entry.seq, entry.data))
+            session.cursor = entries[-1].seq
+            await session.queue.put(p.number("", p.CURSOR, session.cursor))
+        session.live = True  # no await since the last read: nothing was logged in between
+        session.push(p.number("", p.IN_STEP, session.cursor))
+
+    # -- frames --------------------------------------------------------------------------
+
+    def _handle(self, session: Session, frame: p.Frame) -> None:
+        if frame.kind == p.SYNC:
+            self._sync(session, frame)
+        elif frame.kind == p.READ:
+            session.read = max(session.read, frame.number)
+            session.read_moved.set()
+        elif frame.kind == p.AWARENESS:
+            changed = self.presence.update(session, p.read_awareness(frame.data))
+            if changed:
+                self._broadcast(p.awareness(p.awareness_update(changed)), but=session)
+        else:
+            raise Dropped(f"unexpected message kind {frame.kind} from a replica")
+
+    def _sync(self, session: Session, frame: p.Frame) -> None:
+        name = frame.doc
+        if not DOC_NAME.fullmatch(name):
+            raise Dropped(f"document name {name[:40]!r} is not in the workspace")
+        if frame.step == p.STEP1:  # a repair: what the relay has that the replica lacks
+            doc, _ = self.docs.get(name)
+            session.push(p.sync(name, p.STEP2, doc.get_update(frame.data or None)))
+            return
+        entries = self._accept(name, frame.data)
+        for entry in entries:
+            data = p.entry(entry.doc, entry.seq, entry.data)
+            for other in self.sessions:
+                if other.live and entry.seq > other.cursor:
+                    if other is not session or entry is not entries[0]:  # it has its own
+                        other.push(data)
+                    other.cursor = entry.seq
+        doc, _ = self.docs.get(name)
+        head = entries[-1].seq if entries else self.store.head()
+        session.push(p.stored(name, head, doc.get_state()))
+
+    def _accept(self, name: str, update: bytes) -> list[LogEntry]:
+        """Apply, log and stamp one update; nothing is stored unless all of it is."""
+        doc, _ = self.docs.get(name)
+        before = doc.get_state()
+        try:
+            doc.apply_update(update)
+            if doc.get_state() == before:
+                return []
+            diff = doc.get_update(before)
+            with self.store.write():
+                entries = [LogEntry(self.store.append(name, diff), name, diff)]
+                if name.startswith("c:"):
+                    stamped_from = doc.get_state()
+                    if conversation.stamp_claims(doc, entries[0].seq):
+                        stamp = doc.get_update(stamped_from)
+                        entries.append(LogEntry(self.store.append(name, stamp), name, stamp))
+        except Exception as exc:
+            self.docs.forget(name)  # the loaded copy may hold what was not stored
+            raise Dropped(f"update to {name} does not apply: {exc}") from exc
+        self.docs.logged(name, doc, len(entries))
+        return entries
+
+    def _broadcast(self, frame: bytes, but: Session | None = None) -> None:
+        for other in self.sessions:
+            if other is not but and other.live:
+                other.push(frame)
+
+    def leave(self, session: Session) -> None:
+        self.sessions.discard(session)
+        gone = self.presence.leave(session)
+        if gone:
+            self._broadcast(p.awareness(p.awareness_update(gone)))
+
+    # -- background ----------------------------------------------------------------------
+
+    async def _watch_tokens(self) -> None:
+        """Close the sockets of revoked tokens at once (revocation runs in another process)."""
+        seen = self.store.data_version()
+        while True:
+            await asyncio.sleep(self.limits.revoke_poll)
+            version = self.store.data_version()
+            if version == seen:
+                continue
+            seen = version
+            live = self.store.live_tokens()
+            for session in list(self.sessions):
+                if session.grant.token_id not in live:
+                    session.drop("token revoked")
+
+    async def _expire_presence(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            gone = self.presence.expire()
+            if gone:
+                self._broadcast(p.awareness(p.awareness_update(gone)))
