@@ -186,7 +186,6 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
     one removes it.
     """
     from crdt import drafts, replies
-    from crdt.queries import view
 
     home = _home(replica)
     saved = _own_draft(replica, ident)
@@ -197,7 +196,7 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
         if saved is not None and not saved.text.strip():
             drafts.remove(home, ident)  # an editor left it empty: there is nothing to keep
         raise UsageError("empty reply; nothing was sent")
-    seen = saved.seen if saved else replies.seen_ids(view(replica.conn, ident))
+    seen = saved.seen if saved else replies.seen_ids(replica.view(ident))
     agents = replica.items("agents")
     me = agents.get(replica.agent) or {"email": replica.agent}
     confirmable = replica.store.meta("relay_url") is not None
@@ -223,14 +222,13 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
 
     claimed = replica.edit(ident, change)
     drafts.remove(home, ident)
-    sent = next(m for m in view(replica.conn, ident)["messages"] if m["id"] == message_id)
+    sent = next(m for m in replica.view(ident)["messages"] if m["id"] == message_id)
     return {"conversation": ident, "message": sent, "claimed": claimed}
 
 
 def begin_draft(replica: Replica, ident: str) -> Draft:
     """The agent's draft of a reply, started now (empty) unless one is saved."""
     from crdt import drafts, replies
-    from crdt.queries import view
 
     saved = _own_draft(replica, ident)
     if saved is not None:
@@ -239,7 +237,7 @@ def begin_draft(replica: Replica, ident: str) -> Draft:
         _home(replica),
         ident,
         "",
-        seen=replies.seen_ids(view(replica.conn, ident)),
+        seen=replies.seen_ids(replica.view(ident)),
         agent=replica.agent,
         started_at=clock.now_iso(),
     )
@@ -308,9 +306,8 @@ def template_get(replica: Replica, name: str) -> dict[str, Any]:
 
 
 def template_render(replica: Replica, name: str, ident: str) -> str:
-    from crdt.queries import view
 
-    conversation = view(replica.conn, ident)
+    conversation = replica.view(ident)
     agent = replica.items("agents").get(replica.agent, {"email": replica.agent})
     return templates.render(
         template_get(replica, name)["body"], templates.context(conversation, agent)

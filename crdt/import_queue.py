@@ -74,6 +74,59 @@ class Built(NamedTuple):
     rows: Rows  # its index rows
 
 
+def finish(replica: Replica, progress: Callable[[int, int | None], None] | None = None) -> None:
+    """Whatever imports left to do, this one's or an interrupted one's: build every queued
+    conversation, then fold in those that a reply imported out of order had opened and
+    that were built before what linked them came (``import_merges``)."""
+    drain(replica, progress)
+    merge_pending(replica)
+
+
+def merge_pending(replica: Replica) -> int:
+    """Carry out the merges imports recorded, each as `inbox merge` does, its record
+    deleted in the same transaction; returns how many were carried out. A conversation
+    merged already is represented by the one it went into, so chains end in one."""
+    done = 0
+    for source, target in replica.conn.execute(
+        "SELECT source, target FROM import_merges ORDER BY source, target"
+    ).fetchall():
+        done += _merge_recorded(replica, str(source), str(target))
+    return done
+
+
+def _merge_recorded(replica: Replica, source: str, target: str) -> int:
+    from crdt import clock
+    from crdt import conversation as conv
+
+    src, dst = _head(replica, source), _head(replica, target)
+    forget = "DELETE FROM import_merges WHERE source = ? AND target = ?"
+    if src == dst:
+        with replica.store.write() as conn:
+            conn.execute(forget, (source, target))
+        return 0
+    at = clock.now_iso()
+
+    def change(docs: dict[str, Doc]) -> None:
+        replica.conn.execute(forget, (source, target))
+        conv.merge_into(docs[src], docs[dst], replica.agent, at)
+
+    replica.edit_many([src, dst], change)
+    return 1
+
+
+def _head(replica: Replica, ident: str) -> str:
+    """The conversation that ``ident`` was merged into, through any chain of merges."""
+    seen = {ident}
+    while True:
+        row = replica.conn.execute(
+            "SELECT merged_into FROM conversations WHERE id = ?", (ident,)
+        ).fetchone()
+        if row is None or not row[0] or row[0] in seen:
+            return ident
+        ident = str(row[0])
+        seen.add(ident)
+
+
 def drain(replica: Replica, progress: Callable[[int, int | None], None] | None = None) -> int:
     """Build the documents of every queued conversation; returns how many.
 
@@ -109,9 +162,22 @@ def queued(replica: Replica) -> list[str]:
 
 def _drain_run(replica: Replica, ids: list[str]) -> int:
     """Read, build and store a run of conversations (consecutive ids)."""
-    jobs = read_jobs(replica, ids)
-    _write(replica, jobs, [build(job) for job in jobs])
+    jobs = [job for job in read_jobs(replica, ids) if job.entries]
+    if jobs:  # a run listed while another process built it has nothing left
+        _write(replica, jobs, [build(job) for job in jobs])
     return len(jobs)
+
+
+def build_now(replica: Replica, conn: Connection, ident: str) -> bool:
+    """Build one queued conversation inside the caller's write transaction: the command
+    that needs it (``show``, ``tag`` ...) after an import that was stopped, or while one
+    runs. Read and written under the lock, so nothing can change in between. False when
+    nothing is queued for it."""
+    job = read_job(replica, ident)
+    if not job.entries:
+        return False
+    _store(replica, conn, [job], [build(job)])
+    return True
 
 
 def read_jobs(replica: Replica, ids: list[str]) -> list[Job]:
@@ -155,41 +221,75 @@ def build(job: Job) -> Built:
     before = doc.get_state()
     new = not job.stored
     with doc.transaction():
-        apply_entries(doc, job.entries, new)
+        apply_entries(doc, job.ident, job.entries, new)
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     built = view.build(doc, bulk=True)
     return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
 
 
 def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
+    with replica.store.write() as conn:
+        _store(replica, conn, jobs, results)
+
+
+def _store(replica: Replica, conn: Connection, jobs: list[Job], results: list[Built]) -> None:
+    """Store what was built, in the caller's transaction. A job whose document or queue
+    changed since it was read (another command built it, or an import folded its mail
+    into another conversation) is read and built again, here; one with nothing left
+    queued is not written at all: a document may only be written under its own id."""
     from crdt.index import write_conversations
 
-    with replica.store.write() as conn:
-        now = replica.store.fingerprints(conversation_doc(job.ident) for job in jobs)
-        rows, last_seq = [], 0
-        for job, result in zip(jobs, results, strict=True):
-            name = conversation_doc(job.ident)
-            if now.get(name, (-1, -1)) != job.fingerprint:
-                job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
-                result = build(job)
-            if result.new:
-                replica.store.put_snapshot(name, result.data, local=True, packed=True)
-            else:
-                replica.store.append(name, result.data)
-            rows.append(result.rows)
-            last_seq = max(last_seq, job.last_seq)
-        write_conversations(conn, rows)
-        # the chunk is a run of conversations in id order: its queued mail, all built
-        conn.execute(
-            "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",
-            (jobs[0].ident, jobs[-1].ident, last_seq),
+    now = replica.store.fingerprints(conversation_doc(job.ident) for job in jobs)
+    waiting = _queue_prints(conn, jobs)
+    rows, done = [], []
+    for job, result in zip(jobs, results, strict=True):
+        name = conversation_doc(job.ident)
+        if now.get(name, (-1, -1)) != job.fingerprint or waiting.get(job.ident) != (
+            len(job.entries),
+            job.last_seq,
+        ):
+            job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
+            if not job.entries:
+                continue
+            result = build(job)
+        if result.new:
+            replica.store.put_snapshot(name, result.data, local=True, packed=True)
+        else:
+            replica.store.append(name, result.data)
+        rows.append(result.rows)
+        done.append((job.ident, job.last_seq))
+    write_conversations(conn, rows)
+    # each job's queued mail, all built; mail queued for it since stays queued
+    conn.executemany(
+        "DELETE FROM import_queue WHERE conversation = ? AND seq <= ?",
+        done,
+    )
+
+
+def _queue_prints(conn: Connection, jobs: list[Job]) -> dict[str, tuple[int, int]]:
+    """Per conversation of a run (consecutive ids): how many rows are queued up to the
+    newest the run read, and that newest; one range of the queue's index."""
+    top = max(job.last_seq for job in jobs)
+    return {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            "SELECT conversation, count(*), max(seq) FROM import_queue "
+            "WHERE conversation BETWEEN ? AND ? AND seq <= ? GROUP BY conversation",
+            (min(j.ident for j in jobs), max(j.ident for j in jobs), top),
         )
+    }
 
 
-def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
-    """Queued mail into one document, in the order it was threaded; ``new``: the document
-    holds nothing yet. (An import is bulk work: its messages are decoded with orjson, as
-    its views are, see ``build``.)"""
+def apply_entries(doc: Doc, ident: str, entries: list[Entry], new: bool = False) -> None:
+    """Queued mail into the document of conversation ``ident``, in the order it was
+    threaded; ``new``: the document holds nothing yet. (An import is bulk work: its
+    messages are decoded with orjson, as its views are, see ``build``.)
+
+    Only ``ident``'s own ``create`` makes the document: mail of a conversation folded
+    into this one while both were queued (a reply imported before what it answers)
+    still carries the ``create`` of the conversation it opened, and that id must not
+    name this document (its row would not be its own, and ``reindex`` would lose one).
+    """
     import orjson
 
     from crdt import conversation as conv
@@ -197,7 +297,7 @@ def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
     known: set[str] = set() if new else conv.message_ids(doc)
     for e in entries:
         create = e.extra.get("create")
-        if create and not doc.map("meta").get("id"):
+        if create and create["conversation_id"] == ident and not doc.map("meta").get("id"):
             conv.create(doc, **create)
             if e.action == "spam":
                 conv.set_status(doc, "spam", e.who, e.at)
@@ -208,6 +308,10 @@ def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
         conv.add_message(doc, message, e.who, e.at, reopen=e.action == "append", known=known)
         if e.extra.get("bounce"):  # after the add: a bounce may have come before its mail
             _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
+    if not doc.map("meta").get("id"):  # its own create was lost: made from another's
+        first = next((e.extra["create"] for e in entries if e.extra.get("create")), None)
+        if first is not None:
+            conv.create(doc, **{**first, "conversation_id": ident})
 
 
 def _mark_bounced(doc: Doc, bounce: dict[str, Any], who: str, at: str) -> None:

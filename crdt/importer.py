@@ -66,19 +66,15 @@ def import_path(
     replica.store.for_bulk(CACHE_MB)
     ours = our_addresses(replica)
     known = set(ours)
-    merges: list[tuple[str, str]] = []
+    created: set[str] = set()
     stored = StoredIds()
     for chunk in parsed_chunks(mailsource.chunks(path, BATCH)):
-        _Batch(replica, ours, report, merges, stored).run(chunk)
+        _Batch(replica, ours, report, created, stored).run(chunk)
         if progress:
             progress(report.read, total)
-    import_queue.drain(replica, progress)
+    report.conversations = len(created)
+    import_queue.finish(replica, progress)
     replica.store.vacuum()
-    if merges:
-        from crdt import actions
-
-        for source, target in merges:
-            actions.merge(replica, [source], target)
     learned: dict[str, dict[str, Any] | None] = {a: {"address": a} for a in sorted(ours - known)}
     if learned:  # mail was delivered to them: they are our mailboxes
         replica.put_items("mailboxes", learned)
@@ -150,10 +146,12 @@ class _Batch:
         replica: Replica,
         ours: set[str],
         report: ImportReport,
-        merges: list[tuple[str, str]],
+        created: set[str],
         stored: StoredIds,
     ) -> None:
-        self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
+        """``created``: the conversations this import opened and did not fold into
+        others, kept across its batches (what it reports as new)."""
+        self.replica, self.ours, self.report, self.created = replica, ours, report, created
         self.stored = stored
 
     def run(self, records: list[Parsed | str]) -> None:
@@ -204,7 +202,7 @@ class _Batch:
         who = rec.from_email or "unknown"
         extra: dict[str, Any] = {}
         if decision.action in ("new", "spam"):
-            report.conversations += 1
+            self.created.add(ident)
             extra["create"] = {
                 "conversation_id": ident,
                 "subject": rec.subject,
@@ -239,11 +237,17 @@ class _Batch:
         )
 
     def _absorb(self, source: str, target: str) -> None:
-        """Fold a conversation opened by a reply that came before the mail it answers."""
-        if self.replica.store.doc_exists(conversation_doc(source)):
-            self.merges.append((source, target))  # built by an earlier import: merge it
-            return
+        """Fold a conversation opened by a reply that came before the mail it answers.
+
+        Built already (by an earlier import, or by a command that needed it): merged as
+        by `inbox merge` once everything is built, recorded in ``import_merges`` in this
+        batch's transaction so that an interrupted import leaves it for the next one.
+        Only queued: its rows are handed to the target, which is built with that mail;
+        its queued ``create`` no longer counts (see ``import_queue.apply_entries``)."""
         conn = self.conn
+        if self.replica.store.doc_exists(conversation_doc(source)):
+            conn.execute("INSERT OR IGNORE INTO import_merges VALUES (?, ?)", (source, target))
+            return
         self.queue.flush()  # the source's queued mail moves with it
         rids = [
             conn.execute("SELECT rid FROM conversations WHERE id = ?", (i,)).fetchone()
@@ -252,14 +256,16 @@ class _Batch:
         if rids[0] is None or rids[1] is None:
             return
         src, dst = int(rids[0][0]), int(rids[1][0])
+        _fold_row(conn, src, dst)
         conn.execute(
             "UPDATE import_queue SET conversation = ? WHERE conversation = ?", (target, source)
         )
+        conn.execute("UPDATE import_merges SET target = ? WHERE target = ?", (target, source))
         conn.execute("UPDATE mail_ids SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("UPDATE OR IGNORE thread_roots SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
         conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
-        self.report.conversations -= 1
+        self.created.discard(source)
 
     def _keep_bounce(self, rec: MailRecord, at: str) -> None:
         """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
@@ -279,6 +285,22 @@ class _Batch:
             return {}
         self.conn.execute("DELETE FROM early_bounces WHERE message_id = ?", (rec.message_id,))
         return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
+
+
+def _fold_row(conn: Any, src: int, dst: int) -> None:
+    """The target's look-up row takes in the folded one's times: the subject rule looks
+    at a conversation's last activity, and the oldest copy of an id is found first."""
+    first, inbound, outbound = conn.execute(
+        "SELECT created_at, last_inbound_at, last_outbound_at FROM conversations WHERE rid = ?",
+        (src,),
+    ).fetchone()
+    conn.execute(
+        "UPDATE conversations SET created_at = min(coalesce(created_at, ?1), coalesce(?1, "
+        "created_at)), last_inbound_at = max(coalesce(last_inbound_at, ?2), coalesce(?2, "
+        "last_inbound_at)), last_outbound_at = max(coalesce(last_outbound_at, ?3), "
+        "coalesce(?3, last_outbound_at)) WHERE rid = ?4",
+        (first, inbound, outbound, dst),
+    )
 
 
 def _unusable(rec: MailRecord) -> str | None:

@@ -46,6 +46,8 @@ CREATE TABLE import_queue(seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL,
     message TEXT NOT NULL, extra TEXT);
 CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
 CREATE TABLE early_bounces(message_id TEXT PRIMARY KEY, status TEXT, at TEXT) WITHOUT ROWID;
+CREATE TABLE import_merges(source TEXT NOT NULL, target TEXT NOT NULL,
+    PRIMARY KEY(source, target)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crdt import clock, home, index, queries
-from crdt.errors import NotFoundError, StoreError, UsageError
+from crdt.errors import NotFoundError, UnbuiltError, UsageError
 from crdt.ids import new_id
 from crdt.store import COMPACT_AFTER, Store
 
@@ -90,6 +90,15 @@ class Replica:
     def items(self, kind: str) -> dict[str, Any]:
         return queries.workspace_items(self.conn, kind)
 
+    def view(self, ident: str) -> dict[str, Any]:
+        """A conversation's view; one whose mail an import queued but did not build yet
+        (it was stopped, or is still threading) is built first, by this command."""
+        try:
+            return queries.view(self.conn, ident)
+        except UnbuiltError:
+            self.build_queued([ident])
+            return queries.view(self.conn, ident)
+
     def find_agent(self, who: str) -> str:
         """An agent's email from their email, handle (local part) or 'me'."""
         if who == "me":
@@ -112,15 +121,37 @@ class Replica:
         from crdt import view
 
         with self.store.write() as conn:
+            self._build_queued(conn, ids)
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
             result = change({i: doc for i, (doc, _) in loaded.items()})
             for ident, (doc, before) in loaded.items():
                 built = view.build(doc)
-                if built["id"] is None:  # only queued by an import so far: nothing to change
-                    raise StoreError(f"conversation {ident} is still being imported; try again")
+                if built["id"] is None:
+                    raise UnbuiltError(ident)
                 if self.save_doc(conversation_doc(ident), doc, before):
                     index.write_conversation(conn, built)
         return result
+
+    def build_queued(self, ids: list[str]) -> None:
+        """Build what an import queued for these conversations, in one transaction."""
+        with self.store.write() as conn:
+            self._build_queued(conn, ids)
+
+    def _build_queued(self, conn: Any, ids: list[str]) -> None:
+        """Inside a write: the mail an import queued for these conversations goes into
+        their documents first (one indexed look each; the import module only if so)."""
+        waiting = [
+            i
+            for i in ids
+            if conn.execute(
+                "SELECT 1 FROM import_queue WHERE conversation = ? LIMIT 1", (i,)
+            ).fetchone()
+        ]
+        if waiting:
+            from crdt.import_queue import build_now
+
+            for ident in waiting:
+                build_now(self, conn, ident)
 
     def edit_item(self, kind: str, change: Callable[[Doc], None]) -> None:
         from crdt import workspace
@@ -179,9 +210,9 @@ class Replica:
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild everything derived from the documents; returns how many were read."""
         from crdt import remote, view, workspace, ydoc
-        from crdt.import_queue import drain
+        from crdt.import_queue import finish
 
-        drain(self)  # mail an interrupted import queued but did not build
+        finish(self)  # what an interrupted import queued but did not build or merge
         remote.drain(self)  # and the relay's log an interrupted sync staged
         with self.store.write() as conn:
             names = list(self.store.doc_names(""))

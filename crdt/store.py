@@ -33,7 +33,7 @@ from typing import Any, cast
 from crdt.errors import StoreError
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FORMAT = "inbox-replica"
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
@@ -70,6 +70,10 @@ MIGRATIONS = {
     3: (
         "CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL)",
         "CREATE INDEX staged_by_doc ON staged(doc, seq)",
+    ),
+    4: (
+        "CREATE TABLE IF NOT EXISTS import_merges(source TEXT NOT NULL, target TEXT NOT NULL, "
+        "PRIMARY KEY(source, target)) WITHOUT ROWID",
     ),
 }
 

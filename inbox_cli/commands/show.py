@@ -18,11 +18,10 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import presence
-    from crdt.queries import view
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
-    conv = view(replica.conn, ident)
+    conv = replica.view(ident)
     conv["presence"] = presence.on(replica, ident)
     if presence.shared(replica):
         presence.note(replica, presence.VIEWING, ident)
