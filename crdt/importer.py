@@ -39,10 +39,17 @@ class ImportReport:
     conversations: int = 0
     duplicates: int = 0
     notices: int = 0
+    waiting: int = 0  # notices read whose conversation is not imported yet: kept for it
     skipped: dict[str, int] = field(default_factory=dict)
+    not_mail: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def reject(self, where: str, reason: str) -> None:
+        """An entry that is not mail: counted, and named, so that it can be looked at."""
+        self.skip(reason)
+        self.not_mail.append({"path": where, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,7 +58,9 @@ class ImportReport:
             "conversations": self.conversations,
             "duplicates": self.duplicates,
             "notices": self.notices,
+            "waiting": self.waiting,
             "skipped": dict(self.skipped),
+            "not_mail": list(self.not_mail),
         }
 
 
@@ -68,8 +77,10 @@ def import_path(
     known = set(ours)
     created: set[str] = set()
     stored = StoredIds()
+    waiting = _Waiting(replica.store.conn, report)
+    where = mailsource.entry_names(path)
     for chunk in parsed_chunks(mailsource.chunks(path, BATCH)):
-        _Batch(replica, ours, report, created, stored).run(chunk)
+        _Batch(replica, ours, report, created, stored, waiting, where).run(chunk)
         if progress:
             progress(report.read, total)
     report.conversations = len(created)
@@ -148,11 +159,15 @@ class _Batch:
         report: ImportReport,
         created: set[str],
         stored: StoredIds,
+        waiting: _Waiting | None = None,
+        where: Callable[[int], str] = str,
     ) -> None:
         """``created``: the conversations this import opened and did not fold into
-        others, kept across its batches (what it reports as new)."""
+        others, kept across its batches (what it reports as new); ``waiting``: its
+        notices kept for mail not imported yet; ``where``: names the source's n-th entry."""
         self.replica, self.ours, self.report, self.created = replica, ours, report, created
-        self.stored = stored
+        self.stored, self.where = stored, where
+        self.waiting = waiting if waiting is not None else _Waiting(replica.store.conn, report)
 
     def run(self, records: list[Parsed | str]) -> None:
         from crdt.import_queue import Queue
@@ -166,19 +181,18 @@ class _Batch:
             self.queue = Queue(conn)
             self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
             ours = frozenset(self.ours)
+            self.waiting.begin(conn)
             for parsed in records:
                 self.report.read += 1
-                if isinstance(parsed, str):
-                    self.report.skip(parsed)
-                    continue
-                reason = _unusable(parsed.rec)
-                if reason:
-                    self.report.skip(reason)
+                reason = parsed if isinstance(parsed, str) else _unusable(parsed.rec)
+                if reason or isinstance(parsed, str):
+                    self.report.reject(self.where(self.report.read - 1), str(reason))
                     continue
                 if not ours.issuperset(parsed.rec.delivered_to):
                     self.ours.update(parsed.rec.delivered_to)
                     ours = frozenset(self.ours)
                 self.apply(parsed, decide(parsed.rec, self.index, ours), ours)
+            self.waiting.release(self.queue, self.stored)
             self.queue.flush()
 
     def apply(self, parsed: Parsed, decision: Decision, ours: frozenset[str]) -> None:
@@ -186,16 +200,21 @@ class _Batch:
         from crdt.import_queue import Entry
 
         report, rec, at = self.report, parsed.rec, parsed.at
-        if decision.action == "duplicate":
+        if decision.action == "duplicate" or (
+            decision.action == "notice" and self.waiting.holds(rec)
+        ):
             report.duplicates += 1
             return
         ident = decision.conversation_id
         if decision.action == "spam":  # kept out of the inbox, in a conversation of its own
             ident = derived_id("spam", rec.message_id, rec.content_key)
         if ident is None:
+            if decision.to_broadcast:  # thousands of these follow a newsletter
+                report.skip(f"{rec.kind} to a broadcast: not kept")
+                return
             if rec.kind == "bounce" and rec.bounced_message_id:
                 self._keep_bounce(rec, at)
-            report.skip(f"{rec.kind} with no conversation")
+            self.waiting.keep(parsed, decision)
             return
         if decision.absorb:
             self._absorb(decision.absorb, ident)
@@ -287,6 +306,125 @@ class _Batch:
         return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
 
 
+class _Waiting:
+    """Notices kept until what they answer is imported (``waiting_notices``, each with the
+    Message-IDs it waits for in ``waiting_for``): an auto-reply or a bounce can come
+    before the mail it answers (a Sent folder imported after the inbox).
+
+    At the end of each batch, those that a stored mail answers join its conversation,
+    as if they had come after it: queued as notices, with their look-up rows. Only
+    mail stored since the last look is checked, starting from the same place as the
+    import's ``StoredIds`` (what sync or another import stored counts too), so the cost
+    is one indexed look per new mail, and none at all while nothing waits."""
+
+    def __init__(self, conn: Any, report: ImportReport) -> None:
+        self.conn, self.report = conn, report
+        self.mine: set[int] = set()  # the rows this import kept
+        self.seen: int | None = None  # the newest look-up row checked; None: none yet
+        self.any = False
+
+    def begin(self, conn: Any) -> None:
+        self.conn = conn
+        self.any = conn.execute("SELECT 1 FROM waiting_notices LIMIT 1").fetchone() is not None
+
+    def holds(self, rec: MailRecord) -> bool:
+        """This very notice waits already (it is imported a second time)."""
+        return self.any and (
+            self.conn.execute(
+                "SELECT 1 FROM waiting_notices WHERE message_id = ? AND content_key = ?",
+                (rec.message_id, rec.content_key),
+            ).fetchone()
+            is not None
+        )
+
+    def keep(self, parsed: Parsed, decision: Decision) -> None:
+        rec = parsed.rec
+        who = rec.from_email or "unknown"
+        cur = self.conn.execute(
+            "INSERT INTO waiting_notices(message_id, content_key, direction, from_email, "
+            "participants, kind, in_reply_to, who, at, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec.message_id,
+                rec.content_key,
+                decision.direction,
+                rec.from_email,
+                parsed.participants,
+                rec.kind,
+                rec.in_reply_to[0] if rec.in_reply_to else None,
+                who,
+                parsed.at,
+                parsed.message,
+            ),
+        )
+        seq = int(cur.lastrowid or 0)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO waiting_for VALUES (?, ?, ?)",
+            [(mid, seq, rank) for rank, mid in enumerate(decision.waits_for)],
+        )
+        self.mine.add(seq)
+        self.any = True
+        self.report.waiting += 1
+
+    def release(self, queue: Any, stored: StoredIds) -> None:
+        """Waiting notices that stored mail answers now, into that mail's conversation."""
+        from crdt.import_queue import Entry
+
+        if not self.any:
+            self.seen = None
+            return
+        for seq, conversation, rid, kind, rank in self._answered():
+            if kind == "bulk" and rank > 0:  # a more telling mail it names may still come
+                self.conn.execute(
+                    "DELETE FROM waiting_for WHERE notice = ? AND rank >= ?", (seq, rank)
+                )
+                continue
+            row = self.conn.execute(
+                "SELECT message_id, content_key, direction, from_email, participants, kind, "
+                "in_reply_to, who, at, message FROM waiting_notices WHERE seq = ?",
+                (seq,),
+            ).fetchone()
+            self.conn.execute("DELETE FROM waiting_notices WHERE seq = ?", (seq,))
+            self.conn.execute("DELETE FROM waiting_for WHERE notice = ?", (seq,))
+            mine = seq in self.mine
+            self.mine.discard(seq)
+            self.report.waiting -= mine
+            if kind == "bulk":  # as it would have been, had it come after the broadcast
+                if mine:
+                    self.report.skip(f"{row[5]} to a broadcast: not kept")
+                continue
+            queue.add(conversation, Entry("notice", row[2], row[7], row[8], row[9], {}))
+            self.conn.execute(
+                "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (row[0], rid, *row[1:7])
+            )
+            stored.add(row[0], row[6])
+            self.report.notices += 1
+            self.report.imported += mine
+
+    def _answered(self) -> list[tuple[int, str, int, str, int]]:
+        """Per waiting notice that a stored mail answers: the conversation (and its row)
+        of its most telling such mail, and that mail's kind. The first look of an import
+        goes through all that waits; later ones only through the mail stored since."""
+        top = int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM mail_ids").fetchone()[0])
+        since = self.seen
+        self.seen = top
+        drive = "waiting_for w JOIN mail_ids m ON m.message_id = w.message_id"
+        if since is not None and since <= top:
+            drive = "mail_ids m JOIN waiting_for w ON w.message_id = m.message_id"
+        rows = self.conn.execute(
+            "SELECT w.notice, h.id, h.rid, m.kind, w.rank "
+            f"FROM {drive} JOIN conversations c ON c.rid = m.rid "
+            "JOIN conversations h ON h.id = coalesce(c.merged_into, c.id) "
+            "WHERE m.rowid > ? ORDER BY w.notice, w.rank, m.rowid DESC",
+            (since if since is not None and since <= top else 0,),
+        ).fetchall()
+        best: dict[int, tuple[int, str, int, str, int]] = {}
+        for notice, conversation, rid, kind, rank in rows:
+            found = (int(notice), str(conversation), int(rid), kind or "", int(rank))
+            best.setdefault(found[0], found)
+        return list(best.values())
+
+
 def _fold_row(conn: Any, src: int, dst: int) -> None:
     """The target's look-up row takes in the folded one's times: the subject rule looks
     at a conversation's last activity, and the oldest copy of an id is found first."""
@@ -305,7 +443,7 @@ def _fold_row(conn: Any, src: int, dst: int) -> None:
 
 def _unusable(rec: MailRecord) -> str | None:
     if not rec.from_email and not rec.has_message_id and rec.date is None:
-        return "no mail headers"
+        return "no mail headers (no From, Message-ID or Date)"
     return None
 
 

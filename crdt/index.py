@@ -48,6 +48,14 @@ CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
 CREATE TABLE early_bounces(message_id TEXT PRIMARY KEY, status TEXT, at TEXT) WITHOUT ROWID;
 CREATE TABLE import_merges(source TEXT NOT NULL, target TEXT NOT NULL,
     PRIMARY KEY(source, target)) WITHOUT ROWID;
+CREATE TABLE waiting_notices(seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL,
+    content_key TEXT NOT NULL, direction TEXT NOT NULL, from_email TEXT,
+    participants TEXT NOT NULL, kind TEXT NOT NULL, in_reply_to TEXT, who TEXT NOT NULL,
+    at TEXT NOT NULL, message TEXT NOT NULL);
+CREATE UNIQUE INDEX waiting_notices_by_mail ON waiting_notices(message_id, content_key);
+CREATE TABLE waiting_for(message_id TEXT NOT NULL, notice INTEGER NOT NULL,
+    rank INTEGER NOT NULL, PRIMARY KEY(message_id, notice)) WITHOUT ROWID;
+CREATE INDEX waiting_for_by_notice ON waiting_for(notice);
 CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """

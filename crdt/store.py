@@ -74,6 +74,16 @@ MIGRATIONS = {
     4: (
         "CREATE TABLE IF NOT EXISTS import_merges(source TEXT NOT NULL, target TEXT NOT NULL, "
         "PRIMARY KEY(source, target)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS waiting_notices(seq INTEGER PRIMARY KEY, "
+        "message_id TEXT NOT NULL, content_key TEXT NOT NULL, direction TEXT NOT NULL, "
+        "from_email TEXT, participants TEXT NOT NULL, kind TEXT NOT NULL, in_reply_to TEXT, "
+        "who TEXT NOT NULL, at TEXT NOT NULL, message TEXT NOT NULL)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS waiting_notices_by_mail "
+        "ON waiting_notices(message_id, content_key)",
+        "CREATE TABLE IF NOT EXISTS waiting_for(message_id TEXT NOT NULL, "
+        "notice INTEGER NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(message_id, notice)) "
+        "WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS waiting_for_by_notice ON waiting_for(notice)",
     ),
 }
 
