@@ -5,6 +5,7 @@ tags, and a reindex gives the same conversations back."""
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -174,5 +175,83 @@ def test_a_merge_an_interrupted_import_recorded_is_done_by_the_next_command(
     conn = sqlite3.connect(home / "replica.db")
     try:
         assert conn.execute("SELECT count(*) FROM import_merges").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+# -- what an import keeps: notices before what they answer, and what is not mail ----------
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "threading-dev"
+
+
+def folder(where: Path, *names: str) -> Path:
+    where.mkdir(parents=True)
+    for name in names:
+        (where / name).write_bytes((CORPUS / name).read_bytes())
+    return where
+
+
+def test_an_out_of_office_imported_before_what_it_answers_joins_it_later(tmp_path: Path) -> None:
+    """031.eml answers our reply 030.eml (to 029.eml) and names the newsletter too."""
+    home = replica(tmp_path)
+    away = folder(tmp_path / "away", "031.eml")
+    first = import_json(home, away)
+    assert (first["imported"], first["waiting"], first["notices"]) == (0, 1, 0)
+    assert first["skipped"] == {} and listed(home) == []
+    second = import_json(home, away)  # kept once: a second import adds nothing
+    assert (second["duplicates"], second["waiting"]) == (1, 0)
+    import_json(home, folder(tmp_path / "news", "023.eml"))  # the broadcast it also names
+    assert len(listed(home)) == 1
+    later = import_json(home, folder(tmp_path / "thread", "029.eml", "030.eml"))
+    assert later["notices"] == 1
+    convs = assert_whole(home)
+    (lucia,) = [c for c in convs if len(c["messages"]) > 1]
+    kinds = [(m["message_id"][:8], m.get("kind")) for m in lucia["messages"]]
+    assert kinds[-1] == ("CA6TG4V9", "auto-reply") and len(kinds) == 3
+    assert lucia["message_count"] == 2
+    assert import_json(home, away)["duplicates"] == 1
+
+
+def test_a_bounce_imported_before_the_reply_it_returns_joins_and_marks_it(tmp_path: Path) -> None:
+    home = replica(tmp_path)
+    assert import_json(home, folder(tmp_path / "inbox", "044.eml"))["waiting"] == 1
+    report = import_json(home, folder(tmp_path / "thread", "042.eml", "043.eml"))
+    assert (report["notices"], report["waiting"]) == (1, 0)
+    (conv,) = assert_whole(home)
+    delivery = {m["message_id"][:8]: (m.get("kind"), m["delivery"]) for m in conv["messages"]}
+    assert delivery["reply-01"] == (None, "bounced")
+    assert delivery["20260213"] == ("bounce", None)
+
+
+def test_entries_that_are_not_mail_are_named_and_change_nothing(tmp_path: Path) -> None:
+    home = replica(tmp_path)
+    import_json(home, folder(tmp_path / "mail", "001.eml", "002.eml"))
+    before = listed(home)
+    db_docs = table_count(home, "docs")
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("just some words\nno headers at all\n")
+    (junk / "truth.json").write_bytes((CORPUS / "truth.json").read_bytes())
+    done = run_inbox(home, "import", str(junk), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["read"], report["imported"]) == (2, 0)
+    assert [e["path"] for e in report["not_mail"]] == [
+        str(junk / "notes.txt"),
+        str(junk / "truth.json"),
+    ]
+    assert all("no mail headers" in e["reason"] for e in report["not_mail"])
+    assert listed(home) == before and table_count(home, "docs") == db_docs
+    people = run_inbox(home, "import", str(junk))
+    assert f"not mail: {junk / 'notes.txt'}: no mail headers" in people.stderr
+    box = write_mbox(tmp_path / "mixed.mbox", [FIRST, b"\n\nno headers here\n", FOLLOW])
+    named = import_json(home, box)["not_mail"]
+    assert [e["path"] for e in named] == [f"{box}, message 2"]
+
+
+def table_count(home: Path, name: str) -> int:
+    conn = sqlite3.connect(home / "replica.db")
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
     finally:
         conn.close()
