@@ -398,15 +398,15 @@ def macro_run(replica: Replica, name: str, ids: list[str]) -> Outcome:
 
 def reindex(replica: Replica, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild everything derived from the documents; returns how many were read. What an
-    interrupted import queued (and an older sync staged) is built first."""
-    from crdt.ingest import queue
+    interrupted import queued or left to merge (and an older sync staged) is done first."""
+    from crdt.ingest import merges
     from crdt.model import view, workspace, ydoc
     from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
     from crdt.store import index
     from crdt.sync import builder
 
     store = replica.store
-    queue.drain(store)
+    merges.finish(replica)
     builder.build_staged(store, replica.agent)
     with store.write() as conn:
         names = list(store.doc_names(""))

@@ -83,3 +83,15 @@ class AmbiguousIdError(NotFoundError):
 
 class StoreError(InboxError):
     code = "store"
+
+
+class UnbuiltError(StoreError):
+    """A conversation with an index row and no built view. A command that needs it
+    builds what an import queued for it (``Replica.view``); this is what is left when
+    nothing is queued (a replica an older import left so)."""
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(
+            f"conversation {ident} has an index row but no document: "
+            "`inbox reindex` rebuilds the index from the documents"
+        )

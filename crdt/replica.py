@@ -14,15 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crdt.errors import NotFoundError, StoreError
+from crdt.errors import NotFoundError, UnbuiltError
 from crdt.model import clock, items
 from crdt.model.ids import new_id
 from crdt.model.vocab import conversation_doc, workspace_doc
-from crdt.store import home, index, queries
+from crdt.store import home, import_queue, index, queries
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.home import data_home
 from crdt.store.queries import Filters
-from crdt.store.sqlite import Closing
+from crdt.store.sqlite import Closing, Connection
 
 if TYPE_CHECKING:
     from crdt.model.ydoc import Doc
@@ -111,8 +111,14 @@ class Replica(Closing):
         return queries.search(self.store.conn, text, clock.now_iso(), limit)
 
     def conversation(self, ident: str) -> dict[str, Any]:
-        """One conversation's whole view, as `show --json` prints it."""
-        return queries.view(self.store.conn, ident)
+        """One conversation's whole view, as `show --json` prints it. One whose mail an
+        import queued but did not build yet (it was stopped, or is still threading) is
+        built first, by this command."""
+        try:
+            return queries.view(self.store.conn, ident)
+        except UnbuiltError:
+            self.build_queued([ident])
+            return queries.view(self.store.conn, ident)
 
     def customer(self, email: str) -> dict[str, Any]:
         return queries.customer(self.store.conn, email, clock.now_iso())
@@ -157,15 +163,28 @@ class Replica(Closing):
         from crdt.model import view
 
         with self.store.write() as conn:
+            self._build_queued(conn, ids)
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
             result = change({i: doc for i, (doc, _) in loaded.items()})
             for ident, (doc, before) in loaded.items():
                 built = view.build(doc)
-                if built["id"] is None:  # only queued by an import so far: nothing to change
-                    raise StoreError(f"conversation {ident} is still being imported; try again")
+                if built["id"] is None:
+                    raise UnbuiltError(ident)
                 if self.save_doc(conversation_doc(ident), doc, before):
                     index.write_conversation(conn, built)
         return result
+
+    def build_queued(self, ids: list[str]) -> None:
+        """Build what an import queued for these conversations, in one transaction."""
+        with self.store.write() as conn:
+            self._build_queued(conn, ids)
+
+    def _build_queued(self, conn: Connection, ids: list[str]) -> None:
+        """Inside a write: the mail an import queued for these conversations goes into
+        their documents first (one indexed look each)."""
+        for ident in ids:
+            if import_queue.has_queued(conn, ident):
+                import_queue.build_now(self.store, conn, ident)
 
     def edit_item(self, kind: str, change: Callable[[Doc], None]) -> None:
         from crdt.model import workspace

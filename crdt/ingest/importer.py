@@ -5,7 +5,7 @@ each mail, the conversation it belongs to, and commits per batch of 1,000 the
 look-up rows that thread the next mail (Message-IDs, the conversation's
 customer, subject and times) together with the mail itself, queued under its
 conversation. Building: the queue is drained into documents, each conversation
-built once with all its mail (queue.py). A crash loses at most the batch
+built once with all its mail (store/import_queue.py). A crash loses at most the batch
 in flight; a rerun skips what is stored or queued (Message-ID and content) and
 drains what is left.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.ingest import sources
-from crdt.model import clock
+from crdt.model import clock, items
 from crdt.model.vocab import conversation_doc
 from crdt.replica import Replica
 
@@ -41,10 +41,17 @@ class ImportReport:
     conversations: int = 0
     duplicates: int = 0
     notices: int = 0
+    waiting: int = 0  # notices read whose conversation is not imported yet: kept for it
     skipped: dict[str, int] = field(default_factory=dict)
+    not_mail: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def reject(self, where: str, reason: str) -> None:
+        """An entry that is not mail: counted, and named, so that it can be looked at."""
+        self.skip(reason)
+        self.not_mail.append({"path": where, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,14 +60,16 @@ class ImportReport:
             "conversations": self.conversations,
             "duplicates": self.duplicates,
             "notices": self.notices,
+            "waiting": self.waiting,
             "skipped": dict(self.skipped),
+            "not_mail": list(self.not_mail),
         }
 
 
 def import_path(
     replica: Replica, path: Path, progress: Callable[[int, int | None], None] | None = None
 ) -> ImportReport:
-    from crdt.ingest import queue
+    from crdt.ingest import merges
     from crdt.ingest.thread_index import StoredIds
 
     report = ImportReport()
@@ -68,32 +77,21 @@ def import_path(
     replica.store.for_bulk(CACHE_MB)
     ours = our_addresses(replica)
     known = set(ours)
-    merges: list[tuple[str, str]] = []
+    created: set[str] = set()
     stored = StoredIds()
+    waiting = _Waiting(replica.store.conn, report)
+    where = sources.entry_names(path)
     for chunk in parsed_chunks(sources.chunks(path, BATCH)):
-        _Batch(replica, ours, report, merges, stored).run(chunk)
+        _Batch(replica, ours, report, created, stored, waiting, where).run(chunk)
         if progress:
             progress(report.read, total)
-    queue.drain(replica.store, progress)
+    report.conversations = len(created)
+    merges.finish(replica, progress)
     replica.store.vacuum()
-    for source, target in merges:
-        _merge(replica, source, target)
-    learned: dict[str, dict[str, Any] | None] = {a: {"address": a} for a in sorted(ours - known)}
+    learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}
     if learned:  # mail was delivered to them: they are our mailboxes
         replica.put_items("mailboxes", learned)
     return report
-
-
-def _merge(replica: Replica, source: str, target: str) -> None:
-    """Fold a conversation built by an earlier import into the one this import joined it
-    to, as `inbox merge` does."""
-    from crdt.model import conversation as conv
-
-    at = clock.now_iso()
-    replica.edit_many(
-        [source, target],
-        lambda docs: conv.merge_into(docs[source], docs[target], replica.agent, at),
-    )
 
 
 def parsed_chunks(chunks: Iterable[sources.Chunk]) -> Iterator[list[Parsed | str]]:
@@ -161,16 +159,22 @@ class _Batch:
         replica: Replica,
         ours: set[str],
         report: ImportReport,
-        merges: list[tuple[str, str]],
+        created: set[str],
         stored: StoredIds,
+        waiting: _Waiting | None = None,
+        where: Callable[[int], str] = str,
     ) -> None:
-        self.replica, self.ours, self.report, self.merges = replica, ours, report, merges
-        self.stored = stored
+        """``created``: the conversations this import opened and did not fold into
+        others, kept across its batches (what it reports as new); ``waiting``: its
+        notices kept for mail not imported yet; ``where``: names the source's n-th entry."""
+        self.replica, self.ours, self.report, self.created = replica, ours, report, created
+        self.stored, self.where = stored, where
+        self.waiting = waiting if waiting is not None else _Waiting(replica.store.conn, report)
 
     def run(self, records: list[Parsed | str]) -> None:
-        from crdt.ingest.queue import Queue
         from crdt.ingest.thread_index import SqliteThreadIndex
         from crdt.mail.threads import decide
+        from crdt.store.import_queue import Queue
 
         with self.replica.store.write() as conn:
             self.conn = conn
@@ -179,43 +183,47 @@ class _Batch:
             self.queue = Queue(conn)
             self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
             ours = frozenset(self.ours)
+            self.waiting.begin(conn)
             for parsed in records:
                 self.report.read += 1
-                if isinstance(parsed, str):
-                    self.report.skip(parsed)
-                    continue
-                reason = _unusable(parsed.rec)
-                if reason:
-                    self.report.skip(reason)
+                reason = parsed if isinstance(parsed, str) else _unusable(parsed.rec)
+                if reason or isinstance(parsed, str):
+                    self.report.reject(self.where(self.report.read - 1), str(reason))
                     continue
                 if not ours.issuperset(parsed.rec.delivered_to):
                     self.ours.update(parsed.rec.delivered_to)
                     ours = frozenset(self.ours)
                 self.apply(parsed, decide(parsed.rec, self.index, ours), ours)
+            self.waiting.release(self.queue, self.stored)
             self.queue.flush()
 
     def apply(self, parsed: Parsed, decision: Decision, ours: frozenset[str]) -> None:
-        from crdt.ingest.queue import Entry
         from crdt.model.ids import derived_id
+        from crdt.store.import_queue import QueuedMail
 
         report, rec, at = self.report, parsed.rec, parsed.at
-        if decision.action == "duplicate":
+        if decision.action == "duplicate" or (
+            decision.action == "notice" and self.waiting.holds(rec)
+        ):
             report.duplicates += 1
             return
         ident = decision.conversation_id
         if decision.action == "spam":  # kept out of the inbox, in a conversation of its own
             ident = derived_id("spam", rec.message_id, rec.content_key)
         if ident is None:
+            if decision.to_broadcast:  # thousands of these follow a newsletter
+                report.skip(f"{rec.kind} to a broadcast: not kept")
+                return
             if rec.kind == "bounce" and rec.bounced_message_id:
                 self._keep_bounce(rec, at)
-            report.skip(f"{rec.kind} with no conversation")
+            self.waiting.keep(parsed, decision)
             return
         if decision.absorb:
             self._absorb(decision.absorb, ident)
         who = rec.from_email or "unknown"
         extra: dict[str, Any] = {}
         if decision.action in ("new", "spam"):
-            report.conversations += 1
+            self.created.add(ident)
             extra["create"] = {
                 "conversation_id": ident,
                 "subject": rec.subject,
@@ -236,7 +244,7 @@ class _Batch:
         elif rec.kind == "message" or decision.direction == "out":
             extra.update(self._earlier_bounce(rec))
         self.queue.add(
-            ident, Entry(decision.action, decision.direction, who, at, parsed.message, extra)
+            ident, QueuedMail(decision.action, decision.direction, who, at, parsed.message, extra)
         )
         report.imported += 1
         self.index.record(
@@ -250,11 +258,17 @@ class _Batch:
         )
 
     def _absorb(self, source: str, target: str) -> None:
-        """Fold a conversation opened by a reply that came before the mail it answers."""
-        if self.replica.store.doc_exists(conversation_doc(source)):
-            self.merges.append((source, target))  # built by an earlier import: merge it
-            return
+        """Fold a conversation opened by a reply that came before the mail it answers.
+
+        Built already (by an earlier import, or by a command that needed it): merged as
+        by `inbox merge` once everything is built, recorded in ``import_merges`` in this
+        batch's transaction so that an interrupted import leaves it for the next one.
+        Only queued: its rows are handed to the target, which is built with that mail;
+        its queued ``create`` no longer counts (see ``store/import_queue.py: apply_entries``)."""
         conn = self.conn
+        if self.replica.store.doc_exists(conversation_doc(source)):
+            conn.execute("INSERT OR IGNORE INTO import_merges VALUES (?, ?)", (source, target))
+            return
         self.queue.flush()  # the source's queued mail moves with it
         rids = [
             conn.execute("SELECT rid FROM conversations WHERE id = ?", (i,)).fetchone()
@@ -263,14 +277,16 @@ class _Batch:
         if rids[0] is None or rids[1] is None:
             return
         src, dst = int(rids[0][0]), int(rids[1][0])
+        _fold_row(conn, src, dst)
         conn.execute(
             "UPDATE import_queue SET conversation = ? WHERE conversation = ?", (target, source)
         )
+        conn.execute("UPDATE import_merges SET target = ? WHERE target = ?", (target, source))
         conn.execute("UPDATE mail_ids SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("UPDATE OR IGNORE thread_roots SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
         conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
-        self.report.conversations -= 1
+        self.created.discard(source)
 
     def _keep_bounce(self, rec: MailRecord, at: str) -> None:
         """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
@@ -292,9 +308,144 @@ class _Batch:
         return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
 
 
+class _Waiting:
+    """Notices kept until what they answer is imported (``waiting_notices``, each with the
+    Message-IDs it waits for in ``waiting_for``): an auto-reply or a bounce can come
+    before the mail it answers (a Sent folder imported after the inbox).
+
+    At the end of each batch, those that a stored mail answers join its conversation,
+    as if they had come after it: queued as notices, with their look-up rows. Only
+    mail stored since the last look is checked, starting from the same place as the
+    import's ``StoredIds`` (what sync or another import stored counts too), so the cost
+    is one indexed look per new mail, and none at all while nothing waits."""
+
+    def __init__(self, conn: Any, report: ImportReport) -> None:
+        self.conn, self.report = conn, report
+        self.mine: set[int] = set()  # the rows this import kept
+        self.seen: int | None = None  # the newest look-up row checked; None: none yet
+        self.any = False
+
+    def begin(self, conn: Any) -> None:
+        self.conn = conn
+        self.any = conn.execute("SELECT 1 FROM waiting_notices LIMIT 1").fetchone() is not None
+
+    def holds(self, rec: MailRecord) -> bool:
+        """This very notice waits already (it is imported a second time)."""
+        return self.any and (
+            self.conn.execute(
+                "SELECT 1 FROM waiting_notices WHERE message_id = ? AND content_key = ?",
+                (rec.message_id, rec.content_key),
+            ).fetchone()
+            is not None
+        )
+
+    def keep(self, parsed: Parsed, decision: Decision) -> None:
+        rec = parsed.rec
+        who = rec.from_email or "unknown"
+        cur = self.conn.execute(
+            "INSERT INTO waiting_notices(message_id, content_key, direction, from_email, "
+            "participants, kind, in_reply_to, who, at, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec.message_id,
+                rec.content_key,
+                decision.direction,
+                rec.from_email,
+                parsed.participants,
+                rec.kind,
+                rec.in_reply_to[0] if rec.in_reply_to else None,
+                who,
+                parsed.at,
+                parsed.message,
+            ),
+        )
+        seq = int(cur.lastrowid or 0)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO waiting_for VALUES (?, ?, ?)",
+            [(mid, seq, rank) for rank, mid in enumerate(decision.waits_for)],
+        )
+        self.mine.add(seq)
+        self.any = True
+        self.report.waiting += 1
+
+    def release(self, queue: Any, stored: StoredIds) -> None:
+        """Waiting notices that stored mail answers now, into that mail's conversation."""
+        from crdt.store.import_queue import QueuedMail
+
+        if not self.any:
+            self.seen = None
+            return
+        for seq, conversation, rid, kind, rank in self._answered():
+            if kind == "bulk" and rank > 0:  # a more telling mail it names may still come
+                self.conn.execute(
+                    "DELETE FROM waiting_for WHERE notice = ? AND rank >= ?", (seq, rank)
+                )
+                continue
+            row = self.conn.execute(
+                "SELECT message_id, content_key, direction, from_email, participants, kind, "
+                "in_reply_to, who, at, message FROM waiting_notices WHERE seq = ?",
+                (seq,),
+            ).fetchone()
+            self.conn.execute("DELETE FROM waiting_notices WHERE seq = ?", (seq,))
+            self.conn.execute("DELETE FROM waiting_for WHERE notice = ?", (seq,))
+            mine = seq in self.mine
+            self.mine.discard(seq)
+            self.report.waiting -= mine
+            if kind == "bulk":  # as it would have been, had it come after the broadcast
+                if mine:
+                    self.report.skip(f"{row[5]} to a broadcast: not kept")
+                continue
+            queue.add(conversation, QueuedMail("notice", row[2], row[7], row[8], row[9], {}))
+            self.conn.execute(
+                "INSERT INTO mail_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (row[0], rid, *row[1:7])
+            )
+            stored.add(row[0], row[6])
+            self.report.notices += 1
+            self.report.imported += mine
+
+    def _answered(self) -> list[tuple[int, str, int, str, int]]:
+        """Per waiting notice that a stored mail answers: the conversation (and its row)
+        of its most telling such mail, and that mail's kind. The first look of an import
+        goes through all that waits; later ones only through the mail stored since."""
+        top = int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM mail_ids").fetchone()[0])
+        since = self.seen
+        self.seen = top
+        drive = "waiting_for w JOIN mail_ids m ON m.message_id = w.message_id"
+        if since is not None and since <= top:
+            drive = "mail_ids m JOIN waiting_for w ON w.message_id = m.message_id"
+        rows = self.conn.execute(
+            "SELECT w.notice, h.id, h.rid, m.kind, w.rank "
+            f"FROM {drive} JOIN conversations c ON c.rid = m.rid "
+            "JOIN conversations h ON h.id = coalesce(c.merged_into, c.id) "
+            "WHERE m.rowid > ? ORDER BY w.notice, w.rank, m.rowid DESC",
+            (since if since is not None and since <= top else 0,),
+        ).fetchall()
+        best: dict[int, tuple[int, str, int, str, int]] = {}
+        for notice, conversation, rid, kind, rank in rows:
+            found = (int(notice), str(conversation), int(rid), kind or "", int(rank))
+            best.setdefault(found[0], found)
+        return list(best.values())
+
+
+def _fold_row(conn: Any, src: int, dst: int) -> None:
+    """The target's look-up row takes in the folded one's times: the subject rule looks
+    at a conversation's last activity, and the oldest copy of an id is found first."""
+    first, inbound, outbound = conn.execute(
+        "SELECT created_at, last_inbound_at, last_outbound_at FROM conversations WHERE rid = ?",
+        (src,),
+    ).fetchone()
+    conn.execute(
+        "UPDATE conversations SET created_at = min(coalesce(created_at, ?1), coalesce(?1, "
+        "created_at)), last_inbound_at = max(coalesce(last_inbound_at, ?2), coalesce(?2, "
+        "last_inbound_at)), last_outbound_at = max(coalesce(last_outbound_at, ?3), "
+        "coalesce(?3, last_outbound_at)) WHERE rid = ?4",
+        (first, inbound, outbound, dst),
+    )
+
+
 def _unusable(rec: MailRecord) -> str | None:
     if not rec.from_email and not rec.has_message_id and rec.date is None:
-        return "no mail headers"
+        return "no mail headers (no From, Message-ID or Date)"
     return None
 
 
@@ -318,7 +469,7 @@ def _customer_name(rec: MailRecord, customer: str | None) -> str | None:
 
 def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
     """The immutable message entry of a mail, keyed so two replicas importing it agree
-    (its direction and delivery are added when it is built, see queue.py)."""
+    (its direction and delivery are added when it is built, see store/import_queue.py)."""
     from crdt.model.ids import derived_id
 
     out: dict[str, Any] = {

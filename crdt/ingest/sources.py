@@ -10,7 +10,7 @@ message, ~17 s for a 1.5 GB mbox before the first mail can be parsed.
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -111,9 +111,8 @@ def read(path: Path) -> Iterator[bytes]:
     if kind == "message":
         yield path.read_bytes()
     elif kind == "folder":
-        for item in sorted(path.iterdir()):
-            if item.is_file() and not item.name.startswith("."):
-                yield item.read_bytes()
+        for item in _folder_files(path):
+            yield item.read_bytes()
     elif kind == "maildir":
         box = mailbox.Maildir(str(path), factory=None, create=False)
         for key in sorted(box.iterkeys()):
@@ -121,6 +120,33 @@ def read(path: Path) -> Iterator[bytes]:
     else:
         for piece in _pieces(path):
             yield from piece.read()
+
+
+def _folder_files(path: Path) -> list[Path]:
+    return [p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".")]
+
+
+def entry_names(path: Path) -> Callable[[int], str]:
+    """What to call the source's n-th entry (from 0, in ``read`` order) when it has to be
+    named: the file, or the mbox or Maildir and the entry's place in it. A folder or
+    Maildir is listed again only when asked, which is when an entry is not mail."""
+    kind = kind_of(path)
+    if kind == "message":
+        return lambda n: str(path)
+    if kind == "mbox":
+        return lambda n: f"{path}, message {n + 1}"
+    listing: list[str] = []
+
+    def name(n: int) -> str:
+        if not listing:
+            if kind == "folder":
+                listing.extend(str(p) for p in _folder_files(path))
+            else:
+                box = mailbox.Maildir(str(path), factory=None, create=False)
+                listing.extend(f"{path}, message {key}" for key in sorted(box.iterkeys()))
+        return listing[n] if n < len(listing) else f"{path}, entry {n + 1}"
+
+    return name
 
 
 def mbox_messages(data: bytes) -> Iterator[bytes]:

@@ -56,6 +56,11 @@ class Decision:
     # A conversation that a reply imported before this mail opened, to fold into this
     # one: the mail links the two (our reply to a customer, then their colleague's answer).
     absorb: str | None = None
+    # A notice with nothing stored to attach to: the Message-IDs it answers, most
+    # telling first (the returned mail, In-Reply-To, References newest first). It is
+    # kept until one of them is imported, and joins that mail's conversation then.
+    waits_for: tuple[str, ...] = ()
+    to_broadcast: bool = False  # a notice answering a bulk mail: not kept
 
 
 class ThreadIndex(Protocol):
@@ -272,7 +277,12 @@ def _latest(candidates: list[tuple[str, datetime]], when: datetime) -> str | Non
 
 
 def _notice(rec: MailRecord, index: ThreadIndex, direction: Direction) -> Decision:
-    """An auto-reply or bounce: shown as an event on what it answers, never as a message."""
+    """An auto-reply or bounce: shown as an event on what it answers, never as a message.
+
+    It attaches to the first stored of the mail it names (the returned one, In-Reply-To,
+    References newest first). Nothing stored, or only a broadcast while a more telling
+    id is not: it waits for those ids, so that the order mail is imported in does not
+    decide where it goes. A notice whose most telling id is a broadcast is not kept."""
     what = rec.kind
 
     def notice(conversation_id: str | None, reason: str) -> Decision:
@@ -280,15 +290,26 @@ def _notice(rec: MailRecord, index: ThreadIndex, direction: Direction) -> Decisi
         return Decision("notice", conversation_id, customer, direction, reason)
 
     returned = (rec.bounced_message_id,) if rec.bounced_message_id else ()
+    answers = [
+        i
+        for i in dict.fromkeys((*returned, *rec.in_reply_to, *reversed(rec.references)))
+        if i != rec.message_id
+    ]
     found = _parent(rec, index, returned)
     if found is not None:
         parent, parent_id = found
-        if parent.kind == "bulk":  # thousands of these follow a newsletter
-            return notice(None, f"{what} to the broadcast <{parent_id}>: not kept")
-        return notice(parent.conversation_id, f"{what} to <{parent_id}>")
+        if parent.kind != "bulk":
+            return notice(parent.conversation_id, f"{what} to <{parent_id}>")
+        earlier = tuple(answers[: answers.index(parent_id)])
+        if not earlier:  # thousands of these follow a newsletter
+            broadcast = notice(None, f"{what} to the broadcast <{parent_id}>: not kept")
+            return replace(broadcast, to_broadcast=True)
+        waits = notice(None, f"{what} to <{earlier[0]}>, not stored yet: kept until it comes")
+        return replace(waits, waits_for=earlier)
     subject = normalize_subject(strip_auto_prefix(rec.subject))
     if rec.kind == "auto-reply" and subject and rec.from_email and rec.date:
         cid = _latest(index.find_by_subject(subject, rec.from_email), rec.date)
         if cid is not None:
             return notice(cid, f"{what} from the customer under the conversation's subject")
-    return notice(None, f"{what} with no stored mail to attach to")
+    waiting = notice(None, f"{what} with no stored mail to attach to: kept until it comes")
+    return replace(waiting, waits_for=tuple(answers))

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from crdt.errors import AmbiguousIdError, NotFoundError, StoreError, UsageError
+from crdt.errors import AmbiguousIdError, NotFoundError, UnbuiltError, UsageError
 from crdt.model import clock, ids
 from crdt.store.index import unpack_view
 from crdt.store.sqlite import Connection, Row
@@ -226,7 +226,7 @@ def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]
     if row is None:
         raise NotFoundError(f"no conversation {ident}")
     if row["view"] is None:
-        raise StoreError(f"conversation {ident} is still being imported; try again shortly")
+        raise UnbuiltError(ident)  # Replica.view builds what an import queued for it
     return effective(unpack_view(row["view"]), now or clock.now_iso())
 
 

@@ -12,6 +12,9 @@ Source of truth
     staged          unused since schema 4: a run of the relay's log an older sync kept
     import_queue    mail an import has threaded but not built into its document yet
     early_bounces   bounces of mail not imported yet
+    import_merges   merges an import decided and has still to make
+    waiting_notices notices (auto-replies, bounces) that came before what they answer,
+    waiting_for     ... and the Message-IDs each waits for
 
 Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
     conversations   the materialised index, one row per conversation (+ its packed view)
@@ -22,7 +25,7 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -76,6 +79,16 @@ CREATE TABLE import_queue(seq INTEGER PRIMARY KEY, conversation TEXT NOT NULL,
     message TEXT NOT NULL, extra TEXT);
 CREATE INDEX import_queue_by_conversation ON import_queue(conversation, seq);
 CREATE TABLE early_bounces(message_id TEXT PRIMARY KEY, status TEXT, at TEXT) WITHOUT ROWID;
+CREATE TABLE import_merges(source TEXT NOT NULL, target TEXT NOT NULL,
+    PRIMARY KEY(source, target)) WITHOUT ROWID;
+CREATE TABLE waiting_notices(seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL,
+    content_key TEXT NOT NULL, direction TEXT NOT NULL, from_email TEXT,
+    participants TEXT NOT NULL, kind TEXT NOT NULL, in_reply_to TEXT, who TEXT NOT NULL,
+    at TEXT NOT NULL, message TEXT NOT NULL);
+CREATE UNIQUE INDEX waiting_notices_by_mail ON waiting_notices(message_id, content_key);
+CREATE TABLE waiting_for(message_id TEXT NOT NULL, notice INTEGER NOT NULL,
+    rank INTEGER NOT NULL, PRIMARY KEY(message_id, notice)) WITHOUT ROWID;
+CREATE INDEX waiting_for_by_notice ON waiting_for(notice);
 CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """
@@ -108,5 +121,19 @@ MIGRATIONS = {
     3: (
         "CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL)",
         "CREATE INDEX staged_by_doc ON staged(doc, seq)",
+    ),
+    4: (
+        "CREATE TABLE IF NOT EXISTS import_merges(source TEXT NOT NULL, target TEXT NOT NULL, "
+        "PRIMARY KEY(source, target)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS waiting_notices(seq INTEGER PRIMARY KEY, "
+        "message_id TEXT NOT NULL, content_key TEXT NOT NULL, direction TEXT NOT NULL, "
+        "from_email TEXT, participants TEXT NOT NULL, kind TEXT NOT NULL, in_reply_to TEXT, "
+        "who TEXT NOT NULL, at TEXT NOT NULL, message TEXT NOT NULL)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS waiting_notices_by_mail "
+        "ON waiting_notices(message_id, content_key)",
+        "CREATE TABLE IF NOT EXISTS waiting_for(message_id TEXT NOT NULL, "
+        "notice INTEGER NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(message_id, notice)) "
+        "WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS waiting_for_by_notice ON waiting_for(notice)",
     ),
 }

@@ -8,6 +8,8 @@ from inbox_cli.context import Context
 from inbox_cli.parsing import add_output_flags, example
 from inbox_cli.progress import Progress
 
+SHOWN = 20  # entries that are not mail named on stderr; --json names all
+
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("path", metavar="PATH", help="an mbox file, a Maildir, a folder of .eml files")
@@ -28,8 +30,13 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     summary = report.as_dict()
     ctx.out.obj(summary, lambda: [])
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary["skipped"].items()))
+    waiting = f", {report.waiting} notices kept for mail not imported yet" * bool(report.waiting)
     ctx.out.say(
         f"read {report.read} messages: {report.imported} imported into "
         f"{report.conversations} new conversations, {report.duplicates} already there, "
-        f"{report.notices} notices" + (f"; skipped {skipped}" if skipped else "")
+        f"{report.notices} notices{waiting}" + (f"; skipped {skipped}" if skipped else "")
     )
+    for entry in report.not_mail[:SHOWN]:
+        ctx.out.say(f"not mail: {entry['path']}: {entry['reason']}")
+    if len(report.not_mail) > SHOWN:
+        ctx.out.say(f"... and {len(report.not_mail) - SHOWN} more not mail (--json lists all)")

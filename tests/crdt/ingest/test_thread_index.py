@@ -19,7 +19,7 @@ def _batch(replica: Replica, stored: StoredIds, names: list[str]) -> importer.Im
     report = importer.ImportReport()
     ours = importer.our_addresses(replica) | {"support@acme.example.com"}
     raws = [raw for name in names for raw in sources.read(CORPUS / name)]
-    importer._Batch(replica, ours, report, [], stored).run(importer.parse_all(raws))
+    importer._Batch(replica, ours, report, set(), stored).run(importer.parse_all(raws))
     return report
 
 

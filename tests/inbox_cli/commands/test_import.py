@@ -120,10 +120,11 @@ def test_truth_json_in_the_folder_is_skipped_with_a_reason(
     assert report["read"] == len(EML) + 1  # every file of the folder was looked at
     assert report["skipped"], "truth.json must be reported as skipped"
     assert all(isinstance(why, str) and why for why in report["skipped"])
+    assert [e["path"] for e in report["not_mail"]] == [str(CORPUS / "truth.json")]
     assert not any("non_conversations" in m["body"] for c in corpus_convs for m in c["messages"])
     # everything read is accounted for
     accounted = report["imported"] + report["duplicates"] + sum(report["skipped"].values())
-    assert accounted == report["read"]
+    assert accounted + report["waiting"] == report["read"]
 
 
 def test_spam_lands_in_a_spam_conversation_of_its_own(

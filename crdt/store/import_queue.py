@@ -1,11 +1,15 @@
-"""The second half of an import: queued mail into documents, each built once.
+"""The import queue: mail threaded by an import, then built into documents, each once.
 
-The first half (importer.py) threads every mail and queues it, durably, under
-its conversation. Draining the queue then loads each conversation once, adds
+The first half of an import (ingest/importer.py) threads every mail and queues it,
+durably, under its conversation. Draining the queue then loads each conversation once, adds
 all its queued mail in one transaction, stores the document (a compressed
 snapshot when it is new) and writes its index row: in mail sorted by time a
 thread spans many batches, and building it per batch would repeat that work
 for every batch. A crash leaves the rest of the queue for the next drain.
+
+It is part of the store because every command that reads or changes a conversation
+builds what is queued for it first (``build_now``, called by ``Replica``): the replica
+never shows or edits a conversation whose mail waits here.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ DRAIN_BATCH = 500  # conversations per transaction
 BUILD_WORKERS = 2  # one per core: each builds while the other writes
 
 
-class Entry(NamedTuple):
+class QueuedMail(NamedTuple):
     """A queued mail: what threading decided, and the message to add."""
 
     action: str  # new, append, notice, spam
@@ -45,7 +49,7 @@ class Queue:
         self.conn = conn
         self.rows: list[tuple[str, str, str, str, str, str, str | None]] = []
 
-    def add(self, conversation_id: str, entry: Entry) -> None:
+    def add(self, conversation_id: str, entry: QueuedMail) -> None:
         extra = json.dumps(entry.extra) if entry.extra else None
         self.rows.append((conversation_id, *entry[:5], extra))
 
@@ -64,11 +68,11 @@ class Job(NamedTuple):
     ident: str
     stored: list[bytes]
     fingerprint: tuple[int, int]  # to see at write time that it is unchanged
-    entries: list[Entry]
+    entries: list[QueuedMail]
     last_seq: int  # the newest queued row read for it
 
 
-class Built(NamedTuple):
+class BuiltConversation(NamedTuple):
     ident: str
     data: bytes  # the whole document packed (pack_snapshot) when it is new, else the update
     new: bool
@@ -110,9 +114,31 @@ def queued(store: Store) -> list[str]:
 
 def _drain_run(store: Store, ids: list[str]) -> int:
     """Read, build and store a run of conversations (consecutive ids)."""
-    jobs = read_jobs(store, ids)
-    _write(store, jobs, [build(job) for job in jobs])
+    jobs = [job for job in read_jobs(store, ids) if job.entries]
+    if jobs:  # a run listed while another process built it has nothing left
+        _write(store, jobs, [build_conversation(job) for job in jobs])
     return len(jobs)
+
+
+def has_queued(conn: Connection, ident: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM import_queue WHERE conversation = ? LIMIT 1", (ident,)
+        ).fetchone()
+        is not None
+    )
+
+
+def build_now(store: Store, conn: Connection, ident: str) -> bool:
+    """Build one queued conversation inside the caller's write transaction: the command
+    that needs it (``show``, ``tag`` ...) after an import that was stopped, or while one
+    runs. Read and written under the lock, so nothing can change in between. False when
+    nothing is queued for it."""
+    job = read_job(store, ident)
+    if not job.entries:
+        return False
+    _store(store, conn, [job], [build_conversation(job)])
+    return True
 
 
 def read_jobs(store: Store, ids: list[str]) -> list[Job]:
@@ -120,14 +146,14 @@ def read_jobs(store: Store, ids: list[str]) -> list[Job]:
     queue; a stored document is read only where there is one (on a first import, none)."""
     names = [conversation_doc(ident) for ident in ids]
     prints = store.fingerprints(names)
-    queued: dict[str, list[tuple[Entry, int]]] = {ident: [] for ident in ids}
+    queued: dict[str, list[tuple[QueuedMail, int]]] = {ident: [] for ident in ids}
     for r in store.conn.execute(
         "SELECT conversation, action, direction, who, at, message, extra, seq "
         "FROM import_queue WHERE conversation BETWEEN ? AND ? ORDER BY conversation, seq",
         (min(ids), max(ids)),
     ):
         if r[0] in queued:
-            entry = Entry(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
+            entry = QueuedMail(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
             queued[r[0]].append((entry, int(r[7])))
     return [
         Job(
@@ -145,7 +171,7 @@ def read_job(store: Store, ident: str) -> Job:
     return read_jobs(store, [ident])[0]
 
 
-def build(job: Job) -> Built:
+def build_conversation(job: Job) -> BuiltConversation:
     """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
     from crdt.model import view, ydoc
     from crdt.store.documents import pack_snapshot
@@ -155,41 +181,77 @@ def build(job: Job) -> Built:
     before = doc.get_state()
     new = not job.stored
     with doc.transaction():
-        apply_entries(doc, job.entries, new)
+        apply_entries(doc, job.ident, job.entries, new)
     data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
     built = view.build(doc, bulk=True)
-    return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
+    return BuiltConversation(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
 
 
-def _write(store: Store, jobs: list[Job], results: list[Built]) -> None:
+def _write(store: Store, jobs: list[Job], results: list[BuiltConversation]) -> None:
+    with store.write() as conn:
+        _store(store, conn, jobs, results)
+
+
+def _store(
+    store: Store, conn: Connection, jobs: list[Job], results: list[BuiltConversation]
+) -> None:
+    """Store what was built, in the caller's transaction. A job whose document or queue
+    changed since it was read (another command built it, or an import folded its mail
+    into another conversation) is read and built again, here; one with nothing left
+    queued is not written at all: a document may only be written under its own id."""
     from crdt.store.index import write_conversations
 
-    with store.write() as conn:
-        now = store.fingerprints(conversation_doc(job.ident) for job in jobs)
-        rows, last_seq = [], 0
-        for job, result in zip(jobs, results, strict=True):
-            name = conversation_doc(job.ident)
-            if now.get(name, (-1, -1)) != job.fingerprint:
-                job = read_job(store, job.ident)  # changed meanwhile: build it afresh, here
-                result = build(job)
-            if result.new:
-                store.put_snapshot(name, result.data, local=True, packed=True)
-            else:
-                store.append(name, result.data)
-            rows.append(result.rows)
-            last_seq = max(last_seq, job.last_seq)
-        write_conversations(conn, rows)
-        # the chunk is a run of conversations in id order: its queued mail, all built
-        conn.execute(
-            "DELETE FROM import_queue WHERE conversation BETWEEN ? AND ? AND seq <= ?",
-            (jobs[0].ident, jobs[-1].ident, last_seq),
+    now = store.fingerprints(conversation_doc(job.ident) for job in jobs)
+    waiting = _queue_prints(conn, jobs)
+    rows, done = [], []
+    for job, result in zip(jobs, results, strict=True):
+        name = conversation_doc(job.ident)
+        if now.get(name, (-1, -1)) != job.fingerprint or waiting.get(job.ident) != (
+            len(job.entries),
+            job.last_seq,
+        ):
+            job = read_job(store, job.ident)  # changed meanwhile: build it afresh, here
+            if not job.entries:
+                continue
+            result = build_conversation(job)
+        if result.new:
+            store.put_snapshot(name, result.data, local=True, packed=True)
+        else:
+            store.append(name, result.data)
+        rows.append(result.rows)
+        done.append((job.ident, job.last_seq))
+    write_conversations(conn, rows)
+    # each job's queued mail, all built; mail queued for it since stays queued
+    conn.executemany(
+        "DELETE FROM import_queue WHERE conversation = ? AND seq <= ?",
+        done,
+    )
+
+
+def _queue_prints(conn: Connection, jobs: list[Job]) -> dict[str, tuple[int, int]]:
+    """Per conversation of a run (consecutive ids): how many rows are queued up to the
+    newest the run read, and that newest; one range of the queue's index."""
+    top = max(job.last_seq for job in jobs)
+    return {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            "SELECT conversation, count(*), max(seq) FROM import_queue "
+            "WHERE conversation BETWEEN ? AND ? AND seq <= ? GROUP BY conversation",
+            (min(j.ident for j in jobs), max(j.ident for j in jobs), top),
         )
+    }
 
 
-def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
-    """Queued mail into one document, in the order it was threaded; ``new``: the document
-    holds nothing yet. (An import is bulk work: its messages are decoded with orjson, as
-    its views are, see ``build``.)"""
+def apply_entries(doc: Doc, ident: str, entries: list[QueuedMail], new: bool = False) -> None:
+    """Queued mail into the document of conversation ``ident``, in the order it was
+    threaded; ``new``: the document holds nothing yet. (An import is bulk work: its
+    messages are decoded with orjson, as its views are, see ``build``.)
+
+    Only ``ident``'s own ``create`` makes the document: mail of a conversation folded
+    into this one while both were queued (a reply imported before what it answers)
+    still carries the ``create`` of the conversation it opened, and that id must not
+    name this document (its row would not be its own, and ``reindex`` would lose one).
+    """
     import orjson
 
     from crdt.model import conversation as conv
@@ -197,7 +259,7 @@ def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
     known: set[str] = set() if new else conv.message_ids(doc)
     for e in entries:
         create = e.extra.get("create")
-        if create and not doc.map("meta").get("id"):
+        if create and create["conversation_id"] == ident and not doc.map("meta").get("id"):
             conv.create(doc, **create)
             if e.action == "spam":
                 conv.set_status(doc, "spam", e.who, e.at)
@@ -208,6 +270,10 @@ def apply_entries(doc: Doc, entries: list[Entry], new: bool = False) -> None:
         conv.add_message(doc, message, e.who, e.at, reopen=e.action == "append", known=known)
         if e.extra.get("bounce"):  # after the add: a bounce may have come before its mail
             _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
+    if not doc.map("meta").get("id"):  # its own create was lost: made from another's
+        first = next((e.extra["create"] for e in entries if e.extra.get("create")), None)
+        if first is not None:
+            conv.create(doc, **{**first, "conversation_id": ident})
 
 
 def _mark_bounced(doc: Doc, bounce: dict[str, Any], who: str, at: str) -> None:
