@@ -400,7 +400,7 @@ def reindex(replica: Replica, progress: Callable[[int, int], None] | None = None
     """Rebuild everything derived from the documents; returns how many were read. What an
     interrupted import queued or left to merge (and an older sync staged) is done first."""
     from crdt.ingest import merges
-    from crdt.model import view, workspace, ydoc
+    from crdt.model import conversation, view, workspace, ydoc
     from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
     from crdt.store import index
     from crdt.sync import builder
@@ -414,6 +414,9 @@ def reindex(replica: Replica, progress: Callable[[int, int], None] | None = None
         for n, name in enumerate(names, 1):
             doc = ydoc.load(store.doc_updates(name))
             if name.startswith(CONVERSATION_PREFIX):
+                before = doc.get_state()
+                if conversation.repair_id(doc, name[len(CONVERSATION_PREFIX) :]):
+                    store.append(name, doc.get_update(before))
                 index.write_conversation(conn, view.build(doc))
             elif name.startswith(WORKSPACE_PREFIX):
                 index.write_workspace(conn, name[len(WORKSPACE_PREFIX) :], workspace.items(doc))

@@ -82,6 +82,19 @@ def create(
         _log(doc, who, "create", at)
 
 
+def repair_id(doc: Doc, conversation_id: str) -> bool:
+    """Name the document by the conversation it is stored as; True when it said otherwise.
+
+    An import before schema 5 could build a conversation's document from another one's
+    queued ``create`` (a reply imported before what it answers), so its ``meta.id`` named
+    that other conversation and a reindex lost one of the two."""
+    meta = doc.map("meta")
+    if meta.get("id") in (None, conversation_id):
+        return False
+    meta["id"] = conversation_id
+    return True
+
+
 def message_ids(doc: Doc) -> set[str]:
     return {str(m.get("id")) for m in doc.array("messages").to_py()}
 
