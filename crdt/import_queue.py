@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.index import Rows
 from crdt.replica import Replica, conversation_doc
-from crdt.store import Connection
+from crdt.store import Connection, Dictionary, newest_dictionary
 
 if TYPE_CHECKING:
     from crdt.ydoc import Doc
+
+Packing = tuple[Dictionary | None, Dictionary | None]  # the replica's for views, snapshots
 
 DRAIN_BATCH = 500  # conversations per transaction
 BUILD_WORKERS = 2  # one per core: each builds while the other writes
@@ -92,6 +94,11 @@ def drain(replica: Replica, progress: Callable[[int, int | None], None] | None =
     from crdt import workers
 
     done = 0
+    if newest_dictionary(replica.store.conn, "view") is None:
+        done = _drain_run(replica, runs.pop(0))  # then the workers pack with what it taught
+        _train(replica)
+        if progress:
+            progress(done, len(ids))
     with workers.pool(replica, BUILD_WORKERS) as pool:
         for count in pool.imap_unordered(partial(workers.run, _drain_run), runs):
             replica.store.checkpoint()
@@ -110,8 +117,22 @@ def queued(replica: Replica) -> list[str]:
 def _drain_run(replica: Replica, ids: list[str]) -> int:
     """Read, build and store a run of conversations (consecutive ids)."""
     jobs = read_jobs(replica, ids)
-    _write(replica, jobs, [build(job) for job in jobs])
+    packing = packing_of(replica)
+    _write(replica, jobs, [build(job, packing) for job in jobs], packing)
     return len(jobs)
+
+
+def packing_of(replica: Replica) -> Packing:
+    conn = replica.store.conn
+    return newest_dictionary(conn, "view"), newest_dictionary(conn, "snapshot")
+
+
+def _train(replica: Replica) -> None:
+    """The replica's first big import trains its dictionaries on the run it has built."""
+    from crdt.index import train_dictionaries
+
+    with replica.store.write() as conn:
+        train_dictionaries(conn)
 
 
 def read_jobs(replica: Replica, ids: list[str]) -> list[Job]:
@@ -145,7 +166,7 @@ def read_job(replica: Replica, ident: str) -> Job:
     return read_jobs(replica, [ident])[0]
 
 
-def build(job: Job) -> Built:
+def build(job: Job, packing: Packing = (None, None)) -> Built:
     """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
     from crdt import view, ydoc
     from crdt.index import pack_view, rows
@@ -156,13 +177,17 @@ def build(job: Job) -> Built:
     new = not job.stored
     with doc.transaction():
         apply_entries(doc, job.entries, new)
-    data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
+    data = pack_snapshot(doc.get_update(), packing[1]) if new else doc.get_update(before)
     built = view.build(doc, bulk=True)
-    return Built(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
+    return Built(job.ident, data, new, rows(built, pack_view(built, True, packing[0])))
 
 
-def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
+def _write(
+    replica: Replica, jobs: list[Job], results: list[Built], packing: Packing | None = None
+) -> None:
     from crdt.index import write_conversations
+
+    packing = packing or packing_of(replica)
 
     with replica.store.write() as conn:
         now = replica.store.fingerprints(conversation_doc(job.ident) for job in jobs)
@@ -171,7 +196,7 @@ def _write(replica: Replica, jobs: list[Job], results: list[Built]) -> None:
             name = conversation_doc(job.ident)
             if now.get(name, (-1, -1)) != job.fingerprint:
                 job = read_job(replica, job.ident)  # changed meanwhile: build it afresh, here
-                result = build(job)
+                result = build(job, packing)
             if result.new:
                 replica.store.put_snapshot(name, result.data, local=True, packed=True)
             else:

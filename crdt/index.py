@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from crdt.store import Connection, compress, decompress
+from crdt.store import Connection, Dictionary, compress, decompress
 
 SCHEMA = """
 CREATE TABLE conversations(
@@ -65,23 +65,51 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 NOTICES = ("auto-reply", "bounce")  # events about a conversation, not messages in it
 
 
-def pack_view(view: dict[str, Any], bulk: bool = False) -> bytes:
-    """A view as the index stores it: JSON with sorted keys, compressed. ``bulk`` (a worker
-    building thousands) encodes with orjson: the same bytes (views hold no floats) in a
-    fifth of the time; a command that changes one conversation keeps the standard
-    library, since loading orjson (~40 ms) costs more than it would save there."""
+def pack_view(
+    view: dict[str, Any], bulk: bool = False, dictionary: Dictionary | None = None
+) -> bytes:
+    """A view as the index stores it: JSON with sorted keys, compressed (with the
+    replica's view dictionary when it has one, ``store.newest_dictionary``)."""
+    return compress(view_json(view, bulk), dictionary)
+
+
+def view_json(view: dict[str, Any], bulk: bool = False) -> bytes:
+    """``bulk`` (a worker building thousands) encodes with orjson: the same bytes (views
+    hold no floats) in a fifth of the time; a command that changes one conversation
+    keeps the standard library, since loading orjson (~40 ms) costs more than it would
+    save there."""
     if bulk:
         import orjson
 
-        return compress(orjson.dumps(view, option=orjson.OPT_SORT_KEYS))
-    return compress(
-        json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    )
+        return orjson.dumps(view, option=orjson.OPT_SORT_KEYS)
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def unpack_view(blob: bytes) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(decompress(blob))
+def unpack_view(blob: bytes, conn: Connection | None = None) -> dict[str, Any]:
+    """``conn``: the replica the view was read from, whose dictionary it may need."""
+    value: dict[str, Any] = json.loads(decompress(blob, conn))
     return value
+
+
+def train_dictionaries(conn: Connection) -> None:
+    """Train the replica's dictionaries for views and snapshots from the records it holds,
+    once: at its first import big enough, or a reindex (``store.train_dictionary``), inside
+    the caller's transaction. A replica with too few records keeps LZ4 for now."""
+    from crdt.store import TRAIN_SAMPLES, newest_dictionary, train_dictionary, unpack_snapshot
+
+    if newest_dictionary(conn, "view") or newest_dictionary(conn, "snapshot"):
+        return
+    views = conn.execute(
+        "SELECT view FROM conversations WHERE view IS NOT NULL ORDER BY rid LIMIT ?",
+        (TRAIN_SAMPLES,),
+    ).fetchall()
+    snapshots = conn.execute(
+        "SELECT snapshot FROM docs WHERE name >= 'c:' AND name < 'c;' "
+        "AND snapshot IS NOT NULL ORDER BY rowid LIMIT ?",
+        (TRAIN_SAMPLES,),
+    ).fetchall()
+    train_dictionary(conn, "view", [decompress(r[0], conn) for r in views])
+    train_dictionary(conn, "snapshot", [unpack_snapshot(r[0], conn) for r in snapshots])
 
 
 def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
@@ -165,6 +193,10 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
 
 def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | None = None) -> int:
     """Replace everything derived from one conversation; returns its row id."""
+    if packed is None:
+        from crdt.store import newest_dictionary
+
+        packed = pack_view(view, dictionary=newest_dictionary(conn, "view"))
     return write_conversations(conn, [rows(view, packed)])[0]
 
 
@@ -183,7 +215,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             rid, old = found[r.id]
             changed.append([*r.values.values(), rid])
             if old is not None:
-                stale.append((rid, *_fts_text(unpack_view(old))))
+                stale.append((rid, *_fts_text(unpack_view(old, conn))))
         else:
             top += 1
             rid = top

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt import clock, index
 from crdt.replica import Replica
-from crdt.store import COMPACT_AFTER, Connection
+from crdt.store import COMPACT_AFTER, Connection, Dictionary, newest_dictionary
 
 if TYPE_CHECKING:
     from crdt.ydoc import Doc
@@ -90,9 +90,10 @@ def receive(replica: Replica, by_doc: dict[str, list[bytes]], new_cursor: int) -
     """Apply a short run of the relay's log (changes as they happen) and move the cursor
     past it, atomically; each changed document's index row is rebuilt in the same
     transaction. Returns how many documents changed. Long runs go to a ``Builder``."""
-    with replica.store.write():
+    with replica.store.write() as conn:
+        packing = newest_dictionary(conn, "view")
         built = [
-            build(replica, name, replica.store.doc_updates(name), batch)
+            build(replica, name, replica.store.doc_updates(name), batch, packing=packing)
             for name, batch in by_doc.items()
         ]
         applied = commit(replica, built, set(pending(replica)))
@@ -182,15 +183,16 @@ def store_built(
     meanwhile is built again inside it. Returns how many documents were stored."""
     names = [name for name, _ in items]
     seen = replica.store.fingerprints(names)
+    packing = newest_dictionary(replica.store.conn, "view")
     built = [
-        build(replica, name, _stored(replica, name, seen), batch, bulk=True)
+        build(replica, name, _stored(replica, name, seen), batch, True, packing)
         for name, batch in items
     ]
     with replica.store.write() as conn:
         unsent = set(pending(replica))
         now = replica.store.fingerprints(names)
         built = [
-            build(replica, name, replica.store.doc_updates(name), batch, bulk=True)
+            build(replica, name, replica.store.doc_updates(name), batch, True, packing)
             if now.get(name) != seen.get(name)
             else done
             for (name, batch), done in zip(items, built, strict=True)
@@ -235,9 +237,15 @@ class Built(NamedTuple):
 
 
 def build(
-    replica: Replica, name: str, stored: list[bytes], batch: list[bytes], bulk: bool = False
+    replica: Replica,
+    name: str,
+    stored: list[bytes],
+    batch: list[bytes],
+    bulk: bool = False,
+    packing: Dictionary | None = None,
 ) -> Built:
-    """The CPU part of applying updates: no database access. ``bulk``: in a worker."""
+    """The CPU part of applying updates: no database access. ``bulk``: in a worker;
+    ``packing``: the replica's view dictionary."""
     from crdt import view, workspace, ydoc
 
     doc = ydoc.load(stored)
@@ -253,7 +261,7 @@ def build(
     items = workspace.items(doc) if changed and name.startswith("ws:") else None
     rows = None
     if built_view is not None and built_view["id"] is not None:
-        rows = index.rows(built_view, index.pack_view(built_view, bulk))
+        rows = index.rows(built_view, index.pack_view(built_view, bulk, packing))
     snapshot = doc.get_update() if due else None
     return Built(name, batch, state, snapshot, changed, rows, items, lost)
 

@@ -184,6 +184,7 @@ class Replica:
         drain(self)  # mail an interrupted import queued but did not build
         remote.drain(self)  # and the relay's log an interrupted sync staged
         with self.store.write() as conn:
+            index.train_dictionaries(conn)  # a replica made before it had them, or small
             names = list(self.store.doc_names(""))
             index.clear(conn)
             for n, name in enumerate(names, 1):
