@@ -214,3 +214,17 @@ def test_a_replica_of_schema_4_gains_the_table_and_its_old_records_read(tmp_path
     assert reopened.conn.execute("SELECT count(*) FROM dictionaries").fetchone()[0] == 0
     assert queries.view(reopened.conn, ident, "2026-01-01") == expected
     assert index.unpack_view(compress(b'{"a":1}')) == {"a": 1}
+
+
+def test_customer_and_mentions_read_views_packed_with_the_dictionary(big: Replica) -> None:
+    ident = _ids(big)[-2]
+    row = big.conn.execute("SELECT customer, view FROM conversations WHERE id = ?", (ident,))
+    customer, packed = row.fetchone()
+    assert packed[:1] == DICTIONARY
+    history = queries.customer(big.conn, customer, "2099")
+    assert [m["id"] for m in history["messages"]] == [
+        m["id"] for m in _built(big, ident)["messages"]
+    ]
+    actions.note(big, ident, f"@{AGENT.split('@')[0]} look at this one")
+    [mention] = queries.mentions(big.conn, AGENT)
+    assert (mention["conversation"], mention["subject"]) == (ident, _built(big, ident)["subject"])
