@@ -185,6 +185,7 @@ class Replica:
         remote.drain(self)  # and the relay's log an interrupted sync staged
         with self.store.write() as conn:
             index.train_dictionaries(conn)  # a replica made before it had them, or small
+            self.store.repack_snapshots()
             names = list(self.store.doc_names(""))
             index.clear(conn)
             for n, name in enumerate(names, 1):

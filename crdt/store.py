@@ -387,6 +387,30 @@ class Store:
             (name, snapshot),
         )
 
+    def repack_snapshots(self) -> int:
+        """Pack with the newest snapshot dictionary every snapshot that was packed
+        otherwise (a replica's records from before it had one, at a reindex): the same
+        bytes once unpacked. Returns how many; 1,000 are read at a time."""
+        target = newest_dictionary(self.conn, "snapshot")
+        if target is None:
+            return 0
+        done, after = 0, 0
+        mine = b"z" + target.compress(b"")[:3]
+        while rows := self.conn.execute(
+            "SELECT rowid, snapshot FROM docs WHERE rowid > ? AND snapshot IS NOT NULL "
+            "ORDER BY rowid LIMIT 1000",
+            (after,),
+        ).fetchall():
+            after = int(rows[-1][0])
+            packed = [
+                (pack_snapshot(unpack_snapshot(stored, self.conn), target), rowid)
+                for rowid, stored in rows
+                if bytes(stored[:4]) != mine
+            ]
+            self.conn.executemany("UPDATE docs SET snapshot = ? WHERE rowid = ?", packed)
+            done += len(packed)
+        return done
+
     def mark_local(self, name: str) -> None:
         """Note a change made here for the relay; ``changes`` tells an acknowledgement of
         an earlier send from one that covers everything (see relay/client.py)."""

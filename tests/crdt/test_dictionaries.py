@@ -163,8 +163,14 @@ def test_reindex_trains_a_replica_that_has_none_and_gives_the_same_views(
     assert newest_dictionary(replica.conn, "snapshot") is not None
     after = {i: queries.view(replica.conn, i, "2026-01-01") for i in _ids(replica)}
     assert after == before
+    assert {i: queries.effective(_built(replica, i), "2026-01-01") for i in after} == before
     tags = {r[0] for r in replica.conn.execute("SELECT substr(view, 1, 1) FROM conversations")}
     assert tags == {DICTIONARY}
+    snapshots = replica.conn.execute(
+        "SELECT DISTINCT substr(snapshot, 2, 1) FROM docs WHERE snapshot IS NOT NULL"
+    )
+    assert {r[0] for r in snapshots} == {DICTIONARY}
+    assert replica.store.repack_snapshots() == 0  # nothing is packed twice
 
 
 def _trained() -> bytes:
