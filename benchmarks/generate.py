@@ -1,10 +1,15 @@
 """Write a synthetic support mailbox: N conversations of M messages, as one mbox file.
 
-Sizes follow real support mail: a customer message of 300-2,500 characters, agent
-replies that quote the previous message, 1-1.5 KB of headers (Received, DKIM,
-Authentication-Results), threads spread over weeks and interleaved in time.
+Two styles. ``full`` (the default) follows real support mail as a mail server keeps
+it: a customer message of 300-2,500 characters, agent replies that quote the previous
+message, 1-1.5 KB of headers (Received, DKIM, Authentication-Results). ``short`` is
+the other end: short plain-text mails with only the headers a client writes (From,
+To, Subject, Date, Message-ID, In-Reply-To and References, MIME-Version,
+Content-Type), a few lines each, replies that may quote the message before. In both,
+threads are spread over weeks and interleaved in time.
 
     python benchmarks/generate.py --conversations 100000 --messages 5 -o work/mail.mbox
+    python benchmarks/generate.py --style short --conversations 100000 -o work/short.mbox
 """
 
 from __future__ import annotations
@@ -261,6 +266,62 @@ def headers(
     return "\n".join(lines)
 
 
+def short_headers(
+    sender: str, to: str, subject: str, when: datetime, mid: str, parents: list[str]
+) -> str:
+    """What a mail client writes, and nothing a server adds."""
+    lines = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(when)}",
+        f"Message-ID: <{mid}>",
+    ]
+    if parents:
+        lines.append(f"In-Reply-To: <{parents[-1]}>")
+        lines.append("References: " + " ".join(f"<{p}>" for p in parents[-8:]))
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+    return "\n".join(lines)
+
+
+def short_body(
+    rng: random.Random, greeting: str, text: str, sign: str, previous: tuple[str, str] | None
+) -> str:
+    """A few lines; a reply quotes the message before it most of the time."""
+    body = f"{greeting}\n\n{text}\n\n{sign}\n"
+    if previous and rng.random() < 0.85:
+        who, before = previous
+        quoted = "\n".join("> " + line for line in before.splitlines())
+        body += f"\nOn an earlier day, {who} wrote:\n{quoted}\n"
+    return body
+
+
+def short_conversation(
+    rng: random.Random, n: int, messages: int, start: datetime
+) -> Iterator[tuple[datetime, str]]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    customer = f"{first.lower()}.{last.lower()}{n}@{rng.choice(DOMAINS)}"
+    mailbox = rng.choice(MAILBOXES)
+    subject = " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize()
+    when, parents, previous = start, [], None
+    for i in range(messages):
+        inbound = i % 2 == 0
+        mid = f"{n:06d}.{i}.{rng.getrandbits(40):x}@" + (
+            "acme.example.com" if not inbound else customer.split("@")[1]
+        )
+        text = paragraph(rng, rng.randint(90, 540))
+        greeting = f"Hi {first}," if not inbound else "Hello,"
+        sign = rng.choice(AGENTS) if not inbound else f"{first} {last}"
+        body = short_body(rng, greeting, text, sign, previous)
+        sender = f"{first} {last} <{customer}>" if inbound else f"{sign} <{mailbox}>"
+        to = mailbox if inbound else customer
+        subj = subject if i == 0 else "Re: " + subject
+        yield when, short_headers(sender, to, subj, when, mid, parents) + "\n\n" + body
+        parents.append(mid)
+        previous = (sign, text)
+        when = when + timedelta(minutes=rng.randint(5, 3 * 24 * 60))
+
+
 def conversation(
     rng: random.Random, n: int, messages: int, start: datetime
 ) -> Iterator[tuple[datetime, str]]:
@@ -291,12 +352,18 @@ def conversation(
         when = when + timedelta(minutes=rng.randint(5, 3 * 24 * 60))
 
 
-def generate(out: Path, conversations: int, messages: int, seed: int = 7) -> int:
+STYLES = {"full": conversation, "short": short_conversation}
+
+
+def generate(
+    out: Path, conversations: int, messages: int, seed: int = 7, style: str = "full"
+) -> int:
     rng = random.Random(seed)
+    make = STYLES[style]
     origin = datetime(2025, 1, 1, tzinfo=UTC)
     span = 365 * 24 * 3600
     streams = (
-        conversation(
+        make(
             random.Random(rng.getrandbits(64)),
             n,
             messages,
@@ -321,9 +388,10 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--style", choices=sorted(STYLES), default="full")
     parser.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args()
-    n = generate(args.out, args.conversations, args.messages, args.seed)
+    n = generate(args.out, args.conversations, args.messages, args.seed, args.style)
     print(f"{n} messages in {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -409,6 +409,8 @@ def reindex(replica: Replica, progress: Callable[[int, int], None] | None = None
     merges.finish(replica)
     builder.build_staged(store, replica.agent)
     with store.write() as conn:
+        index.train_dictionaries(conn)  # a replica made before it had them, or small
+        store.repack_snapshots()
         names = list(store.doc_names(""))
         index.clear(conn)
         for n, name in enumerate(names, 1):

@@ -11,50 +11,17 @@ The tables are in ``schema.py``.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from crdt.errors import StoreError
 from crdt.store import schema, sqlite
+from crdt.store.compression import newest_dictionary, pack_snapshot, unpack_snapshot
 from crdt.store.sqlite import Closing, Connection
 
 COMPACT_AFTER = 64  # updates per document before they are folded into its snapshot
 BUSY_TIMEOUT_MS = 60_000
-
-LZ4 = b"L"  # tags what ``compress`` makes; no zlib stream or zstd frame begins with it
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins; a zlib stream never does
-
-
-def compress(data: bytes) -> bytes:
-    """LZ4: a 12 KB view or snapshot in ~35 us and back in ~11 (zstd at level 1: 65-80 and
-    35; zlib: 190), at 1.35x zstd's size. Views and snapshots are most of a replica, and
-    an import writes one of each per conversation: at this size the time matters more."""
-    import lz4.block
-
-    return LZ4 + cast(bytes, lz4.block.compress(data))
-
-
-def decompress(blob: bytes) -> bytes:
-    """What ``compress`` makes, or the zstd frames and zlib streams replicas wrote before."""
-    if blob[:1] == LZ4:
-        import lz4.block
-
-        return cast(bytes, lz4.block.decompress(blob[1:]))
-    if blob[:4] == ZSTD_MAGIC:
-        import zstd
-
-        return bytes(zstd.decompress(blob))
-    return zlib.decompress(blob)
-
-
-def pack_snapshot(snapshot: bytes) -> bytes:
-    return b"z" + compress(snapshot)
-
-
-def _unpack(stored: bytes) -> bytes:
-    return decompress(stored[1:]) if stored[:1] == b"z" else stored[1:]
 
 
 class Store(Closing):
@@ -112,7 +79,7 @@ class Store(Closing):
         out: list[bytes] = []
         row = self.conn.execute("SELECT snapshot FROM docs WHERE name = ?", (name,)).fetchone()
         if row and row[0] is not None:
-            out.append(_unpack(row[0]))
+            out.append(unpack_snapshot(row[0], self.conn))
         out.extend(
             r[0]
             for r in self.conn.execute(
@@ -170,12 +137,38 @@ class Store(Closing):
         holds changes made here that a relay has yet to see."""
         if local:
             self.mark_local(name)
+        if not packed:
+            snapshot = pack_snapshot(snapshot, newest_dictionary(self.conn, "snapshot"))
         self.conn.execute("DELETE FROM updates WHERE doc = ?", (name,))
         self.conn.execute(
             "INSERT INTO docs(name, snapshot, pending) VALUES (?, ?, 0) "
             "ON CONFLICT(name) DO UPDATE SET snapshot = excluded.snapshot, pending = 0",
-            (name, snapshot if packed else pack_snapshot(snapshot)),
+            (name, snapshot),
         )
+
+    def repack_snapshots(self) -> int:
+        """Pack with the newest snapshot dictionary every snapshot that was packed
+        otherwise (a replica's records from before it had one, at a reindex): the same
+        bytes once unpacked. Returns how many; 1,000 are read at a time."""
+        target = newest_dictionary(self.conn, "snapshot")
+        if target is None:
+            return 0
+        done, after = 0, 0
+        mine = b"z" + target.compress(b"")[:3]
+        while rows := self.conn.execute(
+            "SELECT rowid, snapshot FROM docs WHERE rowid > ? AND snapshot IS NOT NULL "
+            "ORDER BY rowid LIMIT 1000",
+            (after,),
+        ).fetchall():
+            after = int(rows[-1][0])
+            packed = [
+                (pack_snapshot(unpack_snapshot(stored, self.conn), target), rowid)
+                for rowid, stored in rows
+                if bytes(stored[:4]) != mine
+            ]
+            self.conn.executemany("UPDATE docs SET snapshot = ? WHERE rowid = ?", packed)
+            done += len(packed)
+        return done
 
     def mark_local(self, name: str) -> None:
         """Note a change made here for the relay; ``changes`` tells an acknowledgement of

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.model.vocab import conversation_doc
+from crdt.store.compression import Dictionary, newest_dictionary
 from crdt.store.documents import Store
 from crdt.store.index import Rows
 from crdt.store.sqlite import Connection
@@ -26,6 +27,7 @@ from crdt.store.sqlite import Connection
 if TYPE_CHECKING:
     from crdt.model.ydoc import Doc
 
+Packing = tuple[Dictionary | None, Dictionary | None]  # the replica's for views, snapshots
 DRAIN_BATCH = 500  # conversations per transaction
 BUILD_WORKERS = 2  # one per core: each builds while the other writes
 
@@ -97,6 +99,11 @@ def drain(store: Store, progress: Callable[[int, int | None], None] | None = Non
     from crdt.store import pool
 
     done = 0
+    if newest_dictionary(store.conn, "view") is None:
+        done = _drain_run(store, runs.pop(0))  # then the workers pack with what it taught
+        _train(store)
+        if progress:
+            progress(done, len(ids))
     with pool.workers(store, BUILD_WORKERS) as workers:
         for count in workers.imap_unordered(partial(pool.run, _drain_run), runs):
             store.checkpoint()
@@ -116,8 +123,21 @@ def _drain_run(store: Store, ids: list[str]) -> int:
     """Read, build and store a run of conversations (consecutive ids)."""
     jobs = [job for job in read_jobs(store, ids) if job.entries]
     if jobs:  # a run listed while another process built it has nothing left
-        _write(store, jobs, [build_conversation(job) for job in jobs])
+        packing = packing_of(store)
+        _write(store, jobs, [build_conversation(job, packing) for job in jobs], packing)
     return len(jobs)
+
+
+def packing_of(store: Store) -> Packing:
+    return newest_dictionary(store.conn, "view"), newest_dictionary(store.conn, "snapshot")
+
+
+def _train(store: Store) -> None:
+    """The replica's first big import trains its dictionaries on the run it has built."""
+    from crdt.store.index import train_dictionaries
+
+    with store.write() as conn:
+        train_dictionaries(conn)
 
 
 def has_queued(conn: Connection, ident: str) -> bool:
@@ -137,7 +157,8 @@ def build_now(store: Store, conn: Connection, ident: str) -> bool:
     job = read_job(store, ident)
     if not job.entries:
         return False
-    _store(store, conn, [job], [build_conversation(job)])
+    packing = packing_of(store)
+    _store(store, conn, [job], [build_conversation(job, packing)], packing)
     return True
 
 
@@ -171,10 +192,11 @@ def read_job(store: Store, ident: str) -> Job:
     return read_jobs(store, [ident])[0]
 
 
-def build_conversation(job: Job) -> BuiltConversation:
-    """A conversation's document with its queued mail, and its view: pure, bytes in and out."""
+def build_conversation(job: Job, packing: Packing = (None, None)) -> BuiltConversation:
+    """A conversation's document with its queued mail, and its view: pure, bytes in and
+    out; ``packing``: the replica's dictionaries for views and snapshots."""
     from crdt.model import view, ydoc
-    from crdt.store.documents import pack_snapshot
+    from crdt.store.compression import pack_snapshot
     from crdt.store.index import pack_view, rows
 
     doc = ydoc.load(job.stored)
@@ -182,18 +204,25 @@ def build_conversation(job: Job) -> BuiltConversation:
     new = not job.stored
     with doc.transaction():
         apply_entries(doc, job.ident, job.entries, new)
-    data = pack_snapshot(doc.get_update()) if new else doc.get_update(before)
+    data = pack_snapshot(doc.get_update(), packing[1]) if new else doc.get_update(before)
     built = view.build(doc, bulk=True)
-    return BuiltConversation(job.ident, data, new, rows(built, pack_view(built, bulk=True)))
+    packed = pack_view(built, True, packing[0])
+    return BuiltConversation(job.ident, data, new, rows(built, packed))
 
 
-def _write(store: Store, jobs: list[Job], results: list[BuiltConversation]) -> None:
+def _write(
+    store: Store, jobs: list[Job], results: list[BuiltConversation], packing: Packing
+) -> None:
     with store.write() as conn:
-        _store(store, conn, jobs, results)
+        _store(store, conn, jobs, results, packing)
 
 
 def _store(
-    store: Store, conn: Connection, jobs: list[Job], results: list[BuiltConversation]
+    store: Store,
+    conn: Connection,
+    jobs: list[Job],
+    results: list[BuiltConversation],
+    packing: Packing,
 ) -> None:
     """Store what was built, in the caller's transaction. A job whose document or queue
     changed since it was read (another command built it, or an import folded its mail
@@ -213,7 +242,7 @@ def _store(
             job = read_job(store, job.ident)  # changed meanwhile: build it afresh, here
             if not job.entries:
                 continue
-            result = build_conversation(job)
+            result = build_conversation(job, packing)
         if result.new:
             store.put_snapshot(name, result.data, local=True, packed=True)
         else:

@@ -10,27 +10,60 @@ from typing import Any, NamedTuple
 
 from crdt.model.vocab import DEFAULT_PRIORITY, NOTICES, PRIORITY_RANK
 from crdt.store import schema
-from crdt.store.documents import compress, decompress
+from crdt.store.compression import Dictionary, compress, decompress
 from crdt.store.sqlite import Connection
 
 
-def pack_view(view: dict[str, Any], bulk: bool = False) -> bytes:
-    """A view as the index stores it: JSON with sorted keys, compressed. ``bulk`` (a worker
-    building thousands) encodes with orjson: the same bytes (views hold no floats) in a
-    fifth of the time; a command that changes one conversation keeps the standard
-    library, since loading orjson (~40 ms) costs more than it would save there."""
+def pack_view(
+    view: dict[str, Any], bulk: bool = False, dictionary: Dictionary | None = None
+) -> bytes:
+    """A view as the index stores it: JSON with sorted keys, compressed (with the
+    replica's view dictionary when it has one, ``compression.newest_dictionary``)."""
+    return compress(view_json(view, bulk), dictionary)
+
+
+def view_json(view: dict[str, Any], bulk: bool = False) -> bytes:
+    """``bulk`` (a worker building thousands) encodes with orjson: the same bytes (views
+    hold no floats) in a fifth of the time; a command that changes one conversation
+    keeps the standard library, since loading orjson (~40 ms) costs more than it would
+    save there."""
     if bulk:
         import orjson
 
-        return compress(orjson.dumps(view, option=orjson.OPT_SORT_KEYS))
-    return compress(
-        json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        return orjson.dumps(view, option=orjson.OPT_SORT_KEYS)
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def unpack_view(blob: bytes, conn: Connection | None = None) -> dict[str, Any]:
+    """``conn``: the replica the view was read from, whose dictionary it may need."""
+    value: dict[str, Any] = json.loads(decompress(blob, conn))
+    return value
+
+
+def train_dictionaries(conn: Connection) -> None:
+    """Train the replica's dictionaries for views and snapshots from the records it holds,
+    once: at its first import big enough, or a reindex (``compression.train_dictionary``), inside
+    the caller's transaction. A replica with too few records keeps LZ4 for now."""
+    from crdt.store.compression import (
+        TRAIN_SAMPLES,
+        newest_dictionary,
+        train_dictionary,
+        unpack_snapshot,
     )
 
-
-def unpack_view(blob: bytes) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(decompress(blob))
-    return value
+    if newest_dictionary(conn, "view") or newest_dictionary(conn, "snapshot"):
+        return
+    views = conn.execute(
+        "SELECT view FROM conversations WHERE view IS NOT NULL ORDER BY rid LIMIT ?",
+        (TRAIN_SAMPLES,),
+    ).fetchall()
+    snapshots = conn.execute(
+        "SELECT snapshot FROM docs WHERE name >= 'c:' AND name < 'c;' "
+        "AND snapshot IS NOT NULL ORDER BY rowid LIMIT ?",
+        (TRAIN_SAMPLES,),
+    ).fetchall()
+    train_dictionary(conn, "view", [decompress(r[0], conn) for r in views])
+    train_dictionary(conn, "snapshot", [unpack_snapshot(r[0], conn) for r in snapshots])
 
 
 def _fts_text(view: dict[str, Any]) -> tuple[str, str, str]:
@@ -114,6 +147,10 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
 
 def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | None = None) -> int:
     """Replace everything derived from one conversation; returns its row id."""
+    if packed is None:
+        from crdt.store.compression import newest_dictionary
+
+        packed = pack_view(view, dictionary=newest_dictionary(conn, "view"))
     return write_conversations(conn, [rows(view, packed)])[0]
 
 
@@ -132,7 +169,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             rid, old = found[r.id]
             changed.append([*r.values.values(), rid])
             if old is not None:
-                stale.append((rid, *_fts_text(unpack_view(old))))
+                stale.append((rid, *_fts_text(unpack_view(old, conn))))
         else:
             top += 1
             rid = top

@@ -178,17 +178,17 @@ def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> lis
     out = []
     for row in conn.execute(sql, args):
         item = row_to_item(row, now)
-        item["snippet"] = _snippet(row["view"], text)
+        item["snippet"] = _snippet(conn, row["view"], text)
         out.append(item)
     return out
 
 
-def _snippet(blob: bytes | None, query: str) -> str | None:
+def _snippet(conn: Connection, blob: bytes | None, query: str) -> str | None:
     from crdt.store.snippets import snippet
 
     if blob is None:
         return None
-    conv = unpack_view(blob)
+    conv = unpack_view(blob, conn)
     texts = [str(conv.get("subject") or "")]
     texts += [str(m.get("body") or "") for m in conv["messages"]]
     texts += [str(n.get("body") or "") for n in conv["notes"]]
@@ -226,8 +226,8 @@ def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]
     if row is None:
         raise NotFoundError(f"no conversation {ident}")
     if row["view"] is None:
-        raise UnbuiltError(ident)  # Replica.view builds what an import queued for it
-    return effective(unpack_view(row["view"]), now or clock.now_iso())
+        raise UnbuiltError(ident)  # Replica.conversation builds what an import queued for it
+    return effective(unpack_view(row["view"], conn), now or clock.now_iso())
 
 
 def effective(conv: dict[str, Any], now: str) -> dict[str, Any]:
@@ -247,7 +247,7 @@ def mentions(conn: Connection, agent: str, limit: int | None = None) -> list[dic
     )
     out = []
     for row in conn.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), (agent,)):
-        conv = unpack_view(row["view"])
+        conv = unpack_view(row["view"], conn)
         note = next((n for n in conv["notes"] if n["id"] == row["note_id"]), None)
         if note is not None:
             out.append({"conversation": row["id"], "subject": conv["subject"], **note})
@@ -268,7 +268,7 @@ def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
     for row in rows:
         if row["view"] is None:  # still being imported
             continue
-        conv = unpack_view(row["view"])
+        conv = unpack_view(row["view"], conn)
         for m in conv["messages"]:
             timeline.append({"conversation": conv["id"], "subject": conv["subject"], **m})
     timeline.sort(key=lambda m: (str(m.get("created_at") or ""), str(m.get("id"))))

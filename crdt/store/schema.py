@@ -10,6 +10,7 @@ Source of truth
     doing           what this agent is doing (viewing, typing), for the sync process to tell
     notices         news for the agent's next command (a tentative claim that lost)
     staged          unused since schema 4: a run of the relay's log an older sync kept
+    dictionaries    zstd dictionaries trained on this replica's own views and snapshots
     import_queue    mail an import has threaded but not built into its document yet
     early_bounces   bounces of mail not imported yet
     import_merges   merges an import decided and has still to make
@@ -25,7 +26,7 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -41,6 +42,7 @@ CREATE TABLE doing(what TEXT PRIMARY KEY, conversation TEXT, since TEXT NOT NULL
 CREATE TABLE notices(seq INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX staged_by_doc ON staged(doc, seq);
+CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 INDEX = """
@@ -135,5 +137,8 @@ MIGRATIONS = {
         "notice INTEGER NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(message_id, notice)) "
         "WITHOUT ROWID",
         "CREATE INDEX IF NOT EXISTS waiting_for_by_notice ON waiting_for(notice)",
+    ),
+    5: (
+        "CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL)",
     ),
 }

@@ -17,7 +17,16 @@ from typing import Any, Self
 
 from crdt.errors import StoreError
 
-Connection = sqlite3.Connection
+
+class Connection(sqlite3.Connection):
+    """A connection that keeps what it has read once and never changes (the replica's
+    compression dictionaries) for as long as it is open."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.memo: dict[str, dict[Any, Any]] = {}
+
+
 Row = sqlite3.Row
 DatabaseError = sqlite3.DatabaseError
 Transaction = AbstractContextManager[Connection]
@@ -45,7 +54,11 @@ def connect(path: Path, busy_ms: int, new: bool = False) -> Connection:
     """A connection in WAL mode with autocommit outside explicit transactions; ``new``:
     the file is being made, so freed pages can be given back later (incremental vacuum)."""
     conn = sqlite3.connect(
-        path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False
+        path,
+        timeout=busy_ms / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=Connection,
     )
     try:
         conn.row_factory = sqlite3.Row

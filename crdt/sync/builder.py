@@ -22,6 +22,7 @@ from crdt.model.items import handle
 from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
 from crdt.replica import Replica
 from crdt.store import index
+from crdt.store.compression import Dictionary, newest_dictionary
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.sqlite import Connection
 from crdt.sync import outbox
@@ -49,9 +50,10 @@ def receive(replica: Replica, by_doc: Run, new_cursor: int) -> int:
     past it, atomically; each changed document's index row is rebuilt in the same
     transaction. Returns how many documents changed. Long runs go to a ``Builder``."""
     store = replica.store
-    with store.write():
+    with store.write() as conn:
+        packing = newest_dictionary(conn, "view")
         received = [
-            apply_run(replica.agent, name, store.doc_updates(name), batch)
+            apply_run(replica.agent, name, store.doc_updates(name), batch, packing=packing)
             for name, batch in by_doc.items()
         ]
         applied = commit(store, received, set(outbox.pending(store)))
@@ -148,15 +150,18 @@ def store_received(
     meanwhile is built again inside it. Returns how many documents were stored."""
     names = [name for name, _ in items]
     seen = store.fingerprints(names)
+    packing = newest_dictionary(store.conn, "view")
     received = [
-        apply_run(agent, name, store.doc_updates(name) if name in seen else [], batch, bulk=True)
+        apply_run(
+            agent, name, store.doc_updates(name) if name in seen else [], batch, True, packing
+        )
         for name, batch in items
     ]
     with store.write() as conn:
         unsent = set(outbox.pending(store))
         now = store.fingerprints(names)
         received = [
-            apply_run(agent, name, store.doc_updates(name), batch, bulk=True)
+            apply_run(agent, name, store.doc_updates(name), batch, True, packing)
             if now.get(name) != seen.get(name)
             else done
             for (name, batch), done in zip(items, received, strict=True)
@@ -197,9 +202,15 @@ class Received(NamedTuple):
 
 
 def apply_run(
-    agent: str, name: str, stored: list[bytes], batch: list[bytes], bulk: bool = False
+    agent: str,
+    name: str,
+    stored: list[bytes],
+    batch: list[bytes],
+    bulk: bool = False,
+    packing: Dictionary | None = None,
 ) -> Received:
-    """The CPU part of applying updates: no database access. ``bulk``: in a worker."""
+    """The CPU part of applying updates: no database access. ``bulk``: in a worker;
+    ``packing``: the replica's view dictionary."""
     from crdt.model import view, workspace, ydoc
 
     doc = ydoc.load(stored)
@@ -216,7 +227,7 @@ def apply_run(
     items = workspace.items(doc) if changed and name.startswith(WORKSPACE_PREFIX) else None
     rows = None
     if built_view is not None and built_view["id"] is not None:
-        rows = index.rows(built_view, index.pack_view(built_view, bulk))
+        rows = index.rows(built_view, index.pack_view(built_view, bulk, packing))
     snapshot = doc.get_update() if due else None
     return Received(name, batch, state, snapshot, changed, rows, items, lost)
 

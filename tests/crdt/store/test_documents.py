@@ -125,7 +125,7 @@ def test_snapshots_and_views_written_with_zlib_or_zstd_still_read(tmp_path: Path
 
     from crdt.model import ydoc
     from crdt.store import index
-    from crdt.store.documents import LZ4, compress, decompress
+    from crdt.store.compression import LZ4, compress, decompress
 
     data = b"a view" * 50
     assert compress(data)[:1] == LZ4 and decompress(compress(data)) == data

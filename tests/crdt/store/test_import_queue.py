@@ -38,7 +38,7 @@ def test_a_document_changed_between_read_and_write_is_built_again(tmp_path: Path
     [job] = jobs
     results = [import_queue.build_conversation(j) for j in jobs]
     actions.tag(replica, [job.ident], ["vip"], [])  # another command, meanwhile
-    import_queue._write(replica.store, jobs, results)
+    import_queue._write(replica.store, jobs, results, import_queue.packing_of(replica.store))
     conv = queries.view(replica.store.conn, job.ident)
     assert conv["tags"] == ["vip"]
     assert [m["direction"] for m in conv["messages"]] == ["in", "out"]
