@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crdt.errors import NotFoundError, UnbuiltError
+from crdt.errors import NotAuthorisedError, NotFoundError, UnbuiltError
 from crdt.model import clock, items
+from crdt.model.admission import ADMIN, VIEWER
 from crdt.model.ids import new_id
 from crdt.model.vocab import conversation_doc, workspace_doc
 from crdt.store import home, import_queue, index, queries
@@ -31,6 +32,7 @@ __all__ = ["Filters", "Replica", "data_home"]
 
 T = TypeVar("T")
 RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
+ROLE = "role"  # meta: what the relay said this replica's token may do
 
 
 class Replica(Closing):
@@ -59,7 +61,8 @@ class Replica(Closing):
         if relay_url is not None:
             meta[RELAY_URL] = relay_url
         replica = cls(Store.create(home.replica_path(where), meta), email)
-        replica.put_item("agents", email, items.agent(email, name))
+        if relay_url is None:  # a replica that joins adds itself once it has the agent list
+            replica.put_item("agents", email, items.agent(email, name))
         return replica
 
     @classmethod
@@ -92,6 +95,16 @@ class Replica(Closing):
     def relay_url(self) -> str | None:
         """The relay it syncs with; None for a replica never joined to one."""
         return self.store.meta(RELAY_URL)
+
+    @property
+    def role(self) -> str:
+        """What the relay lets this replica's token do (admin, agent, viewer), as it said
+        when last connected; a replica of its own workspace is its admin."""
+        return self.store.meta(ROLE) or ADMIN
+
+    def check_writable(self) -> None:
+        if self.role == VIEWER:
+            raise NotAuthorisedError("this replica's token is a viewer's: it writes nothing")
 
     # -- reads (the index alone) -------------------------------------------------------------
 
@@ -162,6 +175,7 @@ class Replica(Closing):
         """Change several conversations in one transaction (a merge touches two)."""
         from crdt.model import view
 
+        self.check_writable()
         with self.store.write() as conn:
             self._build_queued(conn, ids)
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
@@ -190,6 +204,9 @@ class Replica(Closing):
         from crdt.model import workspace
 
         name = workspace_doc(kind)
+        self.check_writable()
+        if self.role != ADMIN and not (kind == "agents" and self.agent not in self.items(kind)):
+            raise NotAuthorisedError(f"only an admin changes the workspace's {kind}")
         with self.store.write() as conn:
             doc, before = self.load_doc(name)
             change(doc)

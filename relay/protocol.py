@@ -14,6 +14,12 @@ Every websocket frame is one message about one document::
     kind 13 CURSOR    varUint(seq)                          relay -> replica, doc "": the log
                                                             entries up to seq were all sent
     kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
+    kind 15 REFUSED   varString(reason) varUint8Array(doc)  relay -> replica: your update of
+                                                            this doc was not taken (it claims
+                                                            another agent, needs a role, or
+                                                            breaks the schema); doc is the
+                                                            relay's whole document, to start
+                                                            again from
     kind 16 ENTRY     varUint(seq) varUint8Array(update)    relay -> replica: a log entry of doc,
                                                             with its position in the log
     kind 17 READ      varUint(seq)                          replica -> relay, doc "": taken up
@@ -35,12 +41,13 @@ import json
 from typing import Any, NamedTuple
 
 SYNC, AWARENESS = 0, 1
-HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ = 10, 11, 12, 13, 14, 16, 17
+HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ = 10, 11, 12, 13, 14, 15, 16, 17
 STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ})
+KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ})
 
 MAX_FRAME = 8 * 1024 * 1024  # an update bigger than this is refused (bodies are text)
 MAX_NAME = 64
+MAX_REASON = 512  # bytes of a refusal's reason
 MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
 
 
@@ -54,7 +61,7 @@ class Frame(NamedTuple):
     step: int  # SYNC only
     data: bytes  # SYNC, ENTRY: state vector or update; AWARENESS: the update; STORED: state
     number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY, READ: the log position
-    info: Any  # WELCOME: decoded JSON
+    info: Any  # WELCOME: decoded JSON; REFUSED: the reason
 
 
 # -- encoding ----------------------------------------------------------------------------
@@ -96,6 +103,11 @@ def stored(doc: str, seq: int, state: bytes) -> bytes:
 
 def entry(doc: str, seq: int, update: bytes) -> bytes:
     return _head(doc, ENTRY) + var_uint(seq) + var_bytes(update)
+
+
+def refused(doc: str, reason: str, whole: bytes) -> bytes:
+    text = reason.encode()[:MAX_REASON].decode(errors="ignore")
+    return _head(doc, REFUSED) + var_bytes(text.encode()) + var_bytes(whole)
 
 
 def welcome(value: Any) -> bytes:
@@ -166,6 +178,8 @@ def decode(frame: bytes) -> Frame:
         value = r.uint()
     elif kind in (STORED, ENTRY):
         value, data = r.uint(), r.bytes()
+    elif kind == REFUSED:
+        payload, data = r.text(MAX_REASON), r.bytes()
     elif kind == WELCOME:
         try:
             payload = json.loads(r.text(MAX_FRAME))

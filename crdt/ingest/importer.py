@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.ingest import sources
 from crdt.model import clock, items
+from crdt.model.admission import ADMIN
 from crdt.model.vocab import conversation_doc
 from crdt.replica import Replica
 
@@ -72,6 +73,7 @@ def import_path(
     from crdt.ingest import merges
     from crdt.ingest.thread_index import StoredIds
 
+    replica.check_writable()
     report = ImportReport()
     total = sources.count(path)
     replica.store.for_bulk(CACHE_MB)
@@ -89,7 +91,7 @@ def import_path(
     merges.finish(replica, progress)
     replica.store.vacuum()
     learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}
-    if learned:  # mail was delivered to them: they are our mailboxes
+    if learned and replica.role == ADMIN:  # mail was delivered to them: they are ours
         replica.put_items("mailboxes", learned)
     return report
 

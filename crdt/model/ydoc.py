@@ -21,6 +21,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crdt.errors import BadUpdateError
+
 if TYPE_CHECKING:
     from pycrdt import _pycrdt as _core_types
 
@@ -64,8 +66,10 @@ class Doc:
 
     __slots__ = ("_doc", "_roots", "_txn")
 
-    def __init__(self) -> None:
-        self._doc: _core_types.Doc = _core.Doc(None, None, None)
+    def __init__(self, client_id: int | None = None) -> None:
+        """``client_id``: Yjs's id of this writer, random unless given (tests that must
+        make the same bytes twice give one)."""
+        self._doc: _core_types.Doc = _core.Doc(client_id, None, None)
         self._txn: _core_types.Transaction | None = None
         self._roots: dict[str, YMap | YArray] = {}
 
@@ -138,7 +142,33 @@ class Doc:
         return {**{n: {} for n in maps}, **{n: [] for n in arrays}, **found}
 
     def apply_update(self, update: bytes) -> None:
-        self._with_txn(self._doc.apply_update, update)
+        """Apply an update, or raise ``BadUpdateError``, whatever the bytes.
+
+        pycrdt raises a ``ValueError`` for most malformed updates but panics on some
+        (a Rust panic surfaces as pyo3's ``PanicException``, a ``BaseException`` that
+        ``except Exception`` misses). After either, this document may hold part of the
+        update: callers that must not keep that apply to a copy first (``trial``)."""
+        try:
+            self._with_txn(self._doc.apply_update, update)
+        except Exception as exc:
+            raise BadUpdateError(f"not an update this document can take ({exc})") from None
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise BadUpdateError(f"an update that makes pycrdt panic ({exc})") from None
+
+    def root_names(self) -> list[str]:
+        """The roots the document holds, whatever their type (an update may bring any)."""
+        return sorted(self._with_txn(self._doc.roots))
+
+    def trial(self, update: bytes) -> Doc:
+        """A copy of this document with ``update`` applied: the update proven harmless
+        before anything keeps it. Only integrated changes are copied in, so what a
+        later update could complete of a partial one starts from nothing."""
+        copy = Doc()
+        copy.apply_update(self.get_update())
+        copy.apply_update(update)
+        return copy
 
     def get_update(self, since: bytes | None = None) -> bytes:
         """The whole document, or what changed after state vector ``since``."""

@@ -39,7 +39,21 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         sub.add_argument("agent", metavar="AGENT", help="the agent's email")
         _store_option(sub)
         if action == "create":
-            sub.add_argument("--admin", action="store_true", help="may create and revoke")
+            role = sub.add_mutually_exclusive_group()
+            role.add_argument(
+                "--admin",
+                dest="role",
+                action="store_const",
+                const="admin",
+                help="may also change the workspace's settings (agents, mailboxes, templates)",
+            )
+            role.add_argument(
+                "--viewer",
+                dest="role",
+                action="store_const",
+                const="viewer",
+                help="reads everything and writes nothing",
+            )
             example(sub, "inbox relay token create dana@acme.example.com > dana.token")
         else:
             example(sub, "inbox relay token revoke dana@acme.example.com --store ./relay.db")
@@ -78,7 +92,7 @@ def _create(args: argparse.Namespace, ctx: Context) -> None:
 
     agent = check_email(args.agent)
     with RelayStore.open(Path(args.store_path), create=True) as store:
-        token = store.create_token(agent, args.admin, clock.now_iso())
+        token = store.create_token(agent, args.role or "agent", clock.now_iso())
     print(token)  # stdout, once: the store keeps only its hash
     ctx.out.say(f"token for {agent} created; it is shown only this once")
 

@@ -14,7 +14,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    from crdt.errors import UsageError
+    from crdt.errors import RefusedError, UsageError
     from inbox_cli.progress import Progress
     from relay.client import link
     from relay.client.tokens import kept_token
@@ -30,3 +30,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     with Progress(ctx.out.err, "syncing") as progress:
         done = link.sync_once(replica, url, token, progress.update)
     ctx.out.say(f"in step with {url} (sent {done.sent} changed document(s))")
+    if done.refused:
+        raise RefusedError(
+            f"the relay refused {len(done.refused)} of them; they were dropped here (below)"
+        )

@@ -106,7 +106,8 @@ def _tokens(store_path: Path) -> dict[str, str]:
     store = RelayStore.open(store_path, create=True, workspace=directory.workspace_name())
     try:
         return {
-            agent: store.create_token(agent, False, clock.now_iso()) for agent in (YOU, TEAMMATE)
+            agent: store.create_token(agent, "admin" if agent == YOU else "agent", clock.now_iso())
+            for agent in (YOU, TEAMMATE)
         }
     finally:
         store.close()

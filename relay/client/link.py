@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from crdt.errors import InboxError, NotAuthorisedError, UsageError
-from crdt.model import clock
+from crdt.model import clock, items
+from crdt.model.admission import AGENT, VIEWER
 from crdt.model.ydoc import covers
-from crdt.replica import Replica
-from crdt.sync import builder, outbox, presence
+from crdt.replica import ROLE, Replica
+from crdt.sync import builder, outbox, presence, refused
 from relay import protocol as p
 from relay.client.tokens import keep_token
 from relay.client.websocket import Refused, WebSocket, WebSocketError
@@ -82,6 +83,7 @@ class Link:
         self.welcome: dict[str, Any] = {}
         self.in_step = False
         self.sent = 0  # documents sent over this connection
+        self.refused: list[str] = []  # what the relay refused, as told to the agent
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
         self.builder = builder.Builder(replica)  # builds a long catch-up as it arrives
@@ -127,6 +129,12 @@ class Link:
             self.ws.send(p.number("", p.READ, frame.number))  # taken: the relay may go on
         elif frame.kind == p.STORED:
             self._acknowledged(frame.doc, frame.number, frame.data)
+        elif frame.kind == p.REFUSED:
+            queue = self._in_flight.get(frame.doc)
+            if queue:
+                queue.pop(0)  # answered: the relay took none of it
+            note = refused.start_again(self.replica, frame.doc, frame.data, str(frame.info))
+            self.refused.append(note)
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
@@ -190,9 +198,13 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
             relay_url=url,
         )
         keep_token(where, token)
+        remember_role(replica, info)
         link = Link(replica, ws, progress)
         link.welcome = info
         _exchange(link)
+        if replica.agent not in replica.items("agents") and replica.role != VIEWER:
+            replica.put_item("agents", replica.agent, items.agent(replica.agent, None))
+            _exchange(link)  # in the list at once, as the admin named it or by its handle
         return replica
     finally:
         ws.close()
@@ -200,7 +212,10 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
 
 def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
     """HELLO with the replica's cursor; the relay's WELCOME (workspace, agent, log head)."""
-    ws.send(p.number("", p.HELLO, cursor))
+    try:
+        ws.send(p.number("", p.HELLO, cursor))
+    except WebSocketError as exc:
+        raise Unreachable(f"the relay went away ({exc})") from exc
     frame = p.decode(_recv(ws))
     if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
         raise Unreachable("the relay did not welcome this replica")
@@ -218,11 +233,13 @@ def _recv(ws: WebSocket) -> bytes:
 
 
 def _exchange(link: Link) -> None:
-    link.flush()
     try:
+        link.flush()
         while not (link.in_step and not link.waiting):
             link.handle(p.decode(_recv(link.ws)))
         link.builder.finish()  # every run with the workers stored, the cursor past them
+    except WebSocketError as exc:  # a send to a relay that went away (a receive says so)
+        raise Unreachable(f"the relay went away ({exc})") from exc
     finally:
         link.builder.close()
     if link.progress:
@@ -235,6 +252,16 @@ def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
             f"this replica belongs to another workspace than the relay's "
             f"({welcome.get('workspace')!r}); join it into an empty home instead"
         )
+    remember_role(replica, welcome)
+
+
+def remember_role(replica: Replica, welcome: dict[str, Any]) -> None:
+    """What the relay lets this token do, so the replica refuses early what the relay
+    would refuse (a viewer's change, a non-admin's setting)."""
+    role = str(welcome.get("role") or AGENT)
+    if replica.store.meta(ROLE) != role:
+        with replica.store.write():
+            replica.store.set_meta(ROLE, role)
 
 
 def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
@@ -283,6 +310,8 @@ def _watching(
         message = ws.recv(POLL)
         if message is not None:
             link.handle(p.decode(message))
+            while link.refused:
+                say(link.refused.pop(0))
         link.builder.settle()
         moved = replica.store.data_version()
         if moved != version:
