@@ -14,6 +14,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import NamedTuple
 
 from crdt.mail.mime import Headers, decode_base64, decode_words
+from crdt.model.printable import one_line
 
 _MAILBOX = re.compile(
     r'\s*(?:(?:"((?:[^"\\]|\\.)*)"|([^"<>,;:\\()]*?))\s*<\s*([^<>\s,;"()]*)\s*>'
@@ -30,7 +31,6 @@ _MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
 _LOOSE_ID = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
 
@@ -42,8 +42,7 @@ class Address(NamedTuple):
 
 def header_text(value: str) -> str:
     """A header as a person reads it: encoded words decoded, on one line."""
-    text = decode_words(value) if "=?" in value else value
-    return _CONTROL.sub(" ", text).strip()
+    return one_line(decode_words(value) if "=?" in value else value)
 
 
 def message_ids(value: str) -> list[str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crdt.model.items import handle
 from inbox_cli.context import Context
-from inbox_cli.output import ago
+from inbox_cli.output import Line, ago
 from inbox_cli.parsing import add_output_flags, example
 
 
@@ -34,7 +34,7 @@ def _who(email: str | None) -> str:
     return handle(email) if email else "nobody"
 
 
-def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:
+def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Iterator[Line]:
     yield style(c["subject"] or "(no subject)", "1")
     owner = _who(c["assignee"]) + (
         " (tentative)" if c.get("assignee_tentative") and c["assignee"] else ""
