@@ -44,6 +44,7 @@ class ImportReport:
     waiting: int = 0  # notices read whose conversation is not imported yet: kept for it
     skipped: dict[str, int] = field(default_factory=dict)
     not_mail: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
+    warnings: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -52,6 +53,11 @@ class ImportReport:
         """An entry that is not mail: counted, and named, so that it can be looked at."""
         self.skip(reason)
         self.not_mail.append({"path": where, "reason": reason})
+
+    def warn(self, where: str, reason: str) -> None:
+        """Mail imported with something not taken as written (a Date replaced, parts
+        nested too deep to read): named, so that it can be looked at."""
+        self.warnings.append({"path": where, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +69,7 @@ class ImportReport:
             "waiting": self.waiting,
             "skipped": dict(self.skipped),
             "not_mail": list(self.not_mail),
+            "warnings": list(self.warnings),
         }
 
 
@@ -134,9 +141,10 @@ def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
     from crdt.store.index import participants_json
 
     out: list[Parsed | str] = []
+    now = clock.now()  # what a Date without a Received stamp is judged against
     for raw in sources.messages(chunk):
         try:
-            rec = parse_mail(raw)
+            rec = parse_mail(raw, now)
         except Exception as exc:  # a malformed entry is skipped, the rest imported
             out.append(f"unreadable: {type(exc).__name__}")
             continue
@@ -247,6 +255,8 @@ class _Batch:
             ident, QueuedMail(decision.action, decision.direction, who, at, parsed.message, extra)
         )
         report.imported += 1
+        for warning in rec.warnings:
+            report.warn(self.where(report.read - 1), warning)
         self.index.record(
             ident,
             rec,
@@ -444,7 +454,7 @@ def _fold_row(conn: Any, src: int, dst: int) -> None:
 
 
 def _unusable(rec: MailRecord) -> str | None:
-    if not rec.from_email and not rec.has_message_id and rec.date is None:
+    if not (rec.from_email or rec.from_name) and not rec.has_message_id and rec.date is None:
         return "no mail headers (no From, Message-ID or Date)"
     return None
 
@@ -491,6 +501,8 @@ def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
         out["thread_index"] = rec.thread_index
     if rec.in_reply_to:
         out["in_reply_to"] = list(rec.in_reply_to)
+    if rec.warnings:
+        out["warnings"] = list(rec.warnings)
     if rec.attachments:
         out["attachments"] = [
             {

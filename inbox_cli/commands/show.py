@@ -71,12 +71,14 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
 
 def _timeline(c: dict[str, Any]) -> list[list[str]]:
     entries: list[tuple[str, list[str]]] = []
+    # (the printer cleans each line: a body may hold escapes, see inbox_cli/output.py)
     for m in c["messages"]:
         arrow = "→" if m.get("direction") == "out" else "←"
         kind = f" [{m['kind']}]" if m.get("kind") not in (None, "message") else ""
         delivery = f" ({m['delivery']})" if m.get("delivery") else ""  # queued, sent, bounced
         head = f"{arrow} {m.get('from_name') or m.get('from') or ''} · {ago(m.get('created_at'))}"
         lines = [head + kind + delivery]
+        lines += [f"  (imported with a warning: {w})" for w in m.get("warnings") or []]
         for att in m.get("attachments") or []:
             lines.append(f"  📎 {att.get('filename') or 'attachment'} ({att.get('size', 0)} B)")
         lines += ["  " + line for line in str(m.get("body") or "").rstrip().splitlines()]
