@@ -51,4 +51,4 @@ def _instead(received: datetime | None) -> str:
 
 
 def _span(days: int) -> str:
-    return f"{days // 365} years" if days >= 730 else f"{days} days"
+    return f"{int(days / 365.2425)} years" if days >= 730 else f"{days} days"
