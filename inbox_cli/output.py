@@ -18,10 +18,13 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crdt.model.clock import ago as relative
 from crdt.model.printable import BIDI, CONTROLS, for_terminal
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Column = tuple[str, str]  # (field, header)
 
@@ -170,6 +173,12 @@ class Output:
         else:
             for line in (f"error: {message}", *more):
                 self._line(self.err, line)
+
+
+def for_people(stream: SupportsWrite[str], text: str) -> None:
+    """Text written as the printer writes lines, for argparse's help and usage errors
+    (which quote arguments, and an argument may have come from a pipe)."""
+    stream.write(for_terminal(text))
 
 
 def _tsv(value: Any) -> str:

@@ -213,6 +213,13 @@ def test_errors_on_stderr_are_inert_too(home: Path, hostile: str) -> None:
     assert b"zz" in received
 
 
+def test_usage_errors_quoting_an_argument_are_inert(home: Path) -> None:
+    code, received = on_terminal(home, "show", "a", f"b{ESCAPES}")
+    assert code == 2
+    assert_inert(received)
+    assert b"unrecognized arguments: b[2J]0;pwned" in received
+
+
 def test_json_round_trips_the_exact_text(home: Path, hostile: str) -> None:
     done = run_inbox(home, "show", hostile, "--json")
     assert done.returncode == 0, done.stderr
@@ -245,7 +252,8 @@ def test_piped_rows_stay_one_line_a_row_with_ids_exact(home: Path, hostile: str)
 
 WRITERS = {"print", "write", "writelines", "print_help", "print_usage"}
 # Modules allowed to write themselves: the printer, and progress (its own counts, on
-# stderr, with the \r that redraws it); main prints argparse's help (our own text).
+# stderr, with the \r that redraws it); main prints argparse's help (through
+# parsing.Parser, which cleans it as the printer does).
 MAY_WRITE = {"inbox_cli/output.py": WRITERS, "inbox_cli/progress.py": {"write"}}
 MAY_WRITE["inbox_cli/main.py"] = {"print_help"}
 
