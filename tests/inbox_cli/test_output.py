@@ -206,11 +206,22 @@ def test_colours_are_the_only_escapes_on_a_colour_terminal(home: Path, hostile: 
     assert_inert(_OURS.sub(b"", received))
 
 
-def test_errors_on_stderr_are_inert_too(home: Path, hostile: str) -> None:
-    code, received = on_terminal(home, "show", f"zz{ESCAPES}")
-    assert code == 5
+def test_a_held_reply_lists_a_teammates_note_inert(tmp_path: Path) -> None:
+    """The error of a held reply quotes what came in since the draft: a teammate's note."""
+    home = new_home(tmp_path / "replica")
+    mbox = tmp_path / "hostile.mbox"
+    mbox.write_bytes(MBOX.encode())
+    assert run_inbox(home, "agent", "add", "ben@acme.example.com").returncode == 0
+    assert run_inbox(home, "import", str(mbox)).returncode == 0
+    ident = json.loads(run_inbox(home, "list", "--json").stdout)[0]["id"]
+    assert run_inbox(home, "reply", ident, "--draft", "-m", "Hi Maria").returncode == 0
+    done = run_inbox(home, "note", ident, "-m", NOTE, env={"INBOX_AGENT": "ben"})
+    assert done.returncode == 0, done.stderr
+    code, received = on_terminal(home, "reply", ident)
+    assert code == 3
     assert_inert(received)
-    assert b"zz" in received
+    assert b"held: 1 new since your draft began" in received
+    assert b"see[2J]0;pwned this" in received
 
 
 def test_usage_errors_quoting_an_argument_are_inert(home: Path) -> None:
