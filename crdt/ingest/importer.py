@@ -137,14 +137,17 @@ class Parsed(NamedTuple):
 def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
     import orjson  # bulk work: see index.pack_view
 
+    from crdt.mail.dates import envelope_at
     from crdt.mail.parse import parse_mail
     from crdt.store.index import participants_json
 
     out: list[Parsed | str] = []
-    now = clock.now()  # what a Date without a Received stamp is judged against
-    for raw in sources.messages(chunk):
+    now = clock.now()  # what a Date of mail with no time of receipt is judged against
+    envelopes: list[bytes] = []  # an mbox's "From " lines: when each mail was delivered
+    for n, raw in enumerate(sources.messages(chunk, envelopes)):
         try:
-            rec = parse_mail(raw, now)
+            delivered = envelope_at(envelopes[n]) if envelopes else None
+            rec = parse_mail(raw, now, delivered)
         except Exception as exc:  # a malformed entry is skipped, the rest imported
             out.append(f"unreadable: {type(exc).__name__}")
             continue

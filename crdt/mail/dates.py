@@ -3,8 +3,9 @@
 The Date header is the sender's to write: ``31 Dec 9999`` pins a conversation to the
 top of every list for good, ``1 Jan 1970`` buries it. A Date the mail cannot have been
 written at gives way to the time it was received: the newest ``Received`` stamp,
-which the receiving server wrote, or, for mail without one, the time it is imported
-(``now``). The replacement is noted, so nobody wonders where the sender's time went.
+which the receiving server wrote, else the date of its mbox ``From `` line (written
+when it was delivered), else the time it is imported (``now``). The replacement is
+noted, so nobody wonders where the sender's time went.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ class Dated(NamedTuple):
 
 def sent_at(date_header: str, received: datetime | None, now: datetime | None) -> Dated:
     """The time to file a mail under: its Date when that is plausible, else the time it
-    was received. ``received``: the newest Received stamp; ``now``: the import's time,
-    the reference when there is none (None: judge only what needs no reference)."""
+    was received. ``received``: the newest Received stamp, else the mbox envelope's date
+    (itself ignored when implausible); ``now``: the import's time, the reference when
+    there is none (None: judge only what needs no reference)."""
+    if received is not None and _implausible(received, now):
+        received = None
     shown = " ".join(date_header.split())
     written = parse_date(date_header)
     if written is None:
@@ -44,6 +48,18 @@ def sent_at(date_header: str, received: datetime | None, now: datetime | None) -
             f"{'received' if received else 'imported'}: {_instead(received)} used",
         )
     return Dated(written, "")
+
+
+def envelope_at(line: bytes) -> datetime | None:
+    """The date of an mbox "From " line (``From maria@example.com Mon Nov 24 09:12:03
+    2026``, the delivering host's local time, taken as UTC: hours off at most)."""
+    _, _, stamp = line.decode("latin-1").partition(" ")
+    _, _, stamp = stamp.strip().partition(" ")  # past the sender
+    return parse_date(stamp.strip()) if stamp else None
+
+
+def _implausible(moment: datetime, now: datetime | None) -> bool:
+    return moment < EARLIEST or (now is not None and moment > now + AHEAD)
 
 
 def _instead(received: datetime | None) -> str:

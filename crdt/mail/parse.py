@@ -36,6 +36,7 @@ _SIGNATURES = (
     "application/pkcs7-signature",
     "application/x-pkcs7-signature",
 )
+_MAIL_HEADERS = ("from", "sender", "message-id", "date")  # without any, an entry is not mail
 _RETURNED = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
 
 
@@ -68,7 +69,7 @@ class MailRecord(NamedTuple):
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     delivered_to: tuple[str, ...]
-    date: datetime | None  # Date if plausible, else the newest Received stamp; aware UTC
+    date: datetime | None  # Date if plausible, else when received (dates.py); aware UTC
     body: str
     attachments: tuple[Attachment, ...]
     thread_index: str | None  # Outlook conversation root, base64
@@ -90,10 +91,13 @@ class MailRecord(NamedTuple):
         return frozenset(emails)
 
 
-def parse_mail(raw: bytes, now: datetime | None = None) -> MailRecord:
+def parse_mail(
+    raw: bytes, now: datetime | None = None, delivered: datetime | None = None
+) -> MailRecord:
     """Everything the inbox keeps of one message, from its bytes (CRLF or LF, with or
-    without an mbox ``From`` line). ``now``: the import's time, what a Date of mail
-    without a Received stamp is judged against (see dates.py)."""
+    without an mbox ``From`` line). ``delivered``: the date of its mbox ``From`` line,
+    when the mail was received if it has no Received stamp; ``now``: the import's time,
+    the reference when it has neither (see dates.py)."""
     root = parse_part(raw)
     headers = root.headers
     content = _Content()
@@ -105,7 +109,10 @@ def parse_mail(raw: bytes, now: datetime | None = None) -> MailRecord:
     kind, kind_reason = classify(
         headers, subject=subject, from_email=from_token, body=body, report_type=content.report
     )
-    dated = sent_at(headers.get("date"), received_at(headers), now)
+    received = received_at(headers)
+    if received is None and any(h in headers for h in _MAIL_HEADERS):  # junk gets no date
+        received = delivered
+    dated = sent_at(headers.get("date"), received, now)
     key = content_key(  # with the From as written: keys of mail stored before stay
         ids[0] if ids else "", headers.get("date"), from_token, subject, body, content.attachments
     )

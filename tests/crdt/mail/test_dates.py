@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crdt.mail.dates import sent_at
+from crdt.mail.dates import envelope_at, sent_at
 from crdt.mail.parse import parse_mail
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -74,3 +74,18 @@ def test_the_choice_depends_on_the_mail_alone_when_it_has_a_received_stamp() -> 
 def test_no_date_at_all_is_no_warning() -> None:
     assert sent_at("", RECEIVED, NOW) == (RECEIVED, "")
     assert sent_at("  ", None, NOW) == (None, "")
+
+
+def test_an_mbox_envelope_date_stands_in_for_a_missing_received_stamp() -> None:
+    delivered = envelope_at(b"From maria@example.com Fri Nov 20 09:30:00 2026")
+    assert delivered == RECEIVED
+    rec = parse_mail(mail("Fri, 31 Dec 9999 23:59:00 +0000", received=False), NOW, delivered)
+    assert rec.date == RECEIVED
+    assert "after the mail was received: the time it was received used" in rec.warnings[0]
+
+
+def test_a_time_of_receipt_that_cannot_be_is_no_reference() -> None:
+    bogus = envelope_at(b"From - Thu Jan  1 00:00:00 1970")
+    assert sent_at("Fri, 31 Dec 9999 23:59:00 +0000", bogus, NOW).at is None
+    assert sent_at("", bogus, NOW) == (None, "")
+    assert sent_at("", datetime(2099, 1, 1, tzinfo=UTC), NOW) == (None, "")

@@ -577,3 +577,22 @@ def test_odd_dates_senders_and_nesting_import_with_warnings(tmp_path: Path) -> N
     assert convs["odd 5"]["messages"][0]["warnings"] == [report["warnings"][1]["reason"]]
     done = run_inbox(home, "import", str(box))
     assert "warning:" not in done.stderr  # nothing imported the second time, nothing to say
+
+
+def test_an_mbox_from_line_dates_mail_without_a_received_stamp(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    box = tmp_path / "exported.mbox"
+    box.write_bytes(
+        b"From maria@example.com Tue Nov 24 09:12:03 2026\n"
+        + odd_mail(1, "maria@example.com", "Fri, 31 Dec 9999 23:59:00 +0000", "pinned?")
+        + b"\nFrom - Thu Jan  1 00:00:00 1970\n"  # a From line of no use: the import's time
+        + odd_mail(2, "leo@example.net", "Sat, 1 Jan 2000 00:00:00 +0000", "old, and kept")
+    )
+    report = import_json(home, box)
+    assert [w["reason"] for w in report["warnings"]] == [
+        "Date 'Fri, 31 Dec 9999 23:59:00 +0000' is 7973 years after the mail was received: "
+        "the time it was received used"
+    ]
+    convs = {c["subject"]: c for c in everything(home)}
+    assert convs["odd 1"]["messages"][0]["created_at"] == "2026-11-24T09:12:03.000Z"
+    assert convs["odd 2"]["messages"][0]["created_at"] == "2000-01-01T00:00:00.000Z"
