@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crdt.model.clock import ago as relative
-from crdt.model.printable import BIDI, CONTROLS, for_terminal
+from crdt.model.printable import BIDI, DEL_AND_C1, for_terminal
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -30,7 +30,7 @@ Column = tuple[str, str]  # (field, header)
 
 # What json.dumps(ensure_ascii=False) leaves raw that a terminal may act on (it escapes
 # C0 itself): DEL, C1, bidi overrides, and the line and paragraph separators.
-_RAW_IN_JSON = re.compile(f"[{CONTROLS[CONTROLS.index(chr(0x7F)) :]}{BIDI}\u2028\u2029]")
+_RAW_IN_JSON = re.compile(f"[{DEL_AND_C1}{BIDI}\u2028\u2029]")
 
 
 class Styled(NamedTuple):

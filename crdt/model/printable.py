@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-# C0 controls but tab and newline, DEL, and the C1 controls (U+0080-U+009F: a terminal
-# may read U+009B as CSI, the same as ESC [).
-CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+# DEL and the C1 controls (U+0080-U+009F: a terminal may read U+009B as CSI, as ESC [).
+DEL_AND_C1 = "\x7f-\x9f"
+# ... and the C0 controls but tab and newline.
+CONTROLS = "\x00-\x08\x0b-\x1f" + DEL_AND_C1
 # Bidi embeddings, overrides and isolates reorder what follows them on the line, so what
 # is shown is not what is written. The marks U+200E/U+200F (and U+061C) reorder nothing
 # but neutral characters next to them and stay: right-to-left text needs them.

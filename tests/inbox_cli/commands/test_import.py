@@ -596,3 +596,5 @@ def test_an_mbox_from_line_dates_mail_without_a_received_stamp(tmp_path: Path) -
     convs = {c["subject"]: c for c in everything(home)}
     assert convs["odd 1"]["messages"][0]["created_at"] == "2026-11-24T09:12:03.000Z"
     assert convs["odd 2"]["messages"][0]["created_at"] == "2000-01-01T00:00:00.000Z"
+    shown = run_inbox(home, "show", convs["odd 1"]["id"]).stdout
+    assert "  (imported with a warning: Date 'Fri, 31 Dec 9999 23:59:00 +0000' is" in shown
