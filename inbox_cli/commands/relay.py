@@ -93,7 +93,7 @@ def _create(args: argparse.Namespace, ctx: Context) -> None:
     agent = check_email(args.agent)
     with RelayStore.open(Path(args.store_path), create=True) as store:
         token = store.create_token(agent, args.role or "agent", clock.now_iso())
-    print(token)  # stdout, once: the store keeps only its hash
+    ctx.out.line(token)  # stdout, once: the store keeps only its hash
     ctx.out.say(f"token for {agent} created; it is shown only this once")
 
 
