@@ -25,7 +25,6 @@ Pure: plain values in (``ydoc.Doc.to_py``), ``RefusedError`` out.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -131,20 +130,22 @@ def _meta(ident: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> No
 
 
 def _appended(root: str, before: list[Any], after: list[Any]) -> list[Any]:
-    """What was added to an append-only array; removing anything is refused."""
-    have = Counter(_canonical(v) for v in after)
-    had = Counter(_canonical(v) for v in before)
-    if had - have:
-        raise RefusedError(f"removes from {root}, which is append-only")
-    added = have - had
-    new = []
+    """What was added to an append-only array; removing anything is refused.
+
+    The entries there before keep their order (a CRDT array inserts, it never moves), so
+    one walk matches them: each a comparison of two dicts, no encoding."""
+    if before is after:
+        return []
+    new, have = [], 0
     for value in after:
-        key = _canonical(value)
-        if added[key]:
-            added[key] -= 1
-            if not isinstance(value, dict):
-                raise RefusedError(f"{root} holds a {type(value).__name__}, not an entry")
+        if have < len(before) and value == before[have]:
+            have += 1
+        elif not isinstance(value, dict):
+            raise RefusedError(f"{root} holds a {type(value).__name__}, not an entry")
+        else:
             new.append(value)
+    if have < len(before):
+        raise RefusedError(f"removes from {root}, which is append-only")
     return new
 
 
@@ -320,6 +321,8 @@ def _joins(kind: str, item: str, before: Mapping[str, Any], me: str) -> bool:
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    if before is after:
+        return set()
     keys = set(before) | set(after)
     return {k for k in keys if k not in before or k not in after or before[k] != after[k]}
 

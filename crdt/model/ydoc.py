@@ -64,7 +64,7 @@ _JOINED = nullcontext()  # a transaction inside another: nothing to open or comm
 class Doc:
     """A Yjs document. Changes made inside one ``transaction()`` become one update."""
 
-    __slots__ = ("_doc", "_roots", "_txn")
+    __slots__ = ("_doc", "_roots", "_txn", "_watching")
 
     def __init__(self, client_id: int | None = None) -> None:
         """``client_id``: Yjs's id of this writer, random unless given (tests that must
@@ -72,6 +72,7 @@ class Doc:
         self._doc: _core_types.Doc = _core.Doc(client_id, None, None)
         self._txn: _core_types.Transaction | None = None
         self._roots: dict[str, YMap | YArray] = {}
+        self._watching: list[Any] = []  # subscriptions of a trial's observers
 
     def transaction(self) -> AbstractContextManager[None]:
         """Nested uses share the outermost transaction, as in Yjs (and cost next to
@@ -161,14 +162,28 @@ class Doc:
         """The roots the document holds, whatever their type (an update may bring any)."""
         return sorted(self._with_txn(self._doc.roots))
 
-    def trial(self, update: bytes) -> Doc:
-        """A copy of this document with ``update`` applied: the update proven harmless
-        before anything keeps it. Only integrated changes are copied in, so what a
-        later update could complete of a partial one starts from nothing."""
+    def trial(
+        self, update: bytes, maps: Sequence[str] = (), arrays: Sequence[str] = ()
+    ) -> tuple[Doc, set[str]]:
+        """A copy of this document with ``update`` applied, and which of the named roots
+        it changed (at any depth): the update proven harmless before anything keeps it,
+        and only what it touched read again. Only integrated changes are copied in, so
+        what a later update could complete of a partial one starts from nothing."""
         copy = Doc()
         copy.apply_update(self.get_update())
+        touched: set[str] = set()
+
+        def watch(txn: _core_types.Transaction) -> None:
+            for name in maps:
+                root: Any = copy._doc.get_or_insert_map(txn, name)
+                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+            for name in arrays:
+                root = copy._doc.get_or_insert_array(txn, name)
+                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+
+        copy._with_txn(watch)
         copy.apply_update(update)
-        return copy
+        return copy, touched
 
     def get_update(self, since: bytes | None = None) -> bytes:
         """The whole document, or what changed after state vector ``since``."""

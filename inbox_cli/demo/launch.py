@@ -150,14 +150,25 @@ def _answers(proc: subprocess.Popen[bytes], port: int) -> bool:
 
 def _replicas(root: Path, url: str, tokens: dict[str, str]) -> str:
     """Join YOU's replica (the relay is empty: joining creates it), seed it and sync it,
-    then join TEAMMATE's, which receives it all; returns the conversation to try."""
+    then join TEAMMATE's, which receives it all and adds its own part; returns the
+    conversation to try."""
     mine = link.join(home_of(root, YOU), url, tokens[YOU])
     try:
         sample = directory.fill(mine)
         link.sync_once(mine, url, tokens[YOU])
     finally:
         mine.close()
-    link.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE]).close()
+    theirs = link.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE])
+    try:
+        directory.teammate_acts(theirs)
+        link.sync_once(theirs, url, tokens[TEAMMATE])
+    finally:
+        theirs.close()
+    mine = Replica.open(home_of(root, YOU))
+    try:
+        link.sync_once(mine, url, tokens[YOU])  # YOU's replica has it all before the tour
+    finally:
+        mine.close()
     return sample
 
 

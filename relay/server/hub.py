@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -208,16 +209,17 @@ class Hub:
         """Prove an update harmless on a copy of the document, then log and stamp what it
         changed; nothing is stored or kept in memory unless all of it is."""
         doc, _ = self.docs.get(name)
+        maps, arrays = admission.roots(name)
         before = doc.get_state()
-        trial = doc.trial(update)  # a panic or a malformed update stops here
+        trial, touched = doc.trial(update, maps, arrays)  # a panic or bad bytes stop here
         if trial.get_state() == before:
             return []
-        maps, arrays = admission.roots(name)
+        plain = self.docs.plain(name, partial(self._plain, name))
+        reread = trial.to_py([r for r in maps if r in touched], [r for r in arrays if r in touched])
+        after = {**plain, **reread}  # an untouched root is the same object: nothing to check
         extra = set(trial.root_names()) - {*maps, *arrays}
         author = admission.Author(session.agent, session.grant.role)
-        admission.check(
-            name, self._plain(name, doc), self._plain(name, trial), extra, author, self._plain_of
-        )
+        admission.check(name, plain, after, extra, author, self._plain_of)
         diff = trial.get_update(before)
         at = clock.now_iso()
         try:
@@ -230,10 +232,12 @@ class Hub:
                     if conversation.stamp_claims(doc, entries[0].seq):
                         stamp = doc.get_update(stamped_from)
                         entries.append(LogEntry(self.store.append(name, stamp), name, stamp))
+                        after = {**after, "claims": doc.map("claims").to_py()}
         except Exception:
             self.docs.forget(name)  # the loaded copy may hold what was not stored
             raise
         self.docs.logged(name, doc, len(entries))
+        self.docs.keep_plain(name, after)
         return entries
 
     @staticmethod
@@ -245,7 +249,7 @@ class Hub:
         """Another document as the relay holds it (a merge's source), or nothing."""
         if not DOC_NAME.fullmatch(name):
             return {}
-        return self._plain(name, self.docs.get(name)[0])
+        return self.docs.plain(name, partial(self._plain, name))
 
     def _refuse(self, session: Session, name: str, exc: RefusedError | BadUpdateError) -> None:
         """Answer a refused update with the relay's document, which the replica starts

@@ -86,22 +86,19 @@ def test_a_mutated_update_is_taken_or_refused_never_raised(update: bytes) -> Non
     doc = Doc()
     doc.apply_update(SNAPSHOT)
     whole = doc.get_update()
+    maps, arrays = admission.roots(NAME)
     try:
-        trial = doc.trial(update)
+        trial, touched = doc.trial(update, maps, arrays)
     except BadUpdateError:
-        trial = None
+        trial, touched = None, set()
     assert doc.get_update() == whole  # whatever happened, it happened to a copy
     if trial is not None:  # applied: the schema check answers, it never crashes
-        maps, arrays = admission.roots(NAME)
+        before, after = doc.to_py(maps, arrays), trial.to_py(maps, arrays)
+        assert {r for r in before if before[r] != after[r]} <= touched  # nothing unseen
         extra = set(trial.root_names()) - {*maps, *arrays}
         with contextlib.suppress(RefusedError):
             admission.check(
-                NAME,
-                doc.to_py(maps, arrays),
-                trial.to_py(maps, arrays),
-                extra,
-                admission.Author(AGENT, admission.AGENT),
-                lambda _: {},
+                NAME, before, after, extra, admission.Author(AGENT, admission.AGENT), lambda _: {}
             )
     got = builder.apply_run(AGENT, NAME, [SNAPSHOT], [update])  # the replica's side
     assert got.name == NAME
