@@ -47,7 +47,7 @@ class Relay:
 
     @property
     def secure(self) -> bool:
-        return urlsplit(self.url).scheme.lower() in SECURE
+        return urlsplit(self.url.strip()).scheme.lower() in SECURE
 
 
 def is_loopback(host: str) -> bool:

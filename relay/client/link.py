@@ -43,7 +43,7 @@ class Unreachable(InboxError):
 
 
 class CertificateError(Unreachable):
-    """The relay's TLS certificate did not verify: nothing was sent, the token included."""
+    """The relay's TLS certificate did not verify; the connection ended before any request."""
 
     code = "certificate"
 
@@ -69,7 +69,7 @@ def open_socket(relay: Relay, token: str) -> WebSocket:
         raise Unreachable(f"relay at {relay.url} answered {exc.status}") from exc
     except Untrusted as exc:
         raise CertificateError(
-            f"the TLS certificate of {relay.url} is not trusted ({exc}); nothing was sent. "
+            f"the TLS certificate of {relay.url} is not trusted ({exc}); the token was not sent. "
             "For a relay with a private CA or a self-signed certificate, name that CA "
             "with --ca-file CA.pem (on join or sync) or SSL_CERT_FILE"
         ) from exc

@@ -40,7 +40,7 @@ def test_other_hosts_are_a_network_away(host: str) -> None:
     ("url", "expected"),
     [
         ("https://relay.acme.example.com", "wss://relay.acme.example.com/sync"),
-        ("https://relay.acme.example.com:8443/inbox/", "wss://relay.acme.example.com:8443/inbox/sync"),
+        ("https://relay.example:8443/inbox/", "wss://relay.example:8443/inbox/sync"),
         ("HTTPS://10.0.0.5", "wss://10.0.0.5/sync"),
         ("http://127.0.0.1:8787", "ws://127.0.0.1:8787/sync"),
         ("http://localhost:8787/", "ws://localhost:8787/sync"),

@@ -147,7 +147,7 @@ def test_plain_http_to_a_tls_relay_does_not_get_in(tls_relay: RelayProcess, tmp_
     token = tls_relay.token(DANA)
     plain = tls_relay.url.replace("https://", "http://")
     done = run_inbox(tmp_path / "a", "join", plain, "--token-file", str(token))
-    assert done.returncode == 1 and "unreachable" in done.stderr, done.stderr
+    assert done.returncode == 1 and "wants https://" in done.stderr, done.stderr
     assert not (tmp_path / "a" / "replica.db").exists()
 
 
@@ -166,7 +166,8 @@ def test_serve_refuses_a_key_that_is_not_the_certificates(
 ) -> None:
     other = certificates.make(tmp_path / "other", label="other")
     code, err = serve(tmp_path, "--tls-cert", str(certs.cert), "--tls-key", str(other.key))
-    assert code == 2 and str(other.key) in err and "Traceback" not in err, err
+    assert code == 2 and "do not load together" in err and str(other.key) in err, err
+    assert "Traceback" not in err
 
 
 def test_serve_refuses_a_key_with_a_passphrase_rather_than_prompt(
@@ -180,7 +181,8 @@ def test_serve_refuses_a_key_with_a_passphrase_rather_than_prompt(
 def test_serve_names_a_missing_file(certs: Certificates, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.pem"
     code, err = serve(tmp_path, "--tls-cert", str(missing), "--tls-key", str(certs.key))
-    assert code == 2 and str(missing) in err and "Traceback" not in err, err
+    assert code == 2 and f"cannot read the TLS certificate {missing}" in err, err
+    assert "Traceback" not in err
 
 
 def test_serve_warns_when_plain_http_leaves_loopback(tmp_path: Path) -> None:
