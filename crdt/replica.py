@@ -33,6 +33,8 @@ __all__ = ["Filters", "Replica", "data_home"]
 T = TypeVar("T")
 RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
 ROLE = "role"  # meta: what the relay said this replica's token may do
+RELAY_CA_FILE = "relay_ca_file"  # meta: the CA bundle its TLS certificate is checked against
+RELAY_INSECURE = "relay_insecure"  # meta: "1" when plain http off loopback was allowed
 
 
 class Replica(Closing):
@@ -54,12 +56,18 @@ class Replica(Closing):
         name: str | None,
         workspace_id: str | None = None,
         relay_url: str | None = None,
+        relay_ca_file: str | None = None,
+        relay_insecure: bool = False,
     ) -> Replica:
         """A new replica: of a new workspace, or (``workspace_id``) of a relay's."""
         email = items.check_email(agent)
         meta = {"workspace": workspace, "workspace_id": workspace_id or new_id(), "agent": email}
         if relay_url is not None:
             meta[RELAY_URL] = relay_url
+        if relay_ca_file is not None:
+            meta[RELAY_CA_FILE] = relay_ca_file
+        if relay_insecure:
+            meta[RELAY_INSECURE] = "1"
         replica = cls(Store.create(home.replica_path(where), meta), email)
         if relay_url is None:  # a replica that joins adds itself once it has the agent list
             replica.put_item("agents", email, items.agent(email, name))
@@ -105,6 +113,21 @@ class Replica(Closing):
     def check_writable(self) -> None:
         if self.role == VIEWER:
             raise NotAuthorisedError("this replica's token is a viewer's: it writes nothing")
+
+    @property
+    def relay_ca_file(self) -> str | None:
+        """The CA bundle named at the join (`--ca-file`); None: the system's CA store."""
+        return self.store.meta(RELAY_CA_FILE)
+
+    def trust_relay_ca(self, ca_file: str) -> None:
+        """Check the relay's certificate against ``ca_file`` from now on (a CA renewed,
+        a bundle moved), as if the replica had been joined with it."""
+        self.store.set_meta(RELAY_CA_FILE, ca_file)
+
+    @property
+    def relay_insecure(self) -> bool:
+        """Whether the join allowed plain http to a relay off loopback (`--insecure`)."""
+        return self.store.meta(RELAY_INSECURE) == "1"
 
     # -- reads (the index alone) -------------------------------------------------------------
 

@@ -28,7 +28,16 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     serve.add_argument("--port", type=int, default=8787, help="port (default 8787)")
     _store_option(serve)
     serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
-    example(serve, "inbox relay serve --port 8787 --store ./relay.db")
+    serve.add_argument(
+        "--tls-cert", metavar="FILE", help="serve https/wss: PEM certificate chain (with --tls-key)"
+    )
+    serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key, unencrypted")
+    example(
+        serve,
+        "inbox relay serve --port 8787 --store ./relay.db",
+        "inbox relay serve --host 0.0.0.0 --port 8443 --store ./relay.db \\",
+        "    --tls-cert /etc/inbox/relay.pem --tls-key /etc/inbox/relay.key",
+    )
     token = verb("token", "agents' access tokens: create, revoke")
     token_verb = verbs(token, f"{name} token")
     for action, summary in (
@@ -76,13 +85,28 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.errors import UsageError
+    from relay.client.address import is_loopback
     from relay.server.app import serve
+    from relay.server.tls import checked
     from relay.store import RelayStore
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together: the certificate and its key")
     # fail here, with a clear message, rather than inside the server
+    tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
     RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
-    ctx.out.say(f"relay for {args.store_path} on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    serve(Path(args.store_path), args.host, args.port, args.workspace)
+    if tls is None and not is_loopback(args.host):
+        ctx.out.warn(
+            f"serving plain http on {args.host}: tokens would cross the network in clear "
+            "text; serve TLS (--tls-cert, --tls-key) or keep the relay on loopback behind "
+            "a reverse proxy (README: A relay on the internet)"
+        )
+    scheme = "https" if tls else "http"
+    ctx.out.say(
+        f"relay for {args.store_path} on {scheme}://{args.host}:{args.port} (Ctrl-C stops it)"
+    )
+    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls)
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:

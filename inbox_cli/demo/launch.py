@@ -32,6 +32,7 @@ from crdt.replica import Replica
 from crdt.sync import presence
 from inbox_cli.demo import processes
 from relay.client import link
+from relay.client.address import Relay
 from relay.store import RelayStore
 
 HOST = "127.0.0.1"
@@ -152,21 +153,22 @@ def _replicas(root: Path, url: str, tokens: dict[str, str]) -> str:
     """Join YOU's replica (the relay is empty: joining creates it), seed it and sync it,
     then join TEAMMATE's, which receives it all and adds its own part; returns the
     conversation to try."""
-    mine = link.join(home_of(root, YOU), url, tokens[YOU])
+    relay = Relay(url)  # loopback: plain http stays on this machine
+    mine = link.join(home_of(root, YOU), relay, tokens[YOU])
     try:
         sample = directory.fill(mine)
-        link.sync_once(mine, url, tokens[YOU])
+        link.sync_once(mine, relay, tokens[YOU])
     finally:
         mine.close()
-    theirs = link.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE])
+    theirs = link.join(home_of(root, TEAMMATE), relay, tokens[TEAMMATE])
     try:
         directory.teammate_acts(theirs)
-        link.sync_once(theirs, url, tokens[TEAMMATE])
+        link.sync_once(theirs, relay, tokens[TEAMMATE])
     finally:
         theirs.close()
     mine = Replica.open(home_of(root, YOU))
     try:
-        link.sync_once(mine, url, tokens[YOU])  # YOU's replica has it all before the tour
+        link.sync_once(mine, relay, tokens[YOU])  # YOU's replica has it all before the tour
     finally:
         mine.close()
     return sample

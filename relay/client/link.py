@@ -27,8 +27,9 @@ from crdt.model.ydoc import covers
 from crdt.replica import ROLE, Replica
 from crdt.sync import builder, outbox, presence, refused
 from relay import protocol as p
+from relay.client.address import Relay, tls_context, websocket_url
 from relay.client.tokens import keep_token
-from relay.client.websocket import Refused, WebSocket, WebSocketError
+from relay.client.websocket import Closed, Refused, Untrusted, WebSocket, WebSocketError
 
 POLL = 0.02  # seconds between looks for local changes while watching
 HEARTBEAT = 10.0  # presence is resent this often (the relay forgets it after 30 s)
@@ -42,32 +43,42 @@ class Unreachable(InboxError):
     """The relay cannot be reached; nothing local is lost (the outbox keeps it)."""
 
 
-def socket_url(url: str) -> str:
-    """``http://host:port`` as its websocket URL (``https`` becomes ``wss``)."""
-    for plain, secure in (("http://", "ws://"), ("https://", "wss://")):
-        if url.startswith(plain):
-            url = secure + url[len(plain) :]
-    if not url.startswith(("ws://", "wss://")):
-        raise UsageError(f"not a relay URL: {url!r} (expected http://HOST:PORT or https://...)")
-    return url.rstrip("/") + "/sync"
+class CertificateError(Unreachable):
+    """The relay's TLS certificate did not verify; the connection ended before any request."""
+
+    code = "certificate"
 
 
-def open_socket(url: str, token: str) -> WebSocket:
+def open_socket(relay: Relay, token: str) -> WebSocket:
+    """The relay's socket, once its URL passed the check (``address.websocket_url``): the
+    token goes only into a verified TLS connection or over loopback (or where the user
+    said --insecure)."""
+    url = websocket_url(relay)
     try:
         return WebSocket.connect(
-            socket_url(url),
+            url,
             {"Authorization": f"Bearer {token}"},
             timeout=OPEN_TIMEOUT,
             max_size=p.MAX_FRAME + 1024,
+            tls=tls_context(relay),
         )
     except Refused as exc:
         if exc.status in (401, 403):
             raise NotAuthorisedError(
                 "the relay refused this token (unknown, revoked, or of another workspace)"
             ) from exc
-        raise Unreachable(f"relay at {url} answered {exc.status}") from exc
+        raise Unreachable(f"relay at {relay.url} answered {exc.status}") from exc
+    except Untrusted as exc:
+        raise CertificateError(
+            f"the TLS certificate of {relay.url} is not trusted ({exc}); the token was not sent. "
+            "For a relay with a private CA or a self-signed certificate, name that CA "
+            "with --ca-file CA.pem (on join or sync) or SSL_CERT_FILE"
+        ) from exc
+    except Closed as exc:
+        hint = "" if relay.secure else " (a relay that serves TLS wants https://)"
+        raise Unreachable(f"relay unreachable at {relay.url}: {exc}{hint}") from exc
     except WebSocketError as exc:
-        raise Unreachable(f"relay unreachable at {url}: {exc}") from exc
+        raise Unreachable(f"relay unreachable at {relay.url}: {exc}") from exc
 
 
 class Link:
@@ -168,9 +179,9 @@ class Link:
         outbox.acknowledge(self.replica.store, name, changes, relay_state, seq if settled else None)
 
 
-def sync_once(replica: Replica, url: str, token: str, progress: Progress | None = None) -> Link:
+def sync_once(replica: Replica, relay: Relay, token: str, progress: Progress | None = None) -> Link:
     """Connect, exchange everything, and return once in step with nothing unacknowledged."""
-    ws = open_socket(url, token)
+    ws = open_socket(relay, token)
     try:
         link = Link(replica, ws, progress)
         check_workspace(replica, link.hello())
@@ -180,13 +191,14 @@ def sync_once(replica: Replica, url: str, token: str, progress: Progress | None 
         ws.close()
 
 
-def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
-    """A new replica of the relay's workspace in ``where``, with everything it holds."""
+def join(where: Path, relay: Relay, token: str, progress: Progress | None = None) -> Replica:
+    """A new replica of the relay's workspace in ``where``, with everything it holds; it
+    keeps the relay's URL and how to trust it (CA file, --insecure) for later syncs."""
     from crdt.store import home
 
     if home.replica_path(where).exists():
         raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
-    ws = open_socket(url, token)
+    ws = open_socket(relay, token)
     try:
         info = greet(ws, 0)
         replica = Replica.create(
@@ -195,7 +207,9 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
             agent=str(info["agent"]),
             name=None,
             workspace_id=str(info["workspace_id"]),
-            relay_url=url,
+            relay_url=relay.url,
+            relay_ca_file=relay.ca_file,
+            relay_insecure=relay.insecure,
         )
         keep_token(where, token)
         remember_role(replica, info)
@@ -264,14 +278,15 @@ def remember_role(replica: Replica, welcome: dict[str, Any]) -> None:
             replica.store.set_meta(ROLE, role)
 
 
-def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
-    """Stay in step until interrupted; a revoked token ends it (exit 4)."""
+def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]) -> None:
+    """Stay in step until interrupted; a revoked token ends it (exit 4), and so does a
+    relay URL the token may not go to (exit 2)."""
     delay = BACKOFF_FIRST
     me = random.getrandbits(31)  # this process's awareness client id
     beat = 0
     while True:
         try:
-            ws = open_socket(url, token)
+            ws = open_socket(relay, token)
         except Unreachable as exc:
             say(f"offline ({exc}); retrying")
         else:

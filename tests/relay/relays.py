@@ -30,20 +30,27 @@ def free_port() -> int:
 
 
 class RelayProcess:
-    """``inbox relay serve`` on 127.0.0.1, started and stopped by a test."""
+    """``inbox relay serve`` on 127.0.0.1 (or ``host``), started and stopped by a test;
+    with ``tls`` (certificate, key), over https."""
 
-    def __init__(self, where: Path) -> None:
+    def __init__(
+        self, where: Path, tls: tuple[Path, Path] | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.where, self.port = where, free_port()
         self.store = where / "relay.db"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.tls, self.host = tls, host
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> RelayProcess:
         self.log = open(self.where / "relay.log", "ab")  # noqa: SIM115  (closed in stop)
         argv = [*INBOX, "relay", "serve", "--port", str(self.port), "--store", str(self.store)]
+        argv += ["--host", self.host]
+        if self.tls:
+            argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -85,8 +92,8 @@ class RelayProcess:
         path.write_text(done.stdout)
         return path
 
-    def join(self, home: Path, agent: str) -> Path:
-        done = run_inbox(home, "join", self.url, "--token-file", str(self.token(agent)))
+    def join(self, home: Path, agent: str, *extra: str) -> Path:
+        done = run_inbox(home, "join", self.url, "--token-file", str(self.token(agent)), *extra)
         assert done.returncode == 0, done.stderr
         return home
 
