@@ -53,6 +53,7 @@ def test_awareness_round_trips_and_reads_like_yjs() -> None:
         p.number("", p.CURSOR, 0),
         p.stored("ws:agents", 12, b"\x01\x02\x03"),
         p.welcome({"workspace": "acme", "head": 3}),
+        p.refused("c:" + "a" * 32, "a note signed 'ben@acme.example.com'", b"\x00\x00"),
     ],
 )
 def test_every_kind_round_trips(frame: bytes) -> None:
@@ -82,3 +83,9 @@ def test_oversized_frames_and_unknown_kinds_are_refused() -> None:
         p.decode(b"\x00" * (p.MAX_FRAME + 1))
     with pytest.raises(p.ProtocolError, match="unknown message kind"):
         p.decode(p.var_bytes(b"") + p.var_uint(99))
+
+
+def test_a_refusal_carries_its_reason_cut_to_its_limit_and_the_relays_document() -> None:
+    frame = p.decode(p.refused("ws:agents", "x" * 5000 + "é", b"\x01\x02"))
+    assert (frame.kind, frame.doc, frame.data) == (p.REFUSED, "ws:agents", b"\x01\x02")
+    assert frame.info == "x" * p.MAX_REASON
