@@ -28,5 +28,5 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         link.watch(replica, url, token, ctx.out.say)
         return
     with Progress(ctx.out.err, "syncing") as progress:
-        done = link.sync_once(replica, url, token, progress.update)
+        done = link.sync_once(replica, url, token, progress.update, ctx.out.say)
     ctx.out.say(f"in step with {url} (sent {done.sent} changed document(s))")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from crdt.model.ydoc import Doc, load
+from relay.protocol import MAX_UPDATE
 from relay.server.limits import Limits
 from relay.store import RelayStore
 
@@ -31,7 +32,9 @@ class Documents:
         """``added`` entries of ``name`` were logged; a long log is folded into one entry."""
         count = self._docs[name][1] + added if name in self._docs else added
         if count > self.limits.compact_after:
-            self.store.compact(name, doc.get_update())
+            whole = doc.get_update()
+            if len(whole) <= MAX_UPDATE:  # a bigger one stays in entries that each go out
+                self.store.compact(name, whole)
             count = 1
         self._docs[name] = (doc, count)
 
