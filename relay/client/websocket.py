@@ -44,7 +44,7 @@ class Closed(WebSocketError):
     (1005 and "" when it gave none, 1006 when the connection just ended)."""
 
     def __init__(self, message: str, code: int = 1006, reason: str = "") -> None:
-        super().__init__(f"{message} ({code}: {reason})" if reason else message)
+        super().__init__(f"{message} with {code}: {reason}" if reason else message)
         self.code, self.reason = code, reason
 
 
@@ -195,7 +195,7 @@ class WebSocket:
         elif opcode == CLOSE:
             code, reason = close_payload(payload)
             self.close()
-            raise Closed("the server closed the connection", code, reason)
+            raise Closed("closed by the server", code, reason)
         elif opcode in (BINARY, CONTINUATION):
             self._parts.append(payload)
             if sum(len(p) for p in self._parts) > self.max_size:

@@ -239,7 +239,7 @@ class Hub:
         except Exception as exc:
             self.docs.forget(name)  # the loaded copy may hold what was not stored
             raise Dropped(f"update to {name} does not apply: {exc}") from exc
-        self.docs.logged(name, doc, len(entries))
+        self.docs.logged(name, doc, len(entries), sum(len(e.data) for e in entries))
         return entries
 
     def _broadcast(self, frame: bytes, but: Session | None = None) -> None:
