@@ -17,9 +17,10 @@ The attacks, each from one token (mallory's, except the big document, which is A
 - big_presence      10 awareness frames of 130 peers x 60 KB
 - held_sockets      1,000 websockets of one token, held open
 - idle_tcp          1,100 TCP connections that never say a word
-- slow_consumer     4 sockets (a token's most) that never read, asking again and again
+- slow_consumer     3 sockets (a token's most) that never read, asking again and again
                     for a 6 MB document (each answer a fresh 6 MB frame for the relay)
-- held_pieces       4 sockets each sending all but the last piece of a 32 MB frame
+- held_pieces       3 sockets each sending all but the last piece of a 32 MB frame
+- worst             both at once on the token's 3 sockets: what one token can cost
 - big_document      a 12 MB chat (a pasted log) made on A, synced in pieces to B
 """
 
@@ -54,11 +55,13 @@ from crdt.demo import seed  # noqa: E402
 from crdt.replica import Replica  # noqa: E402
 from relay import protocol as p  # noqa: E402
 from relay.client.websocket import WebSocket  # noqa: E402
+from relay.server.limits import DEFAULTS  # noqa: E402
 from tests.relay import attackers  # noqa: E402
 from tests.relay.relays import rss_mb  # noqa: E402
 
 MBOX = ROOT / "examples" / "mail" / "support.mbox"
 DANA, BEN = "dana@acme.example.com", "ben@acme.example.com"
+SOCKETS = DEFAULTS.sockets_per_token  # all a token may hold
 Attack = Callable[["Bench"], Iterator[None]]
 
 
@@ -223,49 +226,76 @@ def idle_tcp(bench: Bench) -> Iterator[None]:
         s.close()
 
 
-def slow_consumer(bench: Bench) -> Iterator[None]:
+def _upload(bench: Bench, megabytes: int) -> str:
+    """A big conversation in the log (A and B take it in before the attack starts)."""
     sender = attackers.hello(bench.url, bench.evil)
-    name, update = attackers.big_conversation(6 * 1024 * 1024)
+    name, update = attackers.big_conversation(megabytes * 1024 * 1024)
     for piece in p.pieces(p.sync(name, p.UPDATE, update)):
         sender.send(piece)
     sender.recv(30)  # STORED: it is in the log
     sender.close()
-    time.sleep(3.0)  # A and B take it in before the attack starts
-    slow: list[WebSocket] = []
+    time.sleep(3.0)
+    return name
+
+
+@contextmanager
+def asking(socks: list[WebSocket], name: str) -> Iterator[None]:
+    """Each socket asks for all of ``name`` every 20 ms and reads none of the answers."""
     stop = threading.Event()
 
     def ask(ws: WebSocket) -> None:
         while not stop.is_set():
             try:
-                ws.send(p.sync(name, p.STEP1, b"\0"))  # "send me all of it", never read
+                ws.send(p.sync(name, p.STEP1, b"\0"))
             except OSError:
                 return
             time.sleep(0.02)
 
-    for _ in range(4):
-        slow.append(attackers.hello(bench.url, bench.evil))
-    threads = [threading.Thread(target=ask, args=(ws,), daemon=True) for ws in slow]
+    threads = [threading.Thread(target=ask, args=(ws,), daemon=True) for ws in socks]
     for t in threads:
         t.start()
-    time.sleep(2.0)
-    yield
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        time.sleep(2.0)
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+
+def slow_consumer(bench: Bench) -> Iterator[None]:
+    name = _upload(bench, 6)
+    slow = [attackers.hello(bench.url, bench.evil) for _ in range(SOCKETS)]
+    with asking(slow, name):
+        yield
     for ws in slow:
         ws.sock.close()
 
 
-def held_pieces(bench: Bench) -> Iterator[None]:
-    socks = [attackers.hello(bench.url, bench.evil) for _ in range(4)]
-    name = "c:" + "e" * 32
-    frame = p.sync(name, p.UPDATE, b"\0" * (p.MAX_WHOLE - 64))
+def _hold_pieces(socks: list[WebSocket]) -> None:
+    """Each socket sends all but the last piece of a 32 MB frame: a whole in assembly."""
+    frame = p.sync("c:" + "e" * 32, p.UPDATE, b"\0" * (p.MAX_WHOLE - 64))
     pieces = p.pieces(frame)
     for ws in socks:
-        for piece in pieces[:-1]:  # all but the last: a whole held in assembly
+        for piece in pieces[:-1]:
             ws.send(piece)
+
+
+def held_pieces(bench: Bench) -> Iterator[None]:
+    socks = [attackers.hello(bench.url, bench.evil) for _ in range(SOCKETS)]
+    _hold_pieces(socks)
     time.sleep(1.0)
     yield
+    for ws in socks:
+        ws.sock.close()
+
+
+def worst(bench: Bench) -> Iterator[None]:
+    name = _upload(bench, 6)
+    socks = [attackers.hello(bench.url, bench.evil) for _ in range(SOCKETS)]
+    _hold_pieces(socks)
+    with asking(socks, name):
+        yield
     for ws in socks:
         ws.sock.close()
 
@@ -291,6 +321,7 @@ ATTACKS: dict[str, Attack] = {
     "idle_tcp": idle_tcp,
     "slow_consumer": slow_consumer,
     "held_pieces": held_pieces,
+    "worst": worst,
     "big_document": big_document,
 }
 

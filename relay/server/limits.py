@@ -22,7 +22,7 @@ class Limits(NamedTuple):
     catch_up_ahead: int = 4 * 512  # entries sent beyond what the replica said it took
     queue_frames: int = 8192  # frames waiting for one socket; a socket further behind drops
     queue_bytes: int = 32 * 1024 * 1024  # ... and bytes: a whole document in pieces fits
-    sockets_per_token: int = 4  # a replica has one or two (watch, a sync); more are refused
+    sockets_per_token: int = 3  # a replica has one or two (watch, a sync); more are refused
     presence_state: int = 4 * 1024  # bytes of one awareness state (a real one is ~200)
     presence_per_token: int = 16 * 1024  # bytes of a token's live states, all its sockets
     handshake_timeout: float = 10.0  # seconds for a TCP connection to become a websocket

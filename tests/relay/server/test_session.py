@@ -58,7 +58,7 @@ def test_a_token_holds_a_few_sockets_and_more_are_refused_with_a_reason(
 ) -> None:
     a = relay.join(tmp_path / "a", DANA)
     token = read_token(a / "relay-token")
-    held = [hello(relay.url, token) for _ in range(4)]
+    held = [hello(relay.url, token) for _ in range(3)]
     try:
         time.sleep(0.3)
         refused = run_inbox(a, "sync")
@@ -68,8 +68,8 @@ def test_a_token_holds_a_few_sockets_and_more_are_refused_with_a_reason(
         for ws in held:
             ws.close()
     assert refused.returncode == 1
-    assert "too many sockets for this token (limit 4)" in refused.stderr
-    assert (code, reason) == (1008, "too many sockets for this token (limit 4)")
+    assert "too many sockets for this token (limit 3)" in refused.stderr
+    assert (code, reason) == (1008, "too many sockets for this token (limit 3)")
     assert wait_for(lambda: run_inbox(a, "sync").returncode == 0)  # once they are gone
 
 
