@@ -93,3 +93,15 @@ def closed_by_peer(sock: socket.socket, timeout: float) -> bool:
         return False
     except OSError:
         return True
+
+
+def held_by_relay(relay_port: int, sock: socket.socket) -> bool:
+    """Whether a process still holds the relay's end of ``sock`` (from /proc/net/tcp: an
+    end no process holds has inode 0, left to the kernel, or is gone)."""
+    client = sock.getsockname()[1]
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == relay_port and int(remote.split(":")[1], 16) == client:
+            return inode != "0"
+    return False

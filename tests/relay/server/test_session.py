@@ -11,7 +11,7 @@ import pytest
 from relay import protocol as p
 from relay.client.websocket import Closed, WebSocket
 from tests.conftest import run_inbox
-from tests.relay.attackers import EVIL, big_conversation, hello, read_token
+from tests.relay.attackers import EVIL, big_conversation, held_by_relay, hello, read_token
 from tests.relay.relays import DANA, RelayProcess, ok, pair, rss_mb, wait_for
 
 
@@ -35,19 +35,24 @@ def test_a_slow_consumer_is_dropped_by_bytes_and_resumes(
 ) -> None:
     a, b = pair(relay, tmp_path)
     assert relay.proc is not None
-    slow = hello(relay.url, read_token(b / "relay-token"))  # ben's socket, never read
+    slow = hello(relay.url, read_token(b / "relay-token"))  # ben's socket, read late
+    deaf = hello(relay.url, read_token(b / "relay-token"))  # ... and one never read
     sender = hello(relay.url, read_token(a / "relay-token"))
     before = rss_mb(relay.proc.pid)
+    assert wait_for(lambda: held_by_relay(relay.port, deaf.sock))
     try:
-        for _ in range(24):  # 24 x 3 MB passed on to a socket that takes nothing
+        for _ in range(24):  # 24 x 3 MB passed on to sockets that take nothing
             name, update = big_conversation(3 * 1024 * 1024, DANA)
             sender.send(p.sync(name, p.UPDATE, update))
-        assert wait_for(lambda: "too far behind" in relay.logged(), timeout=30)
+        assert wait_for(lambda: relay.logged().count("too far behind") == 2, timeout=30)
         peak = rss_mb(relay.proc.pid, "VmHWM") - before
         code, reason, _ = close_of(slow)
+        let_go = wait_for(lambda: not held_by_relay(relay.port, deaf.sock), timeout=30)
     finally:
         sender.close()
+        deaf.sock.close()
     assert code == 4000 and "too far behind" in reason
+    assert let_go
     assert peak < 200, f"the relay grew {peak:.0f} MB"
     ok(b, "sync")  # it resumes from its cursor: all of it arrives
     assert len(json.loads(ok(b, "list", "--status", "all", "--json"))) == 7 + 24
