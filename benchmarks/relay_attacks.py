@@ -90,8 +90,11 @@ class Sampler:
 class Bench:
     """The relay, the two replicas with their watchers, and mallory's token."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, code: Path | None = None) -> None:
         self.work = work
+        # the relay and the replicas' processes run this checkout's code (a comparison)
+        self.inbox = [sys.executable, "-m", "inbox_cli.main"] if code else INBOX
+        self.cwd = code
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.store = work / "relay.db"
@@ -110,7 +113,8 @@ class Bench:
 
     def _serve(self) -> subprocess.Popen[bytes]:
         relay = subprocess.Popen(
-            [*INBOX, "relay", "serve", "--port", str(self.port), "--store", str(self.store)],
+            [*self.inbox, "relay", "serve", "--port", str(self.port), "--store", str(self.store)],
+            cwd=self.cwd,
             stderr=open(self.work / "relay.log", "a"),  # noqa: SIM115
         )
         for _ in range(200):
@@ -137,17 +141,20 @@ class Bench:
         return sum((h / "watch.log").read_text().count("connected as") for h in (self.a, self.b))
 
     def _inbox(self, home: Path, *args: str) -> None:
-        subprocess.run([*INBOX, *args], env=env_for(home), check=True, capture_output=True)
+        subprocess.run(
+            [*self.inbox, *args], env=env_for(home), cwd=self.cwd, check=True, capture_output=True
+        )
 
     def _watch(self, home: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [*INBOX, "sync", "--watch"],
+            [*self.inbox, "sync", "--watch"],
             env=env_for(home),
+            cwd=self.cwd,
             stderr=open(home / "watch.log", "ab"),
             preexec_fn=_interruptible,
         )
 
-    def tag_latency(self, timeout: float = 30.0) -> float | None:
+    def tag_latency(self, timeout: float = 10.0) -> float | None:
         """Seconds from a tag made on A to B's replica holding it (None: not in time)."""
         self.n += 1
         tag = f"lat{self.n}"
@@ -362,12 +369,15 @@ def main() -> None:
     parser.add_argument("--tags", type=int, default=5, help="tags timed per attack (median)")
     parser.add_argument("--only", action="append", choices=sorted(ATTACKS), default=[])
     parser.add_argument("--work", type=Path, default=HERE / "work" / "attacks")
+    parser.add_argument(
+        "--code", type=Path, help="run the relay and replicas from this checkout (to compare)"
+    )
     args = parser.parse_args()
     names = args.only or list(ATTACKS)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     machine = cpu_times()
-    bench = Bench(args.work)
+    bench = Bench(args.work, args.code)
     runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     try:
         time.sleep(2.0)

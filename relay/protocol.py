@@ -19,13 +19,15 @@ Every websocket frame is one message about one document::
     kind 17 READ      varUint(seq)                          replica -> relay, doc "": taken up
                                                             to seq (paces a long catch-up)
     kind 18 PART      varUint(index) varUint(count)         either way: piece index (from 0) of
-                      varUint8Array(piece)                  count of one frame over MAX_FRAME;
+                      varUint8Array(piece)                  count of one frame over PIECE;
                                                             doc is that frame's document
 
-A SYNC or ENTRY frame over MAX_FRAME (a document holding a pasted log) travels as
-PART frames of PIECE bytes, sent back to back; the receiver joins them, up to
+A SYNC or ENTRY frame over PIECE (1 MB; a document holding a pasted log) travels
+as PART frames of PIECE bytes, sent back to back; the receiver joins them, up to
 MAX_WHOLE bytes, and handles the whole as if it had come in one frame, with the same
-checks. Other frames may come between the pieces (the relay's answers to the same
+checks. Sending big frames in pieces also keeps what a socket has in flight (the
+websocket's frame, the transport's buffer) to about a piece, whatever the document;
+a receiver still takes a whole frame of up to MAX_FRAME. Other frames may come between the pieces (the relay's answers to the same
 socket), but only one frame is in pieces at a time each way, so a socket holds at
 most one whole in assembly. A document too big to go even in pieces is not sent:
 the replica says so and syncs every other document.
@@ -50,10 +52,10 @@ HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ, PART = 10, 11, 12, 13, 14,
 STEP1, STEP2, UPDATE = 0, 1, 2
 KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ, PART})
 
-MAX_FRAME = 8 * 1024 * 1024  # bytes of one frame; a bigger one goes in pieces (PART)
+MAX_FRAME = 8 * 1024 * 1024  # bytes of one frame a receiver takes
 MAX_WHOLE = 32 * 1024 * 1024  # bytes of a frame sent in pieces; a bigger one is not sent
 MAX_UPDATE = 30 * 1024 * 1024  # bytes of one update (its frame's head, the log's, fit in a whole)
-PIECE = 1024 * 1024  # bytes of one piece
+PIECE = 1024 * 1024  # bytes of one piece; a frame over this is sent in pieces (PART)
 MAX_PIECES = 1024  # pieces of one frame
 MAX_NAME = 64
 MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
@@ -119,9 +121,9 @@ def entry(doc: str, seq: int, update: bytes) -> bytes:
 
 
 def pieces(frame: bytes, size: int = PIECE) -> list[bytes]:
-    """``frame`` as it goes on the wire: itself when it fits in MAX_FRAME, else PART
+    """``frame`` as it goes on the wire: itself when it fits in ``size``, else PART
     frames of ``size`` bytes; ``TooBig`` over MAX_WHOLE."""
-    if len(frame) <= MAX_FRAME:
+    if len(frame) <= size:
         return [frame]
     if len(frame) > MAX_WHOLE:
         raise TooBig(f"{len(frame)} bytes (limit {MAX_WHOLE} in pieces)")
