@@ -2,15 +2,17 @@
 
     python benchmarks/relay_attacks.py                 # 3 runs of every attack
     python benchmarks/relay_attacks.py --runs 1 --only presence_flood
+    python benchmarks/relay_attacks.py --code ../other-checkout  # its relay and replicas
 
 A real relay (`inbox relay serve`, default limits) and two replicas, A (dana) with the
 example mail and B (ben), each kept in step by `inbox sync --watch`. For each attack,
 while it goes on, a tag is made on A (through the library, as `inbox tag` does) and the
-time until B's replica holds it is taken (median of --tags); the relay's resident memory
-is sampled every 20 ms from /proc while the attack lasts (its peak; and VmHWM, the
-process's own peak). Each attack gets a fresh relay process on the same store, so its
-memory is its own; the figures are medians of --runs (the high-water mark: the most).
-The attacks, each from one token (mallory's, except the big document, which is A's own):
+time until B's replica holds it is taken (median of --tags), then a one-off `inbox sync`
+of B is run (it must succeed); the relay's resident memory is sampled every 20 ms from
+/proc while the attack lasts (its peak; and VmHWM, the process's own peak). Each attack
+gets a fresh relay process on the same store, so its memory is its own; the figures are
+medians of --runs (the high-water mark: the most). The attacks, each from one token
+(mallory's, except the big document, which is A's own):
 
 - quiet             nothing: the figures to compare with
 - presence_flood    1,200 fake awareness clients in 3 frames of 400, the socket held
@@ -177,6 +179,13 @@ class Bench:
             conn.close()
         return None
 
+    def sync_ok(self) -> bool:
+        """Whether a one-off `inbox sync` of B succeeds (a flood used to fail it)."""
+        done = subprocess.run(
+            [*self.inbox, "sync"], env=env_for(self.b), cwd=self.cwd, capture_output=True
+        )
+        return done.returncode == 0
+
     def reconnects(self) -> int:
         return sum((h / "watch.log").read_text().count("connection lost") for h in (self.a, self.b))
 
@@ -237,9 +246,9 @@ def _upload(bench: Bench, megabytes: int) -> str:
     """A big conversation in the log (A and B take it in before the attack starts)."""
     sender = attackers.hello(bench.url, bench.evil)
     name, update = attackers.big_conversation(megabytes * 1024 * 1024)
-    for piece in p.pieces(p.sync(name, p.UPDATE, update)):
-        sender.send(piece)
-    sender.recv(30)  # STORED: it is in the log
+    sender.send(p.sync(name, p.UPDATE, update))  # one frame: under 8 MB
+    while (message := sender.recv(30)) is not None and p.decode(message).kind != p.STORED:
+        pass  # until it is in the log
     sender.close()
     time.sleep(3.0)
     return name
@@ -350,6 +359,7 @@ def measure(bench: Bench, name: str, tags: int) -> dict[str, Any]:
     with Sampler(bench.relay.pid) as sampler:
         with attack(bench, name):
             times = [bench.tag_latency() for _ in range(tags)]
+            synced = bench.sync_ok()
         peak = sampler.peak
     arrived = [t for t in times if t is not None]
     time.sleep(1.0)  # the relay lets the attacker's sockets go
@@ -360,6 +370,7 @@ def measure(bench: Bench, name: str, tags: int) -> dict[str, Any]:
         "rss_peak_mb": round(peak, 1),
         "rss_hwm_mb": round(rss_mb(bench.relay.pid, "VmHWM"), 1),
         "watch_reconnects": bench.reconnects() - lost,
+        "sync_ok": synced,
     }
 
 
@@ -395,6 +406,7 @@ def main() -> None:
                 "rss_hwm_max_mb": max(r["rss_hwm_mb"] for r in found),
                 "tags_lost": sum(r["tags_lost"] for r in found),
                 "watch_reconnects": sum(r["watch_reconnects"] for r in found),
+                "syncs_failed": sum(not r["sync_ok"] for r in found),
             }
         results["steal_pct"] = steal_pct(machine, cpu_times())
         results["runs"] = runs
