@@ -3,6 +3,7 @@
     python benchmarks/relay_attacks.py                 # 3 runs of every attack
     python benchmarks/relay_attacks.py --runs 1 --only presence_flood
     python benchmarks/relay_attacks.py --code ../other-checkout  # its relay and replicas
+    python benchmarks/relay_attacks.py --only idle_tcp --nofile 1024  # a common default
 
 A real relay (`inbox relay serve`, default limits) and two replicas, A (dana) with the
 example mail and B (ben), each kept in step by `inbox sync --watch`. For each attack,
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import signal
 import socket
@@ -92,8 +94,8 @@ class Sampler:
 class Bench:
     """The relay, the two replicas with their watchers, and mallory's token."""
 
-    def __init__(self, work: Path, code: Path | None = None) -> None:
-        self.work = work
+    def __init__(self, work: Path, code: Path | None = None, nofile: int | None = None) -> None:
+        self.work, self.nofile = work, nofile
         # the relay and the replicas' processes run this checkout's code (a comparison)
         self.inbox = [sys.executable, "-m", "inbox_cli.main"] if code else INBOX
         self.cwd = code
@@ -117,6 +119,7 @@ class Bench:
         relay = subprocess.Popen(
             [*self.inbox, "relay", "serve", "--port", str(self.port), "--store", str(self.store)],
             cwd=self.cwd,
+            preexec_fn=self._limit_files,
             stderr=open(self.work / "relay.log", "a"),  # noqa: SIM115
         )
         for _ in range(200):
@@ -126,6 +129,11 @@ class Bench:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the relay did not start")
+
+    def _limit_files(self) -> None:
+        """In the relay's process: at most --nofile open files, soft and hard alike."""
+        if self.nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def restart(self) -> None:
         """A fresh relay process on the same store and port (each attack's memory is its
@@ -380,6 +388,7 @@ def main() -> None:
     parser.add_argument("--tags", type=int, default=5, help="tags timed per attack (median)")
     parser.add_argument("--only", action="append", choices=sorted(ATTACKS), default=[])
     parser.add_argument("--work", type=Path, default=HERE / "work" / "attacks")
+    parser.add_argument("--nofile", type=int, help="the relay's limit on open files")
     parser.add_argument(
         "--code", type=Path, help="run the relay and replicas from this checkout (to compare)"
     )
@@ -388,7 +397,7 @@ def main() -> None:
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     machine = cpu_times()
-    bench = Bench(args.work, args.code)
+    bench = Bench(args.work, args.code, args.nofile)
     runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     try:
         time.sleep(2.0)
