@@ -371,7 +371,7 @@ def main() -> None:
         results["reconnect"] = asyncio.run(reconnects(home, port, args.runs))
         agents = [f"agent{i}@acme.example.com" for i in range(500)]
         store_conn = RelayStore.open(live)
-        tokens = [store_conn.create_token(a, False, "2026-11-28T10:00:00.000Z") for a in agents]
+        tokens = [store_conn.create_token(a, "agent", "2026-11-28T10:00:00.000Z") for a in agents]
         store_conn.close()
         watcher = subprocess.Popen(
             [*INBOX, "sync", "--watch"],

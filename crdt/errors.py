@@ -8,9 +8,11 @@ one the command line contract gives it, and the CLI maps it in one handler::
     ├── ConflictError          3  claimed by someone else, stale send, collision
     │   └── HeldError          3  a reply held: others wrote since its draft began
     ├── NotAuthorisedError     4  not allowed
+    │   └── RefusedError       4  a change the relay will not take (model/admission.py)
     ├── NotFoundError          5  no such conversation, agent, template ...
     │   └── AmbiguousIdError   5  a prefix matching several ids
-    └── StoreError             1  a replica that cannot be opened or is not ours
+    ├── StoreError             1  a replica that cannot be opened or is not ours
+    └── BadUpdateError         1  bytes that are not a Yjs update pycrdt can apply
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ class NotAuthorisedError(InboxError):
     code = "not_authorised"
 
 
+class RefusedError(NotAuthorisedError):
+    """A change the relay will not store: it claims another agent, needs a role its token
+    lacks, or breaks the document's schema (model/admission.py)."""
+
+    code = "refused"
+
+
 class NotFoundError(InboxError):
     exit_code = 5
     code = "not_found"
@@ -95,3 +104,10 @@ class UnbuiltError(StoreError):
             f"conversation {ident} has an index row but no document: "
             "`inbox reindex` rebuilds the index from the documents"
         )
+
+
+class BadUpdateError(InboxError):
+    """An update pycrdt cannot apply, or panics on (model/ydoc.py ``apply_update``): it
+    comes from the network, so it is a refusal, never a crash."""
+
+    code = "bad_update"

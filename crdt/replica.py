@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crdt.errors import NotFoundError, UnbuiltError
+from crdt.errors import NotAuthorisedError, NotFoundError, UnbuiltError
 from crdt.model import clock, items
+from crdt.model.admission import ADMIN, VIEWER
 from crdt.model.ids import new_id
 from crdt.model.vocab import conversation_doc, workspace_doc
 from crdt.store import home, import_queue, index, queries
@@ -31,6 +32,9 @@ __all__ = ["Filters", "Replica", "data_home"]
 
 T = TypeVar("T")
 RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
+ROLE = "role"  # meta: what the relay said this replica's token may do
+RELAY_CA_FILE = "relay_ca_file"  # meta: the CA bundle its TLS certificate is checked against
+RELAY_INSECURE = "relay_insecure"  # meta: "1" when plain http off loopback was allowed
 
 
 class Replica(Closing):
@@ -52,14 +56,21 @@ class Replica(Closing):
         name: str | None,
         workspace_id: str | None = None,
         relay_url: str | None = None,
+        relay_ca_file: str | None = None,
+        relay_insecure: bool = False,
     ) -> Replica:
         """A new replica: of a new workspace, or (``workspace_id``) of a relay's."""
         email = items.check_email(agent)
         meta = {"workspace": workspace, "workspace_id": workspace_id or new_id(), "agent": email}
         if relay_url is not None:
             meta[RELAY_URL] = relay_url
+        if relay_ca_file is not None:
+            meta[RELAY_CA_FILE] = relay_ca_file
+        if relay_insecure:
+            meta[RELAY_INSECURE] = "1"
         replica = cls(Store.create(home.replica_path(where), meta), email)
-        replica.put_item("agents", email, items.agent(email, name))
+        if relay_url is None:  # a replica that joins adds itself once it has the agent list
+            replica.put_item("agents", email, items.agent(email, name))
         return replica
 
     @classmethod
@@ -92,6 +103,31 @@ class Replica(Closing):
     def relay_url(self) -> str | None:
         """The relay it syncs with; None for a replica never joined to one."""
         return self.store.meta(RELAY_URL)
+
+    @property
+    def role(self) -> str:
+        """What the relay lets this replica's token do (admin, agent, viewer), as it said
+        when last connected; a replica of its own workspace is its admin."""
+        return self.store.meta(ROLE) or ADMIN
+
+    def check_writable(self) -> None:
+        if self.role == VIEWER:
+            raise NotAuthorisedError("this replica's token is a viewer's: it writes nothing")
+
+    @property
+    def relay_ca_file(self) -> str | None:
+        """The CA bundle named at the join (`--ca-file`); None: the system's CA store."""
+        return self.store.meta(RELAY_CA_FILE)
+
+    def trust_relay_ca(self, ca_file: str) -> None:
+        """Check the relay's certificate against ``ca_file`` from now on (a CA renewed,
+        a bundle moved), as if the replica had been joined with it."""
+        self.store.set_meta(RELAY_CA_FILE, ca_file)
+
+    @property
+    def relay_insecure(self) -> bool:
+        """Whether the join allowed plain http to a relay off loopback (`--insecure`)."""
+        return self.store.meta(RELAY_INSECURE) == "1"
 
     # -- reads (the index alone) -------------------------------------------------------------
 
@@ -162,6 +198,7 @@ class Replica(Closing):
         """Change several conversations in one transaction (a merge touches two)."""
         from crdt.model import view
 
+        self.check_writable()
         with self.store.write() as conn:
             self._build_queued(conn, ids)
             loaded = {i: self.load_doc(conversation_doc(i)) for i in ids}
@@ -190,6 +227,9 @@ class Replica(Closing):
         from crdt.model import workspace
 
         name = workspace_doc(kind)
+        self.check_writable()
+        if self.role != ADMIN and not (kind == "agents" and self.agent not in self.items(kind)):
+            raise NotAuthorisedError(f"only an admin changes the workspace's {kind}")
         with self.store.write() as conn:
             doc, before = self.load_doc(name)
             change(doc)

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_global_options
+from inbox_cli.parsing import Parser, add_global_options
 
 # name -> (module, one-line summary); order is the order of `inbox --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,7 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _top_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="inbox",
         description="A local-first shared team inbox for customer support.",
         epilog="Example: inbox list --status open --tag refund\n"

@@ -8,9 +8,25 @@ its own ``--help``, flags and example.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from inbox_cli.output import for_people
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Verb = Callable[[str, str], argparse.ArgumentParser]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its help and usage errors written through the printer's cleaning;
+    the parsers of commands and verbs are made of the same class."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            for_people(file or sys.stderr, message)
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,12 @@ Every websocket frame is one message about one document::
     kind 13 CURSOR    varUint(seq)                          relay -> replica, doc "": the log
                                                             entries up to seq were all sent
     kind 14 IN_STEP   varUint(seq)                          relay -> replica, doc "": caught up
+    kind 15 REFUSED   varString(reason) varUint8Array(doc)  relay -> replica: your update of
+                                                            this doc was not taken (it claims
+                                                            another agent, needs a role, or
+                                                            breaks the schema); doc is the
+                                                            relay's whole document, to start
+                                                            again from
     kind 16 ENTRY     varUint(seq) varUint8Array(update)    relay -> replica: a log entry of doc,
                                                             with its position in the log
     kind 17 READ      varUint(seq)                          replica -> relay, doc "": taken up
@@ -22,15 +28,15 @@ Every websocket frame is one message about one document::
                       varUint8Array(piece)                  count of one frame over PIECE;
                                                             doc is that frame's document
 
-A SYNC or ENTRY frame over PIECE (1 MB; a document holding a pasted log) travels
-as PART frames of PIECE bytes, sent back to back; the receiver joins them, up to
-MAX_WHOLE bytes, and handles the whole as if it had come in one frame, with the same
-checks. Sending big frames in pieces also keeps what a socket has in flight (the
+A SYNC, ENTRY or REFUSED frame over PIECE (1 MB; a document holding a pasted log)
+travels as PART frames of PIECE bytes, sent back to back; the receiver joins them, up
+to MAX_WHOLE bytes, and handles the whole as if it had come in one frame, with the
+same checks. Sending big frames in pieces also keeps what a socket has in flight (the
 websocket's frame, the transport's buffer) to about a piece, whatever the document;
-a receiver still takes a whole frame of up to MAX_FRAME. Other frames may come between the pieces (the relay's answers to the same
-socket), but only one frame is in pieces at a time each way, so a socket holds at
-most one whole in assembly. A document too big to go even in pieces is not sent:
-the replica says so and syncs every other document.
+a receiver still takes a whole frame of up to MAX_FRAME. Other frames may come between
+the pieces (the relay's answers to the same socket), but only one frame is in pieces
+at a time each way, so a socket holds at most one whole in assembly. A document too
+big to go even in pieces is not sent: the replica says so and syncs every other one.
 
 The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in
 JavaScript) encode after the document name, so a Yjs peer can read them; the
@@ -48,9 +54,12 @@ import json
 from typing import Any, NamedTuple
 
 SYNC, AWARENESS = 0, 1
-HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ, PART = 10, 11, 12, 13, 14, 16, 17, 18
+HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ = 10, 11, 12, 13, 14, 15, 16, 17
+PART = 18
 STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, ENTRY, READ, PART})
+KINDS = frozenset(
+    {SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ, PART}
+)
 
 MAX_FRAME = 8 * 1024 * 1024  # bytes of one frame a receiver takes
 MAX_WHOLE = 32 * 1024 * 1024  # bytes of a frame sent in pieces; a bigger one is not sent
@@ -58,6 +67,7 @@ MAX_UPDATE = 30 * 1024 * 1024  # bytes of one update (its frame's head, the log'
 PIECE = 1024 * 1024  # bytes of one piece; a frame over this is sent in pieces (PART)
 MAX_PIECES = 1024  # pieces of one frame
 MAX_NAME = 64
+MAX_REASON = 512  # bytes of a refusal's reason
 MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
 
 
@@ -75,7 +85,7 @@ class Frame(NamedTuple):
     step: int  # SYNC only
     data: bytes  # SYNC, ENTRY: state vector or update; AWARENESS: the update; STORED: state
     number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY, READ: the log position; PART: index
-    info: Any  # WELCOME: decoded JSON
+    info: Any  # WELCOME: decoded JSON; REFUSED: the reason
     total: int = 0  # PART: how many pieces the whole is in
 
 
@@ -133,6 +143,11 @@ def pieces(frame: bytes, size: int = PIECE) -> list[bytes]:
         head + var_uint(i) + var_uint(count) + var_bytes(frame[i * size : (i + 1) * size])
         for i in range(count)
     ]
+
+
+def refused(doc: str, reason: str, whole: bytes) -> bytes:
+    text = reason.encode()[:MAX_REASON].decode(errors="ignore")
+    return _head(doc, REFUSED) + var_bytes(text.encode()) + var_bytes(whole)
 
 
 def welcome(value: Any) -> bytes:
@@ -207,6 +222,8 @@ def decode(frame: bytes, limit: int = MAX_FRAME) -> Frame:
         value, count, data = r.uint(), r.uint(), r.bytes()
         if not 0 <= value < count <= MAX_PIECES:
             raise ProtocolError(f"piece {value} of {count}")
+    elif kind == REFUSED:
+        payload, data = r.text(MAX_REASON), r.bytes()
     elif kind == WELCOME:
         try:
             payload = json.loads(r.text(MAX_FRAME))
@@ -246,7 +263,7 @@ class Assembly:
         whole = b"".join(self._parts)
         self._reset()
         frame = decode(whole, self.limit)
-        if frame.kind not in (SYNC, ENTRY) or frame.doc != piece.doc:
+        if frame.kind not in (SYNC, ENTRY, REFUSED) or frame.doc != piece.doc:
             raise ProtocolError("pieces of a frame that is not an update of their document")
         return frame
 

@@ -4,7 +4,10 @@ Tables
     meta    key/value: format marker, schema, workspace name and id
     log     every accepted change, in the order the relay accepted it (``seq``): the
             cursor a replica keeps is a position in this log
-    tokens  per-agent access: an id, the SHA-256 of the secret, the agent, admin or not
+    writes  which token sent each change (``seq`` of the log; kept when compaction folds
+            the log): every change is tied to its token
+    tokens  per-agent access: an id, the SHA-256 of the secret, the agent, its role
+            (admin, agent or viewer: model/admission.py)
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -23,11 +26,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from crdt.errors import StoreError
+from crdt.model.admission import ADMIN, ROLES
 from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -36,8 +40,18 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE log(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX log_by_doc ON log(doc, seq);
 CREATE TABLE tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL, agent TEXT NOT NULL,
-    admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, revoked_at TEXT);
+    role TEXT NOT NULL DEFAULT 'agent', created_at TEXT NOT NULL, revoked_at TEXT);
 CREATE INDEX tokens_by_agent ON tokens(agent);
+CREATE TABLE writes(seq INTEGER PRIMARY KEY, token TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+# schema 1 -> 2: roles for the admin flag, and the writes table
+MIGRATE_1 = """
+ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'agent';
+UPDATE tokens SET role = 'admin' WHERE admin = 1;
+ALTER TABLE tokens DROP COLUMN admin;
+CREATE TABLE writes(seq INTEGER PRIMARY KEY, token TEXT NOT NULL, at TEXT NOT NULL);
+UPDATE meta SET value = '2' WHERE key = 'schema';
 """
 
 
@@ -50,11 +64,15 @@ class LogEntry(NamedTuple):
 
 
 class Grant(NamedTuple):
-    """Who a valid token speaks for."""
+    """Who a valid token speaks for, and as what."""
 
     token_id: str
     agent: str
-    admin: bool
+    role: str
+
+    @property
+    def admin(self) -> bool:
+        return self.role == ADMIN
 
 
 class RelayStore(sqlite.Closing):
@@ -77,6 +95,11 @@ class RelayStore(sqlite.Closing):
             return cls(conn, path)
         conn = sqlite.open_existing(path, APPLICATION_ID, "relay store", BUSY_TIMEOUT_MS)
         found = sqlite.meta_value(conn, "schema")
+        if found == "1":
+            with sqlite.transaction(conn):
+                for statement in MIGRATE_1.strip().split(";\n"):
+                    conn.execute(statement)
+            found = str(SCHEMA_VERSION)
         if found != str(SCHEMA_VERSION):
             conn.close()
             raise StoreError(f"{path} has relay schema {found}; this inbox reads {SCHEMA_VERSION}")
@@ -93,10 +116,19 @@ class RelayStore(sqlite.Closing):
 
     # -- the log -------------------------------------------------------------------------
 
-    def append(self, doc: str, data: bytes) -> int:
-        """Add an entry (inside ``write()`` when it must commit with others)."""
+    def append(self, doc: str, data: bytes, token: str | None = None, at: str = "") -> int:
+        """Add an entry (inside ``write()`` when it must commit with others); ``token``:
+        the id of the token that sent it (None: the relay's own, a stamp or a fold)."""
         cur = self.conn.execute("INSERT INTO log(doc, data) VALUES (?, ?)", (doc, data))
-        return int(cur.lastrowid or 0)
+        seq = int(cur.lastrowid or 0)
+        if token is not None:
+            self.conn.execute("INSERT INTO writes VALUES (?, ?, ?)", (seq, token, at))
+        return seq
+
+    def writer(self, seq: int) -> str | None:
+        """The id of the token that sent log entry ``seq``."""
+        row = self.conn.execute("SELECT token FROM writes WHERE seq = ?", (seq,)).fetchone()
+        return str(row[0]) if row else None
 
     def head(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM log").fetchone()
@@ -121,14 +153,16 @@ class RelayStore(sqlite.Closing):
 
     # -- tokens --------------------------------------------------------------------------
 
-    def create_token(self, agent: str, admin: bool, at: str) -> str:
+    def create_token(self, agent: str, role: str, at: str) -> str:
         """A new token for ``agent``; the only time its secret exists outside the agent."""
+        if role not in ROLES:
+            raise StoreError(f"no role {role!r}: one of {', '.join(ROLES)}")
         token_id = os.urandom(6).hex()
         secret = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
         with self.write():
             self.conn.execute(
-                "INSERT INTO tokens(id, hash, agent, admin, created_at) VALUES (?, ?, ?, ?, ?)",
-                (token_id, _digest(secret), agent, int(admin), at),
+                "INSERT INTO tokens(id, hash, agent, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                (token_id, _digest(secret), agent, role, at),
             )
         return f"{TOKEN_PREFIX}{token_id}_{secret}"
 
@@ -137,12 +171,12 @@ class RelayStore(sqlite.Closing):
         if not token_id:
             return None
         row = self.conn.execute(
-            "SELECT hash, agent, admin FROM tokens WHERE id = ? AND revoked_at IS NULL",
+            "SELECT hash, agent, role FROM tokens WHERE id = ? AND revoked_at IS NULL",
             (token_id,),
         ).fetchone()
         if row is None or not hmac.compare_digest(str(row[0]), _digest(secret)):
             return None
-        return Grant(token_id, str(row[1]), bool(row[2]))
+        return Grant(token_id, str(row[1]), str(row[2]))
 
     def revoke(self, agent: str, at: str) -> int:
         """Revoke every live token of ``agent``; returns how many."""

@@ -44,6 +44,7 @@ CLI_USES = {
     "crdt.model.vocab",
     "crdt.model.items",
     "crdt.model.clock",
+    "crdt.model.printable",
     "crdt.workflow.macros",
     "crdt.sync.presence",
     "crdt.ingest.importer",

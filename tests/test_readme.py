@@ -212,6 +212,49 @@ def _shown(ident: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
     return shown
 
 
+def test_a_relay_on_the_internet_as_the_readme_says(tmp_path: Path) -> None:
+    """The TLS section's lines on a certificate of a throwaway CA: `relay serve` with the
+    files it names, each join (into a replica of its own) and the sync with a new CA file.
+    Hosts become 127.0.0.1 and 8443 a free port; the CA files are that CA, and for the
+    join that trusts the system's CAs, $SSL_CERT_FILE stands in for them."""
+    from tests.relay import certificates
+
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "A relay on the internet"))
+    said = [words(line)[:3] for line in lines]
+    assert said[0] == ["inbox", "relay", "serve"] and ["inbox", "sync", "--ca-file"] in said
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    made = certificates.make(scratch / "tls")
+    for name, source in (("relay.pem", made.cert), ("relay.key", made.key)):
+        shutil.copy(source, scratch / name)
+    for line in lines:
+        for ca in re.findall(r"--ca-file (\S+)", line):
+            shutil.copy(made.ca, scratch / ca)
+    port = free_port()
+    env = shell_env(scratch / "replica-0", scratch)
+    relay = started_in_background(lines[0].replace("8443", str(port)), env, scratch)
+    try:
+        assert wait_for(lambda: _accepts(port), timeout=20), "the relay did not start"
+        token = shell(
+            "inbox relay token create dana@acme.example.com --store ./relay.db > dana.token",
+            env,
+            scratch,
+        )
+        assert token.returncode == 0, token.stderr
+        joins = 0
+        for line in lines[1:]:
+            command = re.sub(r"https://[^/\s]+", f"https://127.0.0.1:{port}", line)
+            if words(command)[:2] == ["inbox", "join"]:
+                joins += 1
+                env["INBOX_HOME"] = str(scratch / f"replica-{joins}")
+            trusted = {} if "--ca-file" in command else {"SSL_CERT_FILE": str(made.ca)}
+            done = shell(command, {**env, **trusted}, scratch)
+            assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+        assert joins == 2
+    finally:
+        end(relay)
+
+
 def test_tour_export_names_where_the_demo_lives(tmp_path: Path, demos: Demos) -> None:
     """The tour's `export INBOX_HOME=...` is where a plain `inbox demo` puts it."""
     tour = section(README.read_text(encoding="utf-8"), "A tour")

@@ -66,22 +66,28 @@ def _empty(where: Path) -> None:
             item.unlink()
 
 
-def _history(replica: Replica) -> str:
-    """A few teammates' actions so the demo has owners, tags and notes to look at."""
+def _by_subject(replica: Replica) -> dict[str, str]:
     from crdt.replica import Filters
 
     rows = replica.conversations(Filters(status="all", limit=None))
-    by_subject = {r["subject"]: r["id"] for r in rows}
-    maria = by_subject.get("Double charge on my November invoice", rows[0]["id"])
-    login = by_subject.get("Can't log in after password reset")
-    me = replica.agent
-    if login:
-        replica.agent = TEAMMATE
-        actions.claim(replica, [login])
-        actions.note(replica, login, "Looks like the session cookie bug again. @dana seen this?")
-        actions.set_priority(replica, [login], "urgent")
-        replica.agent = me
+    return {r["subject"]: r["id"] for r in rows}
+
+
+def _history(replica: Replica) -> str:
+    """YOU's part of the history, so the demo has something closed and something to try."""
+    by_subject = _by_subject(replica)
+    maria = by_subject.get("Double charge on my November invoice", next(iter(by_subject.values())))
     payout = by_subject.get("Payout report for week 47")
     if payout:
         actions.set_status(replica, [payout], "closed")
     return str(maria)
+
+
+def teammate_acts(replica: Replica) -> None:
+    """TEAMMATE's part, on TEAMMATE's own replica (the relay takes each agent's changes
+    only from that agent's token): an owner, a note with a mention, a priority."""
+    login = _by_subject(replica).get("Can't log in after password reset")
+    if login:
+        actions.claim(replica, [login])
+        actions.note(replica, login, "Looks like the session cookie bug again. @dana seen this?")
+        actions.set_priority(replica, [login], "urgent")

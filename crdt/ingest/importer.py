@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.ingest import sources
 from crdt.model import clock, items
+from crdt.model.admission import ADMIN
 from crdt.model.vocab import conversation_doc
 from crdt.replica import Replica
 
@@ -44,6 +45,7 @@ class ImportReport:
     waiting: int = 0  # notices read whose conversation is not imported yet: kept for it
     skipped: dict[str, int] = field(default_factory=dict)
     not_mail: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
+    warnings: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -52,6 +54,11 @@ class ImportReport:
         """An entry that is not mail: counted, and named, so that it can be looked at."""
         self.skip(reason)
         self.not_mail.append({"path": where, "reason": reason})
+
+    def warn(self, where: str, reason: str) -> None:
+        """Mail imported with something not taken as written (a Date replaced, parts
+        nested too deep to read): named, so that it can be looked at."""
+        self.warnings.append({"path": where, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,7 @@ class ImportReport:
             "waiting": self.waiting,
             "skipped": dict(self.skipped),
             "not_mail": list(self.not_mail),
+            "warnings": list(self.warnings),
         }
 
 
@@ -72,6 +80,7 @@ def import_path(
     from crdt.ingest import merges
     from crdt.ingest.thread_index import StoredIds
 
+    replica.check_writable()
     report = ImportReport()
     total = sources.count(path)
     replica.store.for_bulk(CACHE_MB)
@@ -89,7 +98,7 @@ def import_path(
     merges.finish(replica, progress)
     replica.store.vacuum()
     learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}
-    if learned:  # mail was delivered to them: they are our mailboxes
+    if learned and replica.role == ADMIN:  # mail was delivered to them: they are ours
         replica.put_items("mailboxes", learned)
     return report
 
@@ -130,13 +139,17 @@ class Parsed(NamedTuple):
 def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
     import orjson  # bulk work: see index.pack_view
 
+    from crdt.mail.dates import envelope_at
     from crdt.mail.parse import parse_mail
     from crdt.store.index import participants_json
 
     out: list[Parsed | str] = []
-    for raw in sources.messages(chunk):
+    now = clock.now()  # what a Date of mail with no time of receipt is judged against
+    envelopes: list[bytes] = []  # an mbox's "From " lines: when each mail was delivered
+    for n, raw in enumerate(sources.messages(chunk, envelopes)):
         try:
-            rec = parse_mail(raw)
+            delivered = envelope_at(envelopes[n]) if envelopes else None
+            rec = parse_mail(raw, now, delivered)
         except Exception as exc:  # a malformed entry is skipped, the rest imported
             out.append(f"unreadable: {type(exc).__name__}")
             continue
@@ -247,6 +260,8 @@ class _Batch:
             ident, QueuedMail(decision.action, decision.direction, who, at, parsed.message, extra)
         )
         report.imported += 1
+        for warning in rec.warnings:
+            report.warn(self.where(report.read - 1), warning)
         self.index.record(
             ident,
             rec,
@@ -444,7 +459,7 @@ def _fold_row(conn: Any, src: int, dst: int) -> None:
 
 
 def _unusable(rec: MailRecord) -> str | None:
-    if not rec.from_email and not rec.has_message_id and rec.date is None:
+    if not (rec.from_email or rec.from_name) and not rec.has_message_id and rec.date is None:
         return "no mail headers (no From, Message-ID or Date)"
     return None
 
@@ -491,6 +506,8 @@ def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
         out["thread_index"] = rec.thread_index
     if rec.in_reply_to:
         out["in_reply_to"] = list(rec.in_reply_to)
+    if rec.warnings:
+        out["warnings"] = list(rec.warnings)
     if rec.attachments:
         out["attachments"] = [
             {

@@ -30,7 +30,8 @@ class Piece(NamedTuple):
     start: int
     end: int
 
-    def read(self, block: int = BLOCK) -> list[bytes]:
+    def read(self, block: int = BLOCK, envelopes: list[bytes] | None = None) -> list[bytes]:
+        """The piece's messages; their "From " lines appended to ``envelopes`` if given."""
         with open(self.path, "rb") as f:
             f.seek(max(self.start - 1, 0))
             data = f.read(self.end - max(self.start - 1, 0))
@@ -43,7 +44,7 @@ class Piece(NamedTuple):
                 return []  # inside a message that began in an earlier piece
             f.seek(self.end)
             data += _up_to_next_message(f, data[-1:], block)
-        return list(mbox_messages(data))
+        return list(mbox_messages(data, envelopes))
 
 
 def _up_to_next_message(f: BinaryIO, before: bytes, block_size: int) -> bytes:
@@ -83,8 +84,10 @@ def chunks(path: Path, count: int) -> Iterator[Chunk]:
         yield chunk
 
 
-def messages(chunk: Chunk) -> list[bytes]:
-    return chunk.read() if isinstance(chunk, Piece) else chunk
+def messages(chunk: Chunk, envelopes: list[bytes] | None = None) -> list[bytes]:
+    """A chunk's messages; for an mbox, each one's "From " line is appended to
+    ``envelopes`` (its date is when the mail was delivered), for others nothing."""
+    return chunk.read(envelopes=envelopes) if isinstance(chunk, Piece) else chunk
 
 
 def _pieces(path: Path) -> Iterator[Piece]:
@@ -149,8 +152,9 @@ def entry_names(path: Path) -> Callable[[int], str]:
     return name
 
 
-def mbox_messages(data: bytes) -> Iterator[bytes]:
-    """The messages of mbox text, without their "From " lines.
+def mbox_messages(data: bytes, envelopes: list[bytes] | None = None) -> Iterator[bytes]:
+    """The messages of mbox text, without their "From " lines (appended, one a message,
+    to ``envelopes`` when given).
 
     As ``mailbox.mbox`` reads it: every line that starts with "From " begins a message
     (an unescaped one in a body too), what comes before the first is no mail, and an
@@ -160,15 +164,17 @@ def mbox_messages(data: bytes) -> Iterator[bytes]:
     start = -1  # where the current message's "From " line begins; -1 before the first
     while (cut := buf.find(_SEPARATOR, start + 1)) >= 0:
         if start >= 0:
-            yield _without_from_line(buf, start, cut + 1)
+            yield _without_from_line(buf, start, cut + 1, envelopes)
         start = cut + 1
     if start >= 0:
-        yield _without_from_line(buf, start, len(buf))
+        yield _without_from_line(buf, start, len(buf), envelopes)
 
 
-def _without_from_line(buf: bytes, start: int, end: int) -> bytes:
+def _without_from_line(buf: bytes, start: int, end: int, envelopes: list[bytes] | None) -> bytes:
     """``buf[start:end]`` is one entry, "From " line first."""
     begin = buf.find(b"\n", start, end) + 1
+    if envelopes is not None:
+        envelopes.append(buf[start : begin - 1 if begin else end].rstrip(b"\r"))
     if begin == 0:
         return b""
     if buf.endswith(b"\n\n", begin, end) or (end - begin == 1 and buf[begin] == 10):

@@ -14,6 +14,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import NamedTuple
 
 from crdt.mail.mime import Headers, decode_base64, decode_words
+from crdt.model.printable import one_line
 
 _MAILBOX = re.compile(
     r'\s*(?:(?:"((?:[^"\\]|\\.)*)"|([^"<>,;:\\()]*?))\s*<\s*([^<>\s,;"()]*)\s*>'
@@ -30,7 +31,6 @@ _MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
 _LOOSE_ID = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
 
@@ -42,8 +42,7 @@ class Address(NamedTuple):
 
 def header_text(value: str) -> str:
     """A header as a person reads it: encoded words decoded, on one line."""
-    text = decode_words(value) if "=?" in value else value
-    return _CONTROL.sub(" ", text).strip()
+    return one_line(decode_words(value) if "=?" in value else value)
 
 
 def message_ids(value: str) -> list[str]:
@@ -71,15 +70,38 @@ def parse_addresses(value: str) -> tuple[Address, ...]:
         quoted, plain, angle, bare = m.groups()
         email = (angle if angle is not None else bare).strip().lower()
         name = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else (plain or "")
-        if email:
+        if is_address(email):
             found.append(Address(header_text(name), email))
         pos = m.end()
     return tuple(found)
 
 
+def sender(value: str) -> tuple[str, str, str]:
+    """The From of a mail: (display name, address, what stands where the address goes).
+
+    A From with no address in it (``From: 😀``, ``From: undisclosed``, a group such as
+    ``undisclosed-recipients:;``) names nobody to write back to: the address is empty
+    and the text is kept as the name. The token (``MAILER-DAEMON`` without a domain) is
+    still evidence of what sent the mail, and part of what the sender wrote."""
+    found = parse_addresses(value)
+    if found:
+        return found[0].name, found[0].email, found[0].email
+    pairs = getaddresses([value]) or [("", "")]
+    name, token = pairs[0]
+    shown = header_text(name) or header_text(value).strip(" :;<>")
+    return shown, "", token.strip().lower()
+
+
+def is_address(text: str) -> bool:
+    """An address a reply can go to: a local part, an @ and a domain."""
+    local, at, domain = text.rpartition("@")
+    return bool(local and at and domain)
+
+
 def _slow_addresses(value: str) -> tuple[Address, ...]:
     pairs = getaddresses([value])
-    return tuple(Address(header_text(n), a.strip().lower()) for n, a in pairs if a.strip())
+    found = (Address(header_text(n), a.strip().lower()) for n, a in pairs)
+    return tuple(a for a in found if is_address(a.email))
 
 
 def address_lists(headers: Headers, name: str) -> tuple[Address, ...]:

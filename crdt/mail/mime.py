@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from email.utils import decode_params, unquote
 from functools import lru_cache
 
-MAX_DEPTH = 24  # nesting a real client produces stays far below this
+MAX_DEPTH = 100  # levels of parts read; a real client's nesting stays far below this
+MAX_PARTS = 1000  # parts read in one message, so a crafted one cannot take the import
 
 _FIELD_NAME = re.compile(rb"[!-9;-~]+[ \t]*")
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)", re.MULTILINE)
@@ -103,6 +104,7 @@ class Part:
     ctype: str
     params: dict[str, str]
     children: list[Part] = field(default_factory=list)
+    cut: str = ""  # the root's: what was left unread, and why (see parse_part)
 
     def decoded(self) -> bytes:
         return decode_transfer(self.body, self.headers.get("content-transfer-encoding"))
@@ -113,24 +115,47 @@ class Part:
         return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def parse_part(data: bytes, default_type: str = "text/plain", depth: int = 0) -> Part:
+def parse_part(data: bytes, default_type: str = "text/plain") -> Part:
+    """The MIME tree of a message, built without recursion (a message may nest parts as
+    deep as it likes). Past MAX_DEPTH levels or MAX_PARTS parts the rest is not read,
+    and the root's ``cut`` says so: a message is never emptied without a word."""
+    root = _part(data, default_type)
+    pending = [(root, 0)]  # multiparts and enclosed messages whose children are to come
+    parts = 1
+    while pending:
+        part, depth = pending.pop()
+        if not _expands(part):
+            continue
+        if depth >= MAX_DEPTH:
+            root.cut = root.cut or f"MIME parts nested deeper than {MAX_DEPTH} levels not read"
+            continue
+        if part.ctype.startswith("multipart/"):
+            pieces = split_multipart(part.body, part.params.get("boundary", ""))
+            if pieces is None:  # no usable boundary: show what is there as text
+                part.ctype, part.params = "text/plain", {}
+                continue
+            child_type = "message/rfc822" if part.ctype == "multipart/digest" else "text/plain"
+        else:
+            pieces, child_type = [part.decoded()], "text/plain"
+        if parts + len(pieces) > MAX_PARTS:
+            root.cut = root.cut or f"more than {MAX_PARTS} MIME parts: the rest not read"
+            pieces = pieces[: max(MAX_PARTS - parts, 0)]
+        parts += len(pieces)
+        part.children = [_part(p, child_type) for p in pieces]
+        pending.extend((kid, depth + 1) for kid in reversed(part.children))
+    return root
+
+
+def _part(data: bytes, default_type: str) -> Part:
     headers, body = split_head(data)
     ctype, params = parse_params(headers.get("content-type"))
     if "/" not in ctype:
         ctype, params = default_type, {}
-    part = Part(headers, body, ctype, params)
-    if depth >= MAX_DEPTH:
-        return part
-    if ctype.startswith("multipart/"):
-        pieces = split_multipart(body, params.get("boundary", ""))
-        if pieces is None:  # no usable boundary: show what is there as text
-            part.ctype, part.params = "text/plain", {}
-            return part
-        child_type = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
-        part.children = [parse_part(p, child_type, depth + 1) for p in pieces]
-    elif ctype in ("message/rfc822", "message/global"):
-        part.children = [parse_part(part.decoded(), "text/plain", depth + 1)]
-    return part
+    return Part(headers, body, ctype, params)
+
+
+def _expands(part: Part) -> bool:
+    return part.ctype.startswith("multipart/") or part.ctype in ("message/rfc822", "message/global")
 
 
 def split_head(data: bytes) -> tuple[Headers, bytes]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from crdt.mail.dates import sent_at
 from crdt.mail.headers import Address as Address  # re-exported: MailRecord's fields use it
 from crdt.mail.headers import (
     address_lists,
@@ -18,8 +19,8 @@ from crdt.mail.headers import (
     header_text,
     message_ids,
     parse_addresses,
-    parse_date,
     received_at,
+    sender,
     thread_root,
 )
 from crdt.mail.html_text import html_to_text
@@ -35,6 +36,7 @@ _SIGNATURES = (
     "application/pkcs7-signature",
     "application/x-pkcs7-signature",
 )
+_MAIL_HEADERS = ("from", "sender", "message-id", "date")  # without any, an entry is not mail
 _RETURNED = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
 
 
@@ -67,7 +69,7 @@ class MailRecord(NamedTuple):
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     delivered_to: tuple[str, ...]
-    date: datetime | None  # Date, else the newest Received stamp; aware UTC
+    date: datetime | None  # Date if plausible, else when received (dates.py); aware UTC
     body: str
     attachments: tuple[Attachment, ...]
     thread_index: str | None  # Outlook conversation root, base64
@@ -78,6 +80,7 @@ class MailRecord(NamedTuple):
     bounce_status: str | None
     content_key: str
     raw_size: int
+    warnings: tuple[str, ...] = ()  # what was not taken as written, and why
 
     @property
     def participants(self) -> frozenset[str]:
@@ -88,23 +91,30 @@ class MailRecord(NamedTuple):
         return frozenset(emails)
 
 
-def parse_mail(raw: bytes) -> MailRecord:
+def parse_mail(
+    raw: bytes, now: datetime | None = None, delivered: datetime | None = None
+) -> MailRecord:
     """Everything the inbox keeps of one message, from its bytes (CRLF or LF, with or
-    without an mbox ``From`` line)."""
+    without an mbox ``From`` line). ``delivered``: the date of its mbox ``From`` line,
+    when the mail was received if it has no Received stamp; ``now``: the import's time,
+    the reference when it has neither (see dates.py)."""
     root = parse_part(raw)
     headers = root.headers
     content = _Content()
-    content.walk(root, True)
+    content.walk(root)
     body = content.body()
     subject = header_text(headers.get("subject"))
-    senders = parse_addresses(headers.get("from") or headers.get("sender"))
-    from_name, from_email = senders[0] if senders else ("", "")
+    from_name, from_email, from_token = sender(headers.get("from") or headers.get("sender"))
     ids = message_ids(headers.get("message-id"))
     kind, kind_reason = classify(
-        headers, subject=subject, from_email=from_email, body=body, report_type=content.report
+        headers, subject=subject, from_email=from_token, body=body, report_type=content.report
     )
-    key = content_key(
-        ids[0] if ids else "", headers.get("date"), from_email, subject, body, content.attachments
+    received = received_at(headers)
+    if received is None and any(h in headers for h in _MAIL_HEADERS):  # junk gets no date
+        received = delivered
+    dated = sent_at(headers.get("date"), received, now)
+    key = content_key(  # with the From as written: keys of mail stored before stay
+        ids[0] if ids else "", headers.get("date"), from_token, subject, body, content.attachments
     )
     bounced = status = None
     if kind == "bounce":
@@ -123,7 +133,7 @@ def parse_mail(raw: bytes) -> MailRecord:
         to=address_lists(headers, "to"),
         cc=address_lists(headers, "cc"),
         delivered_to=delivered_to(headers),
-        date=parse_date(headers.get("date")) or received_at(headers),
+        date=dated.at,
         body=body,
         attachments=tuple(content.attachments),
         thread_index=thread_root(headers.get("thread-index")),
@@ -134,6 +144,7 @@ def parse_mail(raw: bytes) -> MailRecord:
         bounce_status=status,
         content_key=key,
         raw_size=len(raw),
+        warnings=tuple(w for w in (root.cut, dated.note) if w),
     )
 
 
@@ -182,33 +193,40 @@ class _Content:
             text = "\n".join(line.rstrip() for line in text.split("\n"))
         return text.rstrip().lstrip("\n")
 
-    def walk(self, part: Part, wanted: bool) -> None:
-        if not part.ctype.startswith("multipart/"):
-            self._leaf(part, wanted)
-            return
-        if not part.children:  # only a close delimiter, or nested too deep
-            return
-        kids = part.children
+    def walk(self, root: Part) -> None:
+        """Every part in document order, each leaf marked wanted (for the body) or not;
+        a stack rather than recursion, since parts nest as deep as a message likes."""
+        stack = [(root, True)]
+        while stack:
+            part, wanted = stack.pop()
+            if not part.ctype.startswith("multipart/"):
+                self._leaf(part, wanted)
+                continue
+            kids = part.children  # none: only a close delimiter, or not read (too deep)
+            stack.extend(reversed(self._marked(part, kids, wanted)))
+
+    def _marked(self, part: Part, kids: list[Part], wanted: bool) -> list[tuple[Part, bool]]:
+        """A multipart's children to walk, each with whether its text is the body."""
         sub = part.ctype[10:]
+        if not kids:
+            return []
         if sub == "alternative":
             best = max(range(len(kids)), key=lambda i: (_body_rank(kids[i]), i))
-            for i, kid in enumerate(kids):
-                self.walk(kid, wanted and i == best)
-        elif sub == "related":
+            return [(kid, wanted and i == best) for i, kid in enumerate(kids)]
+        if sub == "related":
             root = _related_root(part)
-            for kid in kids:
-                self.walk(kid, wanted and kid is root)
-        elif sub == "report":
+            return [(kid, wanted and kid is root) for kid in kids]
+        if sub == "report":
             self.report = self.report or part.params.get("report-type", "").lower()
+            marked = []
             for i, kid in enumerate(kids):
                 if kid.ctype in _RETURNED:
                     self._returned(kid)
                 else:
-                    self.walk(kid, wanted and i == 0)
-        else:
-            for kid in kids:
-                if not (sub == "signed" and kid.ctype in _SIGNATURES):  # proof, not content
-                    self.walk(kid, wanted)
+                    marked.append((kid, wanted and i == 0))
+            return marked
+        # a signature part is proof, not content
+        return [(k, wanted) for k in kids if not (sub == "signed" and k.ctype in _SIGNATURES)]
 
     def _leaf(self, part: Part, wanted: bool) -> None:
         disposition, dparams = parse_params(part.headers.get("content-disposition"))
@@ -245,12 +263,18 @@ class _Content:
 
 
 def _body_rank(part: Part) -> int:
-    """Which alternative to read: plain text is what was written, HTML a rendering."""
-    if part.children and part.ctype.startswith("multipart/"):
-        return max((_body_rank(kid) for kid in part.children), default=0)
-    if part.ctype in _BODY_TYPES and "attachment" not in part.headers.get("content-disposition"):
-        return 2 if part.ctype == "text/plain" else 1
-    return 0
+    """Which alternative to read: plain text is what was written, HTML a rendering
+    (the best text anywhere below a multipart; looked for without recursion)."""
+    best, stack = 0, [part]
+    while stack and best < 2:
+        part = stack.pop()
+        if part.children and part.ctype.startswith("multipart/"):
+            stack.extend(part.children)
+        elif part.ctype in _BODY_TYPES and "attachment" not in part.headers.get(
+            "content-disposition"
+        ):
+            best = max(best, 2 if part.ctype == "text/plain" else 1)
+    return best
 
 
 def _related_root(part: Part) -> Part:

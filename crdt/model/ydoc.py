@@ -21,6 +21,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crdt.errors import BadUpdateError
+
 if TYPE_CHECKING:
     from pycrdt import _pycrdt as _core_types
 
@@ -62,12 +64,15 @@ _JOINED = nullcontext()  # a transaction inside another: nothing to open or comm
 class Doc:
     """A Yjs document. Changes made inside one ``transaction()`` become one update."""
 
-    __slots__ = ("_doc", "_roots", "_txn")
+    __slots__ = ("_doc", "_roots", "_txn", "_watching")
 
-    def __init__(self) -> None:
-        self._doc: _core_types.Doc = _core.Doc(None, None, None)
+    def __init__(self, client_id: int | None = None) -> None:
+        """``client_id``: Yjs's id of this writer, random unless given (tests that must
+        make the same bytes twice give one)."""
+        self._doc: _core_types.Doc = _core.Doc(client_id, None, None)
         self._txn: _core_types.Transaction | None = None
         self._roots: dict[str, YMap | YArray] = {}
+        self._watching: list[Any] = []  # subscriptions of a trial's observers
 
     def transaction(self) -> AbstractContextManager[None]:
         """Nested uses share the outermost transaction, as in Yjs (and cost next to
@@ -138,7 +143,47 @@ class Doc:
         return {**{n: {} for n in maps}, **{n: [] for n in arrays}, **found}
 
     def apply_update(self, update: bytes) -> None:
-        self._with_txn(self._doc.apply_update, update)
+        """Apply an update, or raise ``BadUpdateError``, whatever the bytes.
+
+        pycrdt raises a ``ValueError`` for most malformed updates but panics on some
+        (a Rust panic surfaces as pyo3's ``PanicException``, a ``BaseException`` that
+        ``except Exception`` misses). After either, this document may hold part of the
+        update: callers that must not keep that apply to a copy first (``trial``)."""
+        try:
+            self._with_txn(self._doc.apply_update, update)
+        except Exception as exc:
+            raise BadUpdateError(f"not an update this document can take ({exc})") from None
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise BadUpdateError(f"an update that makes pycrdt panic ({exc})") from None
+
+    def root_names(self) -> list[str]:
+        """The roots the document holds, whatever their type (an update may bring any)."""
+        return sorted(self._with_txn(self._doc.roots))
+
+    def trial(
+        self, update: bytes, maps: Sequence[str] = (), arrays: Sequence[str] = ()
+    ) -> tuple[Doc, set[str]]:
+        """A copy of this document with ``update`` applied, and which of the named roots
+        it changed (at any depth): the update proven harmless before anything keeps it,
+        and only what it touched read again. Only integrated changes are copied in, so
+        what a later update could complete of a partial one starts from nothing."""
+        copy = Doc()
+        copy.apply_update(self.get_update())
+        touched: set[str] = set()
+
+        def watch(txn: _core_types.Transaction) -> None:
+            for name in maps:
+                root: Any = copy._doc.get_or_insert_map(txn, name)
+                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+            for name in arrays:
+                root = copy._doc.get_or_insert_array(txn, name)
+                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+
+        copy._with_txn(watch)
+        copy.apply_update(update)
+        return copy, touched
 
     def get_update(self, since: bytes | None = None) -> bytes:
         """The whole document, or what changed after state vector ``since``."""

@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crdt.errors import BadUpdateError
 from crdt.model import clock
 from crdt.model.items import handle
 from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
@@ -198,7 +199,7 @@ class Received(NamedTuple):
     changed: bool
     rows: index.Rows | None  # a conversation's index rows, when it changed
     items: dict[str, Any] | None  # a workspace document's items, when it changed
-    lost: str | None  # the notice for a claim made here that lost
+    notice: str | None  # for the agent: a claim made here that lost, an update skipped
 
 
 def apply_run(
@@ -216,27 +217,51 @@ def apply_run(
     doc = ydoc.load(stored)
     before = doc.get_state() if stored else ydoc.EMPTY_STATE  # a new one holds nothing
     held = bool(stored) and _holds(agent, doc, name)
-    for update in batch:
-        doc.apply_update(update)
-    lost = _lost(doc) if held and not _holds(agent, doc, name) else None
+    doc, good, notice = _apply_each(doc, name, stored, batch)
+    if held and not _holds(agent, doc, name):
+        notice = _lost(doc)
     state = doc.get_state()
     changed = state != before
-    due = len(stored) + len(batch) > COMPACT_AFTER
+    due = len(stored) + len(good) > COMPACT_AFTER
     is_conversation = name.startswith(CONVERSATION_PREFIX)
-    built_view = view.build(doc, bulk) if changed and is_conversation else None
-    items = workspace.items(doc) if changed and name.startswith(WORKSPACE_PREFIX) else None
     rows = None
-    if built_view is not None and built_view["id"] is not None:
-        rows = index.rows(built_view, index.pack_view(built_view, bulk, packing))
+    if changed and is_conversation:
+        try:
+            built_view = view.build(doc, bulk)
+            if built_view["id"] is not None:
+                rows = index.rows(built_view, index.pack_view(built_view, bulk, packing))
+        except Exception as exc:  # a document no check foresaw: the others go on
+            notice = f"{name} could not be shown ({type(exc).__name__}: {exc}); it is kept"
+    items = workspace.items(doc) if changed and name.startswith(WORKSPACE_PREFIX) else None
     snapshot = doc.get_update() if due else None
-    return Received(name, batch, state, snapshot, changed, rows, items, lost)
+    return Received(name, good, state, snapshot, changed, rows, items, notice)
+
+
+def _apply_each(
+    doc: Doc, name: str, stored: list[bytes], batch: list[bytes]
+) -> tuple[Doc, list[bytes], str | None]:
+    """The relay checks what it passes on; should an update still fail to apply here, it
+    is skipped (and the document rebuilt without what it may have left half done)."""
+    from crdt.model import ydoc
+
+    good: list[bytes] = []
+    notice = None
+    for update in batch:
+        try:
+            doc.apply_update(update)
+        except BadUpdateError as exc:
+            doc = ydoc.load([*stored, *good])
+            notice = f"skipped an update of {name} from the relay: {exc.message}"
+        else:
+            good.append(update)
+    return doc, good, notice
 
 
 def commit(store: Store, received: list[Received], unsent: set[str]) -> int:
     """Store what ``apply_run`` made, inside the caller's transaction; ``unsent``: documents
     with local changes the relay lacks. Returns how many documents changed."""
     conn = store.conn
-    store.add_notices([r.lost for r in received if r.lost], clock.now_iso())
+    store.add_notices([r.notice for r in received if r.notice], clock.now_iso())
     # everything here is now what the relay has
     outbox.relayed(store, [(r.name, r.state) for r in received if r.name not in unsent])
     store.append_all([(r.name, u) for r in received for u in r.updates])

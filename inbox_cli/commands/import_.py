@@ -34,9 +34,15 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.say(
         f"read {report.read} messages: {report.imported} imported into "
         f"{report.conversations} new conversations, {report.duplicates} already there, "
-        f"{report.notices} notices{waiting}" + (f"; skipped {skipped}" if skipped else "")
+        f"{report.notices} notices{waiting}"
+        + (f", {len(report.warnings)} with warnings" if report.warnings else "")
+        + (f"; skipped {skipped}" if skipped else "")
     )
     for entry in report.not_mail[:SHOWN]:
         ctx.out.say(f"not mail: {entry['path']}: {entry['reason']}")
     if len(report.not_mail) > SHOWN:
         ctx.out.say(f"... and {len(report.not_mail) - SHOWN} more not mail (--json lists all)")
+    for entry in report.warnings[:SHOWN]:
+        ctx.out.warn(f"{entry['path']}: {entry['reason']}")
+    if len(report.warnings) > SHOWN:
+        ctx.out.say(f"... and {len(report.warnings) - SHOWN} more warnings (--json lists all)")

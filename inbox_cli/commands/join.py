@@ -9,19 +9,39 @@ from inbox_cli.parsing import example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("url", metavar="RELAY_URL")
+    p.add_argument("url", metavar="RELAY_URL", help="https://HOST, or http:// on loopback")
     p.add_argument("--token-file", required=True, metavar="FILE", help="- for stdin")
-    example(p, "inbox join http://127.0.0.1:8787 --token-file dana.token")
+    p.add_argument(
+        "--ca-file",
+        metavar="FILE",
+        help="PEM bundle of the CA that signed the relay's certificate (a private CA or a "
+        "self-signed relay); kept for sync. Default: the system's CAs, or $SSL_CERT_FILE",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain http:// to a host off loopback (the token travels in clear "
+        "text); TLS is always verified",
+    )
+    example(
+        p,
+        "inbox join https://relay.acme.example.com --token-file dana.token",
+        "inbox join https://10.0.0.5:8787 --token-file dana.token --ca-file acme-ca.pem",
+        "inbox join http://127.0.0.1:8787 --token-file dana.token",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from inbox_cli.progress import Progress
     from relay.client import link
+    from relay.client.address import Relay, ca_file_path, check
     from relay.client.tokens import read_token
 
+    relay = Relay(args.url, ca_file_path(args.ca_file), args.insecure)
+    check(relay)  # a URL the token may not go to: refused before the token is read
     token = read_token(args.token_file)
     with Progress(ctx.out.err, "joining") as progress:
-        replica = link.join(ctx.home, args.url, token, progress.update)
+        replica = link.join(ctx.home, relay, token, progress.update)
     ctx.out.say(
         f"joined workspace {replica.workspace!r} as {replica.agent} in {ctx.home}; "
         "`inbox sync --watch` keeps it in step"

@@ -28,7 +28,16 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     serve.add_argument("--port", type=int, default=8787, help="port (default 8787)")
     _store_option(serve)
     serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
-    example(serve, "inbox relay serve --port 8787 --store ./relay.db")
+    serve.add_argument(
+        "--tls-cert", metavar="FILE", help="serve https/wss: PEM certificate chain (with --tls-key)"
+    )
+    serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key, unencrypted")
+    example(
+        serve,
+        "inbox relay serve --port 8787 --store ./relay.db",
+        "inbox relay serve --host 0.0.0.0 --port 8443 --store ./relay.db \\",
+        "    --tls-cert /etc/inbox/relay.pem --tls-key /etc/inbox/relay.key",
+    )
     token = verb("token", "agents' access tokens: create, revoke")
     token_verb = verbs(token, f"{name} token")
     for action, summary in (
@@ -39,7 +48,21 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         sub.add_argument("agent", metavar="AGENT", help="the agent's email")
         _store_option(sub)
         if action == "create":
-            sub.add_argument("--admin", action="store_true", help="may create and revoke")
+            role = sub.add_mutually_exclusive_group()
+            role.add_argument(
+                "--admin",
+                dest="role",
+                action="store_const",
+                const="admin",
+                help="may also change the workspace's settings (agents, mailboxes, templates)",
+            )
+            role.add_argument(
+                "--viewer",
+                dest="role",
+                action="store_const",
+                const="viewer",
+                help="reads everything and writes nothing",
+            )
             example(sub, "inbox relay token create dana@acme.example.com > dana.token")
         else:
             example(sub, "inbox relay token revoke dana@acme.example.com --store ./relay.db")
@@ -62,13 +85,28 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.errors import UsageError
+    from relay.client.address import is_loopback
     from relay.server.app import serve
+    from relay.server.tls import checked
     from relay.store import RelayStore
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together: the certificate and its key")
     # fail here, with a clear message, rather than inside the server
+    tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
     RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
-    ctx.out.say(f"relay for {args.store_path} on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    serve(Path(args.store_path), args.host, args.port, args.workspace)
+    if tls is None and not is_loopback(args.host):
+        ctx.out.warn(
+            f"serving plain http on {args.host}: tokens would cross the network in clear "
+            "text; serve TLS (--tls-cert, --tls-key) or keep the relay on loopback behind "
+            "a reverse proxy (README: A relay on the internet)"
+        )
+    scheme = "https" if tls else "http"
+    ctx.out.say(
+        f"relay for {args.store_path} on {scheme}://{args.host}:{args.port} (Ctrl-C stops it)"
+    )
+    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls)
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:
@@ -78,8 +116,8 @@ def _create(args: argparse.Namespace, ctx: Context) -> None:
 
     agent = check_email(args.agent)
     with RelayStore.open(Path(args.store_path), create=True) as store:
-        token = store.create_token(agent, args.admin, clock.now_iso())
-    print(token)  # stdout, once: the store keeps only its hash
+        token = store.create_token(agent, args.role or "agent", clock.now_iso())
+    ctx.out.line(token)  # stdout, once: the store keeps only its hash
     ctx.out.say(f"token for {agent} created; it is shown only this once")
 
 

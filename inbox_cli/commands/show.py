@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crdt.model.items import handle
 from inbox_cli.context import Context
-from inbox_cli.output import ago
+from inbox_cli.output import Line, ago
 from inbox_cli.parsing import add_output_flags, example
 
 
@@ -34,7 +34,7 @@ def _who(email: str | None) -> str:
     return handle(email) if email else "nobody"
 
 
-def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:
+def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Iterator[Line]:
     yield style(c["subject"] or "(no subject)", "1")
     owner = _who(c["assignee"]) + (
         " (tentative)" if c.get("assignee_tentative") and c["assignee"] else ""
@@ -71,12 +71,14 @@ def render(c: dict[str, Any], me: str, style: Any) -> Iterator[str]:
 
 def _timeline(c: dict[str, Any]) -> list[list[str]]:
     entries: list[tuple[str, list[str]]] = []
+    # (the printer cleans each line: a body may hold escapes, see inbox_cli/output.py)
     for m in c["messages"]:
         arrow = "→" if m.get("direction") == "out" else "←"
         kind = f" [{m['kind']}]" if m.get("kind") not in (None, "message") else ""
         delivery = f" ({m['delivery']})" if m.get("delivery") else ""  # queued, sent, bounced
         head = f"{arrow} {m.get('from_name') or m.get('from') or ''} · {ago(m.get('created_at'))}"
         lines = [head + kind + delivery]
+        lines += [f"  (imported with a warning: {w})" for w in m.get("warnings") or []]
         for att in m.get("attachments") or []:
             lines.append(f"  📎 {att.get('filename') or 'attachment'} ({att.get('size', 0)} B)")
         lines += ["  " + line for line in str(m.get("body") or "").rstrip().splitlines()]

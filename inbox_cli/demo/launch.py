@@ -32,6 +32,7 @@ from crdt.replica import Replica
 from crdt.sync import presence
 from inbox_cli.demo import processes
 from relay.client import link
+from relay.client.address import Relay
 from relay.store import RelayStore
 
 HOST = "127.0.0.1"
@@ -106,7 +107,8 @@ def _tokens(store_path: Path) -> dict[str, str]:
     store = RelayStore.open(store_path, create=True, workspace=directory.workspace_name())
     try:
         return {
-            agent: store.create_token(agent, False, clock.now_iso()) for agent in (YOU, TEAMMATE)
+            agent: store.create_token(agent, "admin" if agent == YOU else "agent", clock.now_iso())
+            for agent in (YOU, TEAMMATE)
         }
     finally:
         store.close()
@@ -149,14 +151,26 @@ def _answers(proc: subprocess.Popen[bytes], port: int) -> bool:
 
 def _replicas(root: Path, url: str, tokens: dict[str, str]) -> str:
     """Join YOU's replica (the relay is empty: joining creates it), seed it and sync it,
-    then join TEAMMATE's, which receives it all; returns the conversation to try."""
-    mine = link.join(home_of(root, YOU), url, tokens[YOU])
+    then join TEAMMATE's, which receives it all and adds its own part; returns the
+    conversation to try."""
+    relay = Relay(url)  # loopback: plain http stays on this machine
+    mine = link.join(home_of(root, YOU), relay, tokens[YOU])
     try:
         sample = directory.fill(mine)
-        link.sync_once(mine, url, tokens[YOU])
+        link.sync_once(mine, relay, tokens[YOU])
     finally:
         mine.close()
-    link.join(home_of(root, TEAMMATE), url, tokens[TEAMMATE]).close()
+    theirs = link.join(home_of(root, TEAMMATE), relay, tokens[TEAMMATE])
+    try:
+        directory.teammate_acts(theirs)
+        link.sync_once(theirs, relay, tokens[TEAMMATE])
+    finally:
+        theirs.close()
+    mine = Replica.open(home_of(root, YOU))
+    try:
+        link.sync_once(mine, relay, tokens[YOU])  # YOU's replica has it all before the tour
+    finally:
+        mine.close()
     return sample
 
 

@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from crdt.errors import InboxError, NotAuthorisedError, UsageError
-from crdt.model import clock
+from crdt.model import clock, items
+from crdt.model.admission import AGENT, VIEWER
 from crdt.model.ydoc import covers
-from crdt.replica import Replica
-from crdt.sync import builder, outbox, presence
+from crdt.replica import ROLE, Replica
+from crdt.sync import builder, outbox, presence, refused
 from relay import protocol as p
+from relay.client.address import Relay, tls_context, websocket_url
 from relay.client.tokens import keep_token
-from relay.client.websocket import Refused, WebSocket, WebSocketError
+from relay.client.websocket import Closed, Refused, Untrusted, WebSocket, WebSocketError
 
 POLL = 0.02  # seconds between looks for local changes while watching
 HEARTBEAT = 10.0  # presence is resent this often (the relay forgets it after 30 s)
@@ -46,32 +48,42 @@ class Unreachable(InboxError):
     """The relay cannot be reached; nothing local is lost (the outbox keeps it)."""
 
 
-def socket_url(url: str) -> str:
-    """``http://host:port`` as its websocket URL (``https`` becomes ``wss``)."""
-    for plain, secure in (("http://", "ws://"), ("https://", "wss://")):
-        if url.startswith(plain):
-            url = secure + url[len(plain) :]
-    if not url.startswith(("ws://", "wss://")):
-        raise UsageError(f"not a relay URL: {url!r} (expected http://HOST:PORT or https://...)")
-    return url.rstrip("/") + "/sync"
+class CertificateError(Unreachable):
+    """The relay's TLS certificate did not verify; the connection ended before any request."""
+
+    code = "certificate"
 
 
-def open_socket(url: str, token: str) -> WebSocket:
+def open_socket(relay: Relay, token: str) -> WebSocket:
+    """The relay's socket, once its URL passed the check (``address.websocket_url``): the
+    token goes only into a verified TLS connection or over loopback (or where the user
+    said --insecure)."""
+    url = websocket_url(relay)
     try:
         return WebSocket.connect(
-            socket_url(url),
+            url,
             {"Authorization": f"Bearer {token}"},
             timeout=OPEN_TIMEOUT,
             max_size=p.MAX_FRAME + 1024,
+            tls=tls_context(relay),
         )
     except Refused as exc:
         if exc.status in (401, 403):
             raise NotAuthorisedError(
                 "the relay refused this token (unknown, revoked, or of another workspace)"
             ) from exc
-        raise Unreachable(f"relay at {url} answered {exc.status}") from exc
+        raise Unreachable(f"relay at {relay.url} answered {exc.status}") from exc
+    except Untrusted as exc:
+        raise CertificateError(
+            f"the TLS certificate of {relay.url} is not trusted ({exc}); the token was not sent. "
+            "For a relay with a private CA or a self-signed certificate, name that CA "
+            "with --ca-file CA.pem (on join or sync) or SSL_CERT_FILE"
+        ) from exc
+    except Closed as exc:
+        hint = "" if relay.secure else " (a relay that serves TLS wants https://)"
+        raise Unreachable(f"relay unreachable at {relay.url}: {exc}{hint}") from exc
     except WebSocketError as exc:
-        raise Unreachable(f"relay unreachable at {url}: {exc}") from exc
+        raise Unreachable(f"relay unreachable at {relay.url}: {exc}") from exc
 
 
 class Link:
@@ -91,6 +103,7 @@ class Link:
         self.welcome: dict[str, Any] = {}
         self.in_step = False
         self.sent = 0  # documents sent over this connection
+        self.refused: list[str] = []  # what the relay refused, as told to the agent
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
         self.builder = builder.Builder(replica)  # builds a long catch-up as it arrives
@@ -155,6 +168,12 @@ class Link:
             self.ws.send(p.number("", p.READ, frame.number))  # taken: the relay may go on
         elif frame.kind == p.STORED:
             self._acknowledged(frame.doc, frame.number, frame.data)
+        elif frame.kind == p.REFUSED:
+            queue = self._in_flight.get(frame.doc)
+            if queue:
+                queue.pop(0)  # answered: the relay took none of it
+            note = refused.start_again(self.replica, frame.doc, frame.data, str(frame.info))
+            self.refused.append(note)
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
@@ -200,10 +219,10 @@ class Link:
 
 
 def sync_once(
-    replica: Replica, url: str, token: str, progress: Progress | None = None, say: Say = _quiet
+    replica: Replica, relay: Relay, token: str, progress: Progress | None = None, say: Say = _quiet
 ) -> Link:
     """Connect, exchange everything, and return once in step with nothing unacknowledged."""
-    ws = open_socket(url, token)
+    ws = open_socket(relay, token)
     try:
         link = Link(replica, ws, progress, say)
         check_workspace(replica, link.hello())
@@ -213,13 +232,14 @@ def sync_once(
         ws.close()
 
 
-def join(where: Path, url: str, token: str, progress: Progress | None = None) -> Replica:
-    """A new replica of the relay's workspace in ``where``, with everything it holds."""
+def join(where: Path, relay: Relay, token: str, progress: Progress | None = None) -> Replica:
+    """A new replica of the relay's workspace in ``where``, with everything it holds; it
+    keeps the relay's URL and how to trust it (CA file, --insecure) for later syncs."""
     from crdt.store import home
 
     if home.replica_path(where).exists():
         raise UsageError(f"{where} holds a replica already: `inbox sync` keeps it in step")
-    ws = open_socket(url, token)
+    ws = open_socket(relay, token)
     try:
         info = greet(ws, 0)
         replica = Replica.create(
@@ -228,12 +248,18 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
             agent=str(info["agent"]),
             name=None,
             workspace_id=str(info["workspace_id"]),
-            relay_url=url,
+            relay_url=relay.url,
+            relay_ca_file=relay.ca_file,
+            relay_insecure=relay.insecure,
         )
         keep_token(where, token)
+        remember_role(replica, info)
         link = Link(replica, ws, progress)
         link.welcome = info
         _exchange(link)
+        if replica.agent not in replica.items("agents") and replica.role != VIEWER:
+            replica.put_item("agents", replica.agent, items.agent(replica.agent, None))
+            _exchange(link)  # in the list at once, as the admin named it or by its handle
         return replica
     finally:
         ws.close()
@@ -241,7 +267,10 @@ def join(where: Path, url: str, token: str, progress: Progress | None = None) ->
 
 def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
     """HELLO with the replica's cursor; the relay's WELCOME (workspace, agent, log head)."""
-    ws.send(p.number("", p.HELLO, cursor))
+    try:
+        ws.send(p.number("", p.HELLO, cursor))
+    except WebSocketError as exc:
+        raise Unreachable(f"the relay went away ({exc})") from exc
     frame = p.decode(_recv(ws))
     if frame.kind != p.WELCOME or not isinstance(frame.info, dict):
         raise Unreachable("the relay did not welcome this replica")
@@ -259,11 +288,13 @@ def _recv(ws: WebSocket) -> bytes:
 
 
 def _exchange(link: Link) -> None:
-    link.flush()
     try:
+        link.flush()
         while not (link.in_step and not link.waiting):
             link.handle(p.decode(_recv(link.ws)))
         link.builder.finish()  # every run with the workers stored, the cursor past them
+    except WebSocketError as exc:  # a send to a relay that went away (a receive says so)
+        raise Unreachable(f"the relay went away ({exc})") from exc
     finally:
         link.builder.close()
     if link.progress:
@@ -276,16 +307,27 @@ def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
             f"this replica belongs to another workspace than the relay's "
             f"({welcome.get('workspace')!r}); join it into an empty home instead"
         )
+    remember_role(replica, welcome)
 
 
-def watch(replica: Replica, url: str, token: str, say: Callable[[str], None]) -> None:
-    """Stay in step until interrupted; a revoked token ends it (exit 4)."""
+def remember_role(replica: Replica, welcome: dict[str, Any]) -> None:
+    """What the relay lets this token do, so the replica refuses early what the relay
+    would refuse (a viewer's change, a non-admin's setting)."""
+    role = str(welcome.get("role") or AGENT)
+    if replica.store.meta(ROLE) != role:
+        with replica.store.write():
+            replica.store.set_meta(ROLE, role)
+
+
+def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]) -> None:
+    """Stay in step until interrupted; a revoked token ends it (exit 4), and so does a
+    relay URL the token may not go to (exit 2)."""
     delay = BACKOFF_FIRST
     me = random.getrandbits(31)  # this process's awareness client id
     beat = 0
     while True:
         try:
-            ws = open_socket(url, token)
+            ws = open_socket(relay, token)
         except Unreachable as exc:
             say(f"offline ({exc}); retrying")
         else:
@@ -324,6 +366,8 @@ def _watching(
         message = ws.recv(POLL)
         if message is not None:
             link.handle(p.decode(message))
+            while link.refused:
+                say(link.refused.pop(0))
         link.builder.settle()
         moved = replica.store.data_version()
         if moved != version:

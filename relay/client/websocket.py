@@ -20,7 +20,11 @@ import os
 import select
 import socket
 import struct
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import ssl
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_HEADER = 16 * 1024
@@ -56,6 +60,10 @@ def close_payload(payload: bytes) -> tuple[int, str]:
     return code, payload[2:125].decode("utf-8", errors="replace")
 
 
+class Untrusted(WebSocketError):
+    """The server's TLS certificate did not verify (unknown CA, wrong host, expired)."""
+
+
 class WebSocket:
     def __init__(self, sock: socket.socket, max_size: int) -> None:
         self.sock, self.max_size = sock, max_size
@@ -63,7 +71,16 @@ class WebSocket:
         self._parts: list[bytes] = []
 
     @classmethod
-    def connect(cls, url: str, headers: dict[str, str], timeout: float, max_size: int) -> WebSocket:
+    def connect(
+        cls,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,
+        max_size: int,
+        tls: ssl.SSLContext | None = None,
+    ) -> WebSocket:
+        """Open ``ws://`` or ``wss://`` (TLS with ``tls``, else the system's defaults:
+        certificate and hostname verified). Errors never carry ``headers``."""
         parts = urlsplit(url)
         secure = parts.scheme == "wss"
         host = parts.hostname or ""
@@ -71,9 +88,7 @@ class WebSocket:
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
             if secure:
-                import ssl
-
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+                sock = _wrap(sock, host, tls)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             ws = cls(sock, max_size)
             ws._handshake(parts.netloc, parts.path or "/", headers)
@@ -206,6 +221,22 @@ class WebSocket:
         elif opcode != PONG:
             raise WebSocketError(f"unexpected frame (opcode {opcode})")
         return None
+
+
+def _wrap(sock: socket.socket, host: str, tls: ssl.SSLContext | None) -> socket.socket:
+    """TLS over ``sock``; a certificate that does not verify is ``Untrusted``, with
+    OpenSSL's reason (ssl is imported only for wss: plain loopback syncs skip its cost)."""
+    import ssl
+
+    context = tls or ssl.create_default_context()
+    try:
+        return context.wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        raise Untrusted(exc.verify_message or exc.reason or "certificate verify failed") from exc
+    except OSError:
+        sock.close()
+        raise
 
 
 def _mask(data: bytes, key: bytes) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 from relay.server.hub import CLOSED_BY_AGENT, Hub
 from relay.server.limits import DEFAULTS, Limits
 from relay.server.session import MAX_REASON, Disconnected, Dropped, Send, Session
+from relay.server.tls import ServerTLS
 
 log = logging.getLogger("inbox.relay")
 
@@ -119,8 +120,10 @@ def serve(
     port: int,
     workspace_name: str = "default",
     limits: Limits = DEFAULTS,
+    tls: ServerTLS | None = None,
 ) -> None:
-    """Run the relay until interrupted (uvicorn, on uvloop where it is installed)."""
+    """Run the relay until interrupted (uvicorn, on uvloop where it is installed); with
+    ``tls``, https and wss only (``tls.checked`` loaded the files once already)."""
     import uvicorn
 
     from relay.server.connections import guarded, raise_descriptor_limit
@@ -138,4 +141,6 @@ def serve(
         ws_max_size=limits.max_frame + 1024,
         lifespan="on",
         log_level="warning",
+        ssl_certfile=tls.cert if tls else None,
+        ssl_keyfile=tls.key if tls else None,
     )

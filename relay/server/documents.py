@@ -8,7 +8,8 @@ stay loaded, but so many documents of 30 MB would not, and one token could uploa
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from crdt.model.ydoc import Doc, load
 from relay.protocol import MAX_UPDATE
@@ -23,11 +24,13 @@ class _Loaded(NamedTuple):
 
 
 class Documents:
-    """Each document as its log replays it, with how many entries that log holds."""
+    """Each document as its log replays it, with how many entries that log holds, and its
+    plain values once read (what the next update's check compares against)."""
 
     def __init__(self, store: RelayStore, limits: Limits) -> None:
         self.store, self.limits = store, limits
         self._docs: OrderedDict[str, _Loaded] = OrderedDict()
+        self._plain: dict[str, dict[str, Any]] = {}
         self.size = 0  # bytes of the loaded documents' entries
 
     def __len__(self) -> int:
@@ -59,17 +62,32 @@ class Documents:
             count = 1
         self._keep(name, _Loaded(doc, count, size))
 
+    def plain(self, name: str, read: Callable[[Doc], dict[str, Any]]) -> dict[str, Any]:
+        """The document's plain values, read once while it stays loaded."""
+        found = self._plain.get(name)
+        if found is None:
+            found = self._plain[name] = read(self.get(name)[0])
+        return found
+
+    def keep_plain(self, name: str, plain: dict[str, Any]) -> None:
+        self._plain[name] = plain
+
     def forget(self, name: str) -> None:
+        self._plain.pop(name, None)
+        self._let_go(name)
+
+    def _let_go(self, name: str) -> None:
         held = self._docs.pop(name, None)
         if held is not None:
             self.size -= held.size
 
     def _keep(self, name: str, loaded: _Loaded) -> None:
-        self.forget(name)
+        self._let_go(name)
         self._docs[name] = loaded
         self.size += loaded.size
         while len(self._docs) > 1 and (
             len(self._docs) > self.limits.docs_kept or self.size > self.limits.docs_bytes
         ):
-            _, oldest = self._docs.popitem(last=False)
-            self.size -= oldest.size
+            oldest, held = self._docs.popitem(last=False)
+            self.size -= held.size
+            self._plain.pop(oldest, None)

@@ -17,10 +17,14 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from crdt.model import conversation
+from crdt.errors import BadUpdateError, RefusedError
+from crdt.model import admission, clock, conversation
 from crdt.model.vocab import WORKSPACE_KINDS
+from crdt.model.ydoc import Doc
 from relay import protocol as p
 from relay.server.awareness import AwarenessStates, Budget
 from relay.server.documents import Documents
@@ -145,6 +149,7 @@ class Hub:
             "workspace_id": store.meta("workspace_id"),
             "agent": session.agent,
             "admin": session.grant.admin,
+            "role": session.grant.role,
             "head": store.head(),
         }
         session.push(p.welcome(info))
@@ -208,7 +213,11 @@ class Hub:
             return
         if len(frame.data) > p.MAX_UPDATE:
             raise Dropped(f"an update of {len(frame.data)} bytes (limit {p.MAX_UPDATE})", TOO_BIG)
-        entries = self._accept(name, frame.data)
+        try:
+            entries = self._accept(session, name, frame.data)
+        except (RefusedError, BadUpdateError) as exc:
+            self._refuse(session, name, exc)
+            return
         for entry in entries:
             data = p.entry(entry.doc, entry.seq, entry.data)
             for other in self.sessions:
@@ -220,27 +229,66 @@ class Hub:
         head = entries[-1].seq if entries else self.store.head()
         session.push(p.stored(name, head, doc.get_state()))
 
-    def _accept(self, name: str, update: bytes) -> list[LogEntry]:
-        """Apply, log and stamp one update; nothing is stored unless all of it is."""
+    def _accept(self, session: Session, name: str, update: bytes) -> list[LogEntry]:
+        """Prove an update harmless on a copy of the document, then log and stamp what it
+        changed; nothing is stored or kept in memory unless all of it is."""
         doc, _ = self.docs.get(name)
+        maps, arrays = admission.roots(name)
         before = doc.get_state()
+        trial, touched = doc.trial(update, maps, arrays)  # a panic or bad bytes stop here
+        if trial.get_state() == before:
+            return []
+        plain = self.docs.plain(name, partial(self._plain, name))
+        reread = trial.to_py([r for r in maps if r in touched], [r for r in arrays if r in touched])
+        after = {**plain, **reread}  # an untouched root is the same object: nothing to check
+        extra = set(trial.root_names()) - {*maps, *arrays}
+        author = admission.Author(session.agent, session.grant.role)
+        admission.check(name, plain, after, extra, author, self._plain_of)
+        diff = trial.get_update(before)
+        at = clock.now_iso()
         try:
-            doc.apply_update(update)
-            if doc.get_state() == before:
-                return []
-            diff = doc.get_update(before)
+            doc.apply_update(diff)
             with self.store.write():
-                entries = [LogEntry(self.store.append(name, diff), name, diff)]
+                seq = self.store.append(name, diff, session.grant.token_id, at)
+                entries = [LogEntry(seq, name, diff)]
                 if name.startswith("c:"):
                     stamped_from = doc.get_state()
                     if conversation.stamp_claims(doc, entries[0].seq):
                         stamp = doc.get_update(stamped_from)
                         entries.append(LogEntry(self.store.append(name, stamp), name, stamp))
-        except Exception as exc:
+                        after = {**after, "claims": doc.map("claims").to_py()}
+        except Exception:
             self.docs.forget(name)  # the loaded copy may hold what was not stored
-            raise Dropped(f"update to {name} does not apply: {exc}") from exc
+            raise
         self.docs.logged(name, doc, len(entries), sum(len(e.data) for e in entries))
+        self.docs.keep_plain(name, after)
         return entries
+
+    @staticmethod
+    def _plain(name: str, doc: Doc) -> dict[str, Any]:
+        maps, arrays = admission.roots(name)
+        return doc.to_py(maps, arrays)
+
+    def _plain_of(self, name: str) -> dict[str, Any]:
+        """Another document as the relay holds it (a merge's source), or nothing."""
+        if not DOC_NAME.fullmatch(name):
+            return {}
+        return self.docs.plain(name, partial(self._plain, name))
+
+    def _refuse(self, session: Session, name: str, exc: RefusedError | BadUpdateError) -> None:
+        """Answer a refused update with the relay's document, which the replica starts
+        again from; bytes that do not even apply also cost the socket."""
+        log.warning(
+            "refused %s's change to %s (token %s): %s",
+            session.agent,
+            name,
+            session.grant.token_id,
+            exc.message,
+        )
+        doc, _ = self.docs.get(name)
+        session.push(p.refused(name, exc.message, doc.get_update()))
+        if isinstance(exc, BadUpdateError):
+            raise Dropped(f"update to {name} does not apply: {exc.message}")
 
     def _broadcast(self, frame: bytes, but: Session | None = None) -> None:
         for other in self.sessions:

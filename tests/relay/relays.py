@@ -37,28 +37,39 @@ import json, sys
 from pathlib import Path
 from relay.server.app import serve
 from relay.server.limits import Limits
-serve(Path(sys.argv[1]), "127.0.0.1", int(sys.argv[2]), "inbox", Limits(**json.loads(sys.argv[3])))
+serve(Path(sys.argv[1]), sys.argv[4], int(sys.argv[2]), "inbox", Limits(**json.loads(sys.argv[3])))
 """
 
 
 class RelayProcess:
-    """``inbox relay serve`` on 127.0.0.1, started and stopped by a test; ``limits``:
-    fields of ``Limits`` to change."""
+    """``inbox relay serve`` on 127.0.0.1 (or ``host``), started and stopped by a test;
+    with ``tls`` (certificate, key), over https; ``limits``: fields of ``Limits`` to change
+    (plain http then)."""
 
-    def __init__(self, where: Path, limits: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        where: Path,
+        tls: tuple[Path, Path] | None = None,
+        host: str = "127.0.0.1",
+        limits: dict[str, Any] | None = None,
+    ) -> None:
         self.where, self.port, self.limits = where, free_port(), limits
         self.store = where / "relay.db"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.tls, self.host = tls, host
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> RelayProcess:
         self.log = open(self.where / "relay.log", "ab")  # noqa: SIM115  (closed in stop)
         argv = [*INBOX, "relay", "serve", "--port", str(self.port), "--store", str(self.store)]
+        argv += ["--host", self.host]
+        if self.tls:
+            argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         if self.limits is not None:
-            where = [str(self.store), str(self.port), json.dumps(self.limits)]
+            where = [str(self.store), str(self.port), json.dumps(self.limits), self.host]
             argv = [sys.executable, "-c", SERVE_WITH_LIMITS, *where]
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 20
@@ -101,8 +112,8 @@ class RelayProcess:
         path.write_text(done.stdout)
         return path
 
-    def join(self, home: Path, agent: str) -> Path:
-        done = run_inbox(home, "join", self.url, "--token-file", str(self.token(agent)))
+    def join(self, home: Path, agent: str, *extra: str) -> Path:
+        done = run_inbox(home, "join", self.url, "--token-file", str(self.token(agent)), *extra)
         assert done.returncode == 0, done.stderr
         return home
 

@@ -638,3 +638,80 @@ def test_round_trip_through_the_standard_library_writer() -> None:
     assert (rec.from_name, rec.from_email) == ("Zoë Ä", "zoe@x.example")
     assert rec.body == "Hallo\nzweite Zeile äöü"
     assert [(a.filename, a.size) for a in rec.attachments] == [("Überweisung März.bin", 6)]
+
+
+# -- edge cases: deep parts, senders without an address ------------------------------
+
+
+def nested(levels: int, leaf: str = "the text at the bottom", kind: str = "mixed") -> bytes:
+    """A text part under ``levels`` multiparts, each with a part of its own beside it."""
+    heads = [
+        f'Content-Type: multipart/{kind}; boundary="b{n}"\n\n--b{n}\n'
+        for n in reversed(range(levels))
+    ]
+    tails = [
+        f"--b{n}\nContent-Type: application/octet-stream\n\nx{n}\n--b{n}--\n" for n in range(levels)
+    ]
+    body = "".join(heads) + f"Content-Type: text/plain; charset=utf-8\n\n{leaf}\n" + "".join(tails)
+    return (
+        "From: maria@example.com\nSubject: deep\nMessage-ID: <deep@example.com>\n" + body
+    ).encode()
+
+
+@pytest.mark.parametrize("levels", [25, 60, 99])
+def test_a_text_part_nested_deep_is_found(levels: int) -> None:
+    rec = parse_mail(nested(levels))
+    assert rec.body == "the text at the bottom"
+    assert len(rec.attachments) == levels
+    assert rec.warnings == ()
+
+
+def test_a_deeper_text_part_is_reported_not_silently_emptied() -> None:
+    rec = parse_mail(nested(150))
+    assert rec.body == ""
+    assert rec.warnings == ("MIME parts nested deeper than 100 levels not read",)
+    assert rec.message_id == "deep@example.com"  # still a mail, imported with the warning
+
+
+def test_ten_thousand_levels_parse_without_recursion() -> None:
+    root = parse_part(nested(10_000, kind="alternative"))
+    assert root.cut.startswith("MIME parts nested deeper than")
+
+
+def test_a_message_of_too_many_parts_is_cut_and_says_so() -> None:
+    parts = "".join(f"--b\nContent-Type: text/csv\n\n{i}\n" for i in range(3000))
+    raw = (
+        'From: maria@example.com\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nthe text\n" + parts + "--b--\n"
+    ).encode()
+    rec = parse_mail(raw)
+    assert rec.body == "the text"
+    assert len(rec.attachments) == 998  # 1000 parts: the root, the text and these
+    assert rec.warnings == ("more than 1000 MIME parts: the rest not read",)
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "kind"),
+    [
+        ("😀", "😀", "message"),
+        ("=?utf-8?b?8J+YgA==?=", "😀", "message"),
+        ("undisclosed", "undisclosed", "message"),
+        ("undisclosed-recipients:;", "undisclosed-recipients", "message"),
+        ('"Maria" <>', "Maria", "message"),
+        ("Maria <maria>", "Maria", "message"),
+        ("MAILER-DAEMON (Mail Delivery System)", "Mail Delivery System", "bounce"),
+    ],
+)
+def test_a_from_without_an_address_names_no_sender_address(
+    value: str, name: str, kind: str
+) -> None:
+    subject = "Undelivered Mail Returned to Sender" if kind == "bounce" else "hello"
+    rec = parse_mail(mail(f"From: {value}", f"Subject: {subject}", "To: support@acme.example.com"))
+    assert (rec.from_name, rec.from_email) == (name, "")
+    assert rec.participants == {"support@acme.example.com"}
+    assert rec.kind == kind
+
+
+def test_recipients_without_an_address_are_not_participants() -> None:
+    rec = parse_mail(mail("From: a@example.com", "To: undisclosed, Bob <bob>, b@example.com"))
+    assert [a.email for a in rec.to] == ["b@example.com"]

@@ -511,3 +511,90 @@ def test_garbage_replica_is_refused_and_left_alone(tmp_path: Path, kind: str) ->
     assert "left as it is" in done.stderr
     assert db.read_bytes() == before
     assert sorted(p.name for p in home.iterdir()) == ["replica.db"]
+
+
+# -- odd mail: dates, senders without an address, deep parts ---------------------------------
+
+
+def odd_mail(n: int, sender: str, date: str, body: str, received: str | None = None) -> bytes:
+    stamp = f"Received: by mx.acme.example.com; {received}\n" if received else ""
+    return (
+        f"{stamp}From: {sender}\nTo: support@acme.example.com\nSubject: odd {n}\n"
+        f"Date: {date}\nMessage-ID: <odd-{n}@example.com>\n\n{body}\n"
+    ).encode()
+
+
+def deep_mail(n: int, levels: int) -> bytes:
+    heads = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(levels)
+    )
+    tails = "".join(f"--b{i}--\n" for i in reversed(range(levels)))
+    return (
+        f"From: deep{n}@example.com\nTo: support@acme.example.com\nSubject: odd {n}\n"
+        f"Date: Wed, 18 Nov 2026 10:00:0{n} +0000\nMessage-ID: <odd-{n}@example.com>\n"
+        f"{heads}Content-Type: text/plain\n\nfar down\n{tails}"
+    ).encode()
+
+
+def test_odd_dates_senders_and_nesting_import_with_warnings(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    box = write_mbox(
+        tmp_path / "odd.mbox",
+        [
+            odd_mail(
+                1,
+                "pin@example.com",
+                "Fri, 31 Dec 9999 23:59:00 -1200",
+                "pinned to the top?",
+                received="Sun, 1 Nov 2026 08:00:00 +0000",
+            ),
+            odd_mail(2, "late@example.com", "Fri, 20 Nov 2026 10:00:00 +0000", "the newest"),
+            odd_mail(3, "😀", "Thu, 19 Nov 2026 10:00:00 +0000", "who am I"),
+            deep_mail(4, 30),
+            deep_mail(5, 130),
+        ],
+    )
+    report = import_json(home, box)
+    assert (report["imported"], report["skipped"]) == (5, {})
+    assert [(w["path"], w["reason"]) for w in report["warnings"]] == [
+        (
+            f"{box}, message 1",
+            "Date 'Fri, 31 Dec 9999 23:59:00 -1200' cannot be read: the time it was received used",
+        ),
+        (f"{box}, message 5", "MIME parts nested deeper than 100 levels not read"),
+    ]
+    rows = as_json(run_inbox(home, "list", "--json"))
+    assert [r["subject"] for r in rows] == ["odd 2", "odd 3", "odd 5", "odd 4", "odd 1"]
+    convs = {c["subject"]: c for c in everything(home)}
+    pinned = convs["odd 1"]
+    assert pinned["messages"][0]["created_at"] == "2026-11-01T08:00:00.000Z"
+    assert pinned["messages"][0]["warnings"] == [report["warnings"][0]["reason"]]
+    nameless = convs["odd 3"]
+    assert nameless["customer"] is None
+    assert nameless["messages"][0]["from_name"] == "😀"
+    assert convs["odd 4"]["messages"][0]["body"] == "far down"  # 30 levels: found
+    assert convs["odd 5"]["messages"][0]["body"] == ""  # 130: imported, and reported
+    assert convs["odd 5"]["messages"][0]["warnings"] == [report["warnings"][1]["reason"]]
+    done = run_inbox(home, "import", str(box))
+    assert "warning:" not in done.stderr  # nothing imported the second time, nothing to say
+
+
+def test_an_mbox_from_line_dates_mail_without_a_received_stamp(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    box = tmp_path / "exported.mbox"
+    box.write_bytes(
+        b"From maria@example.com Tue Nov 24 09:12:03 2026\n"
+        + odd_mail(1, "maria@example.com", "Fri, 31 Dec 9999 23:59:00 +0000", "pinned?")
+        + b"\nFrom - Thu Jan  1 00:00:00 1970\n"  # a From line of no use: the import's time
+        + odd_mail(2, "leo@example.net", "Sat, 1 Jan 2000 00:00:00 +0000", "old, and kept")
+    )
+    report = import_json(home, box)
+    assert [w["reason"] for w in report["warnings"]] == [
+        "Date 'Fri, 31 Dec 9999 23:59:00 +0000' is 7973 years after the mail was received: "
+        "the time it was received used"
+    ]
+    convs = {c["subject"]: c for c in everything(home)}
+    assert convs["odd 1"]["messages"][0]["created_at"] == "2026-11-24T09:12:03.000Z"
+    assert convs["odd 2"]["messages"][0]["created_at"] == "2000-01-01T00:00:00.000Z"
+    shown = run_inbox(home, "show", convs["odd 1"]["id"]).stdout
+    assert "  (imported with a warning: Date 'Fri, 31 Dec 9999 23:59:00 +0000' is" in shown

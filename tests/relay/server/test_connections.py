@@ -20,7 +20,7 @@ def strict_relay(tmp_path: Path) -> Iterator[RelayProcess]:
     where = tmp_path / "relay"
     where.mkdir()
     limits = {"handshakes": PENDING, "handshake_timeout": TIMEOUT}
-    process = RelayProcess(where, limits).start()
+    process = RelayProcess(where, limits=limits).start()
     yield process
     process.stop()
 
