@@ -13,6 +13,7 @@ from crdt.model import conversation
 from crdt.model.ids import new_id
 from crdt.model.ydoc import Doc
 from relay import protocol as p
+from relay.client.address import Relay
 from relay.client.link import open_socket
 from relay.client.websocket import WebSocket
 
@@ -21,7 +22,7 @@ EVIL = "mallory@acme.example.com"
 
 def hello(url: str, token: str, cursor: int = 10**12) -> WebSocket:
     """A socket that said HELLO (up to date by default: no catch-up) and reads nothing."""
-    ws = open_socket(url, token)
+    ws = open_socket(Relay(url), token)
     ws.send(p.number("", p.HELLO, cursor))
     return ws
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from crdt.replica import Replica
 from relay import protocol as p
+from relay.client.address import Relay
 from relay.client.link import Link, open_socket
 from relay.client.tokens import kept_token
 from tests.conftest import add_chats, run_inbox
@@ -120,7 +121,7 @@ def test_a_presence_frame_that_cannot_be_read_is_skipped(
     home = relay.join(tmp_path / "a", DANA)
     replica = Replica.open(home)
     notes: list[str] = []
-    ws = open_socket(relay.url, kept_token(home))
+    ws = open_socket(Relay(relay.url), kept_token(home))
     try:
         link = Link(replica, ws, say=notes.append)
         crowd = [p.Awareness(i, 1, {"status": "online"}) for i in range(p.MAX_PEERS + 1)]
