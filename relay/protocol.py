@@ -24,6 +24,19 @@ Every websocket frame is one message about one document::
                                                             with its position in the log
     kind 17 READ      varUint(seq)                          replica -> relay, doc "": taken up
                                                             to seq (paces a long catch-up)
+    kind 18 PART      varUint(index) varUint(count)         either way: piece index (from 0) of
+                      varUint8Array(piece)                  count of one frame over PIECE;
+                                                            doc is that frame's document
+
+A SYNC, ENTRY or REFUSED frame over PIECE (1 MB; a document holding a pasted log)
+travels as PART frames of PIECE bytes, sent back to back; the receiver joins them, up
+to MAX_WHOLE bytes, and handles the whole as if it had come in one frame, with the
+same checks. Sending big frames in pieces also keeps what a socket has in flight (the
+websocket's frame, the transport's buffer) to about a piece, whatever the document;
+a receiver still takes a whole frame of up to MAX_FRAME. Other frames may come between
+the pieces (the relay's answers to the same socket), but only one frame is in pieces
+at a time each way, so a socket holds at most one whole in assembly. A document too
+big to go even in pieces is not sent: the replica says so and syncs every other one.
 
 The SYNC and AWARENESS bodies are exactly what pycrdt (and y-protocols in
 JavaScript) encode after the document name, so a Yjs peer can read them; the
@@ -42,10 +55,17 @@ from typing import Any, NamedTuple
 
 SYNC, AWARENESS = 0, 1
 HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ = 10, 11, 12, 13, 14, 15, 16, 17
+PART = 18
 STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = frozenset({SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ})
+KINDS = frozenset(
+    {SYNC, AWARENESS, HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ, PART}
+)
 
-MAX_FRAME = 8 * 1024 * 1024  # an update bigger than this is refused (bodies are text)
+MAX_FRAME = 8 * 1024 * 1024  # bytes of one frame a receiver takes
+MAX_WHOLE = 32 * 1024 * 1024  # bytes of a frame sent in pieces; a bigger one is not sent
+MAX_UPDATE = 30 * 1024 * 1024  # bytes of one update (its frame's head, the log's, fit in a whole)
+PIECE = 1024 * 1024  # bytes of one piece; a frame over this is sent in pieces (PART)
+MAX_PIECES = 1024  # pieces of one frame
 MAX_NAME = 64
 MAX_REASON = 512  # bytes of a refusal's reason
 MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
@@ -55,13 +75,18 @@ class ProtocolError(ValueError):
     """A frame that does not follow the protocol; the socket that sent it is dropped."""
 
 
+class TooBig(ProtocolError):
+    """A frame, or a whole assembled from pieces, over its size limit."""
+
+
 class Frame(NamedTuple):
     doc: str
     kind: int
     step: int  # SYNC only
     data: bytes  # SYNC, ENTRY: state vector or update; AWARENESS: the update; STORED: state
-    number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY, READ: the log position
+    number: int  # HELLO, STORED, CURSOR, IN_STEP, ENTRY, READ: the log position; PART: index
     info: Any  # WELCOME: decoded JSON; REFUSED: the reason
+    total: int = 0  # PART: how many pieces the whole is in
 
 
 # -- encoding ----------------------------------------------------------------------------
@@ -103,6 +128,21 @@ def stored(doc: str, seq: int, state: bytes) -> bytes:
 
 def entry(doc: str, seq: int, update: bytes) -> bytes:
     return _head(doc, ENTRY) + var_uint(seq) + var_bytes(update)
+
+
+def pieces(frame: bytes, size: int = PIECE) -> list[bytes]:
+    """``frame`` as it goes on the wire: itself when it fits in ``size``, else PART
+    frames of ``size`` bytes; ``TooBig`` over MAX_WHOLE."""
+    if len(frame) <= size:
+        return [frame]
+    if len(frame) > MAX_WHOLE:
+        raise TooBig(f"{len(frame)} bytes (limit {MAX_WHOLE} in pieces)")
+    head = _head(_Reader(frame).text(MAX_NAME), PART)
+    count = -(-len(frame) // size)
+    return [
+        head + var_uint(i) + var_uint(count) + var_bytes(frame[i * size : (i + 1) * size])
+        for i in range(count)
+    ]
 
 
 def refused(doc: str, reason: str, whole: bytes) -> bytes:
@@ -160,13 +200,13 @@ class _Reader:
             raise ProtocolError("trailing bytes")
 
 
-def decode(frame: bytes) -> Frame:
-    if len(frame) > MAX_FRAME:
-        raise ProtocolError(f"frame of {len(frame)} bytes (limit {MAX_FRAME})")
+def decode(frame: bytes, limit: int = MAX_FRAME) -> Frame:
+    if len(frame) > limit:
+        raise TooBig(f"frame of {len(frame)} bytes (limit {limit})")
     r = _Reader(frame)
     doc = r.text(MAX_NAME)
     kind = r.uint()
-    step, data, value, payload = 0, b"", 0, None
+    step, data, value, payload, count = 0, b"", 0, None, 0
     if kind == SYNC:
         step = r.uint()
         if step not in (STEP1, STEP2, UPDATE):
@@ -178,6 +218,10 @@ def decode(frame: bytes) -> Frame:
         value = r.uint()
     elif kind in (STORED, ENTRY):
         value, data = r.uint(), r.bytes()
+    elif kind == PART:
+        value, count, data = r.uint(), r.uint(), r.bytes()
+        if not 0 <= value < count <= MAX_PIECES:
+            raise ProtocolError(f"piece {value} of {count}")
     elif kind == REFUSED:
         payload, data = r.text(MAX_REASON), r.bytes()
     elif kind == WELCOME:
@@ -188,7 +232,40 @@ def decode(frame: bytes) -> Frame:
     else:
         raise ProtocolError(f"unknown message kind {kind}")
     r.done()
-    return Frame(doc, kind, step, data, value, payload)
+    return Frame(doc, kind, step, data, value, payload, count)
+
+
+class Assembly:
+    """The one frame a socket is receiving in pieces; ``add`` returns it once whole."""
+
+    def __init__(self, limit: int = MAX_WHOLE) -> None:
+        self.limit = limit
+        self._reset()
+
+    def _reset(self) -> None:
+        self._parts: list[bytes] = []
+        self._size, self._count, self._doc = 0, 0, ""
+
+    def add(self, piece: Frame) -> Frame | None:
+        if piece.number == 0:
+            if self._parts:
+                raise ProtocolError("a new frame in pieces before the last was whole")
+            self._count, self._doc = piece.total, piece.doc
+        elif (piece.number, piece.total, piece.doc) != (len(self._parts), self._count, self._doc):
+            raise ProtocolError(f"piece {piece.number} of {piece.total} out of order")
+        self._size += len(piece.data)
+        if self._size > self.limit:
+            self._reset()
+            raise TooBig(f"a frame in pieces over {self.limit} bytes")
+        self._parts.append(piece.data)
+        if len(self._parts) < self._count:
+            return None
+        whole = b"".join(self._parts)
+        self._reset()
+        frame = decode(whole, self.limit)
+        if frame.kind not in (SYNC, ENTRY, REFUSED) or frame.doc != piece.doc:
+            raise ProtocolError("pieces of a frame that is not an update of their document")
+        return frame
 
 
 # -- awareness (presence) ----------------------------------------------------------------
@@ -204,14 +281,35 @@ class Awareness(NamedTuple):
 
 
 def awareness_update(entries: list[Awareness]) -> bytes:
-    out = bytearray(var_uint(len(entries)))
-    for e in entries:
-        state = "null" if e.state is None else json.dumps(e.state, separators=(",", ":"))
-        out += var_uint(e.client) + var_uint(e.clock) + var_bytes(state.encode())
-    return bytes(out)
+    return var_uint(len(entries)) + b"".join(_awareness_entry(e) for e in entries)
+
+
+def _awareness_entry(e: Awareness) -> bytes:
+    state = "null" if e.state is None else json.dumps(e.state, separators=(",", ":"))
+    return var_uint(e.client) + var_uint(e.clock) + var_bytes(state.encode())
 
 
 MAX_PEERS = 1024  # entries in one awareness update
+MAX_STATE = 64 * 1024  # bytes of one awareness state
+
+
+def awareness_frames(entries: list[Awareness], max_bytes: int = MAX_FRAME) -> list[bytes]:
+    """AWARENESS frames holding ``entries``, each within what a receiver takes: at most
+    MAX_PEERS entries and ``max_bytes`` bytes (a snapshot of many peers is several)."""
+    frames: list[bytes] = []
+    run: list[bytes] = []
+    size = 0
+    room = max_bytes - 32  # the frame's head and counts
+    for e in entries:
+        encoded = _awareness_entry(e)
+        if run and (len(run) >= MAX_PEERS or size + len(encoded) > room):
+            frames.append(awareness(var_uint(len(run)) + b"".join(run)))
+            run, size = [], 0
+        run.append(encoded)
+        size += len(encoded)
+    if run:
+        frames.append(awareness(var_uint(len(run)) + b"".join(run)))
+    return frames
 
 
 def read_awareness(data: bytes) -> list[Awareness]:
@@ -223,7 +321,7 @@ def read_awareness(data: bytes) -> list[Awareness]:
     for _ in range(count):
         client, clock = r.uint(), r.uint()
         try:
-            state = json.loads(r.text(64 * 1024))
+            state = json.loads(r.text(MAX_STATE))
         except json.JSONDecodeError as exc:
             raise ProtocolError("malformed awareness state") from exc
         if state is not None and not isinstance(state, dict):

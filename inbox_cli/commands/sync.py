@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         link.watch(replica, relay, token, ctx.out.say)
         return
     with Progress(ctx.out.err, "syncing") as progress:
-        done = link.sync_once(replica, relay, token, progress.update)
+        done = link.sync_once(replica, relay, token, progress.update, ctx.out.say)
     ctx.out.say(f"in step with {relay.url} (sent {done.sent} changed document(s))")
     if done.refused:
         raise RefusedError(

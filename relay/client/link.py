@@ -37,6 +37,11 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 OPEN_TIMEOUT = 10.0
 
 Progress = Callable[[int, int], None]
+Say = Callable[[str], None]
+
+
+def _quiet(note: str) -> None:
+    """Where a link's notes go when nobody listens."""
 
 
 class Unreachable(InboxError):
@@ -89,8 +94,12 @@ class Link:
         replica: Replica,
         ws: WebSocket,
         progress: Progress | None = None,
+        say: Say = _quiet,
     ) -> None:
-        self.replica, self.ws, self.progress = replica, ws, progress
+        self.replica, self.ws, self.progress, self.say = replica, ws, progress, say
+        self.skipped = 0  # presence frames that could not be read, skipped
+        self.unsent: dict[str, int] = {}  # documents too big to send: their outbox counter
+        self.pieces = p.Assembly()  # the one frame the relay is sending in pieces
         self.welcome: dict[str, Any] = {}
         self.in_step = False
         self.sent = 0  # documents sent over this connection
@@ -120,16 +129,35 @@ class Link:
             if flying and flying[-1][0] == changes:
                 continue  # sent already, not yet acknowledged
             out = outbox.outgoing(self.replica, name)
-            if out is None:
+            if out is None or self._too_big(out):
                 continue
-            self.ws.send(p.sync(name, p.UPDATE, out.update))
+            for piece in p.pieces(p.sync(name, p.UPDATE, out.update)):
+                self.ws.send(piece)
             self._in_flight.setdefault(name, []).append((out.changes, out.state))
             sent += 1
         self.sent += sent
         return sent
 
+    def _too_big(self, out: outbox.Outgoing) -> bool:
+        """An update the relay would not take, even in pieces: said once, kept here, and
+        every other document goes on syncing."""
+        if len(out.update) <= p.MAX_UPDATE:
+            return False
+        if self.unsent.get(out.doc) != out.changes:
+            mb, limit = len(out.update) / 2**20, p.MAX_UPDATE // 2**20
+            self.say(
+                f"{out.doc} is too big to send ({mb:.1f} MB, limit {limit} MB): "
+                "it stays on this replica only"
+            )
+            self.unsent[out.doc] = out.changes
+        return True
+
     def handle(self, frame: p.Frame) -> None:
-        if frame.kind == p.ENTRY:
+        if frame.kind == p.PART:
+            whole = self.pieces.add(frame)
+            if whole is not None:
+                self.handle(whole)
+        elif frame.kind == p.ENTRY:
             self._buffer.append((frame.doc, frame.data))
             if self.in_step:  # a change as it happens: into the replica at once
                 self._apply(frame.number)
@@ -150,8 +178,19 @@ class Link:
             self._apply(frame.number)
             self.in_step = True
         elif frame.kind == p.AWARENESS:
-            heard = [(a.client, a.state) for a in p.read_awareness(frame.data)]
-            presence.heard(self.replica, heard)
+            self._heard(frame.data)
+
+    def _heard(self, data: bytes) -> None:
+        """Presence from the relay; a frame that cannot be read is skipped (said once per
+        connection): who is online is not worth the connection that carries the log."""
+        try:
+            heard = [(a.client, a.state) for a in p.read_awareness(data)]
+        except p.ProtocolError as exc:
+            if not self.skipped:
+                self.say(f"skipped presence from the relay that could not be read ({exc})")
+            self.skipped += 1
+            return
+        presence.heard(self.replica, heard)
 
     def _apply(self, new_cursor: int) -> None:
         """A run of the log into the replica: a short one at once, a long one (or any
@@ -179,11 +218,13 @@ class Link:
         outbox.acknowledge(self.replica.store, name, changes, relay_state, seq if settled else None)
 
 
-def sync_once(replica: Replica, relay: Relay, token: str, progress: Progress | None = None) -> Link:
+def sync_once(
+    replica: Replica, relay: Relay, token: str, progress: Progress | None = None, say: Say = _quiet
+) -> Link:
     """Connect, exchange everything, and return once in step with nothing unacknowledged."""
     ws = open_socket(relay, token)
     try:
-        link = Link(replica, ws, progress)
+        link = Link(replica, ws, progress, say)
         check_workspace(replica, link.hello())
         _exchange(link)
         return link
@@ -303,7 +344,7 @@ def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]
 
 
 def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]) -> int:
-    link = Link(replica, ws)
+    link = Link(replica, ws, say=say)
     try:
         return _watching(link, replica, ws, me, beat, say)
     finally:

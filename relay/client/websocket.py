@@ -44,7 +44,20 @@ class Refused(WebSocketError):
 
 
 class Closed(WebSocketError):
-    """The server closed the connection."""
+    """The server closed the connection; ``code`` and ``reason`` from its close frame
+    (1005 and "" when it gave none, 1006 when the connection just ended)."""
+
+    def __init__(self, message: str, code: int = 1006, reason: str = "") -> None:
+        super().__init__(f"{message} with {code}: {reason}" if reason else message)
+        self.code, self.reason = code, reason
+
+
+def close_payload(payload: bytes) -> tuple[int, str]:
+    """The code and reason of a close frame (RFC 6455 5.5.1)."""
+    if len(payload) < 2:
+        return 1005, ""
+    code = struct.unpack_from("!H", payload)[0]
+    return code, payload[2:125].decode("utf-8", errors="replace")
 
 
 class Untrusted(WebSocketError):
@@ -195,8 +208,9 @@ class WebSocket:
         if opcode == PING:
             self.send(payload, PONG)
         elif opcode == CLOSE:
+            code, reason = close_payload(payload)
             self.close()
-            raise Closed("the server closed the connection")
+            raise Closed("closed by the server", code, reason)
         elif opcode in (BINARY, CONTINUATION):
             self._parts.append(payload)
             if sum(len(p) for p in self._parts) > self.max_size:

@@ -16,7 +16,7 @@ from typing import Any
 
 from relay.server.hub import CLOSED_BY_AGENT, Hub
 from relay.server.limits import DEFAULTS, Limits
-from relay.server.session import Disconnected, Dropped, Send, Session
+from relay.server.session import MAX_REASON, Disconnected, Dropped, Send, Session
 from relay.server.tls import ServerTLS
 
 log = logging.getLogger("inbox.relay")
@@ -58,7 +58,16 @@ class RelayApp:
             return
         await send({"type": "websocket.accept"})
         session = Session(grant, send, self.hub.limits)
-        self.hub.join(session)
+        self.hub.join(session)  # a token over its sockets is dropped at once
+        if not session.closed.is_set():
+            await self._serve(session, receive)
+        if session.reason != CLOSED_BY_AGENT:
+            log.info("closed %s's socket (%d): %s", session.agent, session.code, session.reason)
+        close = {"type": "websocket.close", "code": session.code, "reason": _reason(session)}
+        with contextlib.suppress(Exception):  # a peer that reads nothing is let go
+            await asyncio.wait_for(send(close), self.hub.limits.close_timeout)
+
+    async def _serve(self, session: Session, receive: Receive) -> None:
         writer = asyncio.create_task(session.writer())
         reader = asyncio.create_task(self.hub.read(session, lambda: _next_frame(receive)))
         await session.closed.wait()
@@ -66,10 +75,12 @@ class RelayApp:
         self.hub.leave(session)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer, self.hub.limits.writer_grace)
-        if session.reason != CLOSED_BY_AGENT:
-            log.info("closed %s's socket: %s", session.agent, session.reason)
-        with contextlib.suppress(Exception):
-            await send({"type": "websocket.close", "code": 1000})
+
+
+def _reason(session: Session) -> str:
+    """The close frame's reason: the drop's, cut to what a close frame holds."""
+    raw = session.reason.encode()[:MAX_REASON]
+    return raw.decode(errors="ignore")
 
 
 async def _next_frame(receive: Receive) -> bytes:
@@ -115,13 +126,18 @@ def serve(
     ``tls``, https and wss only (``tls.checked`` loaded the files once already)."""
     import uvicorn
 
+    from relay.server.connections import guarded, raise_descriptor_limit
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log.info("up to %d open files (sockets)", raise_descriptor_limit())
     app = RelayApp(Hub(store_path, workspace_name, limits))
+    http, ws = guarded(limits)  # uvicorn's h11 and websockets-sansio, bounded
     uvicorn.run(
         app,
         host=host,
         port=port,
-        ws="websockets-sansio",  # the loop is "auto": uvloop, a dependency where it exists
+        http=http,
+        ws=ws,  # the loop is "auto": uvloop, a dependency where it exists
         ws_max_size=limits.max_frame + 1024,
         lifespan="on",
         log_level="warning",

@@ -26,10 +26,20 @@ from crdt.model import admission, clock, conversation
 from crdt.model.vocab import WORKSPACE_KINDS
 from crdt.model.ydoc import Doc
 from relay import protocol as p
-from relay.server.awareness import AwarenessStates
+from relay.server.awareness import AwarenessStates, Budget
 from relay.server.documents import Documents
 from relay.server.limits import DEFAULTS, Limits
-from relay.server.session import Disconnected, Dropped, Session
+from relay.server.session import (
+    GOING_AWAY,
+    INTERNAL,
+    NORMAL,
+    POLICY,
+    REVOKED,
+    TOO_BIG,
+    Disconnected,
+    Dropped,
+    Session,
+)
 from relay.store import Grant, LogEntry, RelayStore
 
 log = logging.getLogger("inbox.relay")
@@ -49,7 +59,8 @@ class Hub:
         self.sessions: set[Session] = set()
         self._store: RelayStore | None = None
         self._docs: Documents | None = None
-        self.presence = AwarenessStates(limits.presence_expire)
+        budget = Budget(limits.presence_state, limits.presence_per_token)
+        self.presence = AwarenessStates(limits.presence_expire, budget)
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -81,13 +92,19 @@ class Hub:
         for task in self._tasks:
             task.cancel()
         for session in list(self.sessions):
-            session.drop("relay stopping")
+            session.drop("relay stopping", GOING_AWAY)
 
     def admit(self, token: str) -> Grant | None:
         """Who a socket's token speaks for; None: refused, before it is accepted."""
         return self.store.check_token(token)
 
     def join(self, session: Session) -> None:
+        """Take a new socket in, or drop it at once when its token has all it may have."""
+        mine = sum(1 for other in self.sessions if other.token_id == session.token_id)
+        if mine >= self.limits.sockets_per_token:
+            cap = self.limits.sockets_per_token
+            session.drop(f"too many sockets for this token (limit {cap})")
+            return
         self.sessions.add(session)  # from now on, a revocation closes it
 
     async def read(self, session: Session, next_frame: NextFrame) -> None:
@@ -101,21 +118,25 @@ class Hub:
             self._welcome(session, hello.number)
             catch_up = asyncio.create_task(self._catch_up(session))  # reading goes on meanwhile
             while True:
-                frame = await next_frame()
+                frame = p.decode(await next_frame())
                 if not session.allow():
                     raise Dropped("flooding: over the frame rate limit")
-                self._handle(session, p.decode(frame))
-        except (Dropped, p.ProtocolError) as exc:
-            session.drop(f"{type(exc).__name__}: {exc}")
+                whole = session.pieces.add(frame) if frame.kind == p.PART else frame
+                if whole is not None:
+                    self._handle(session, whole)
+        except Dropped as exc:
+            session.drop(str(exc), exc.code)
+        except p.ProtocolError as exc:
+            session.drop(f"protocol error: {exc}", TOO_BIG if isinstance(exc, p.TooBig) else POLICY)
         except Disconnected:
-            session.drop(CLOSED_BY_AGENT)
+            session.drop(CLOSED_BY_AGENT, NORMAL)
         except TimeoutError:
             session.drop("no HELLO in time")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug shows in the log; the relay goes on
             log.exception("socket of %s failed", session.agent)
-            session.drop(f"internal error: {type(exc).__name__}")
+            session.drop(f"internal error: {type(exc).__name__}", INTERNAL)
         finally:
             if catch_up is not None:
                 catch_up.cancel()
@@ -132,9 +153,8 @@ class Hub:
             "head": store.head(),
         }
         session.push(p.welcome(info))
-        others = self.presence.snapshot()
-        if others:
-            session.push(p.awareness(p.awareness_update(others)))
+        for frame in p.awareness_frames(self.presence.snapshot(), self.limits.max_frame):
+            session.push(frame)
 
     async def _catch_up(self, session: Session) -> None:
         """The log after the replica's cursor, in order; then it gets changes as they come.
@@ -145,7 +165,7 @@ class Hub:
             await self._send_log(session)
         except Exception as exc:  # a bug shows in the log; the relay goes on
             log.exception("catch-up of %s failed", session.agent)
-            session.drop(f"internal error: {type(exc).__name__}")
+            session.drop(f"internal error: {type(exc).__name__}", INTERNAL)
 
     async def _send_log(self, session: Session) -> None:
         session.read = session.cursor
@@ -160,9 +180,9 @@ class Hub:
             if not entries:
                 break
             for entry in entries:
-                await session.queue.put(p.entry(entry.doc, entry.seq, entry.data))
+                await session.put(p.entry(entry.doc, entry.seq, entry.data))
             session.cursor = entries[-1].seq
-            await session.queue.put(p.number("", p.CURSOR, session.cursor))
+            await session.put(p.number("", p.CURSOR, session.cursor))
         session.live = True  # no await since the last read: nothing was logged in between
         session.push(p.number("", p.IN_STEP, session.cursor))
 
@@ -176,8 +196,7 @@ class Hub:
             session.read_moved.set()
         elif frame.kind == p.AWARENESS:
             changed = self.presence.update(session, p.read_awareness(frame.data))
-            if changed:
-                self._broadcast(p.awareness(p.awareness_update(changed)), but=session)
+            self._broadcast_presence(changed, but=session)
         else:
             raise Dropped(f"unexpected message kind {frame.kind} from a replica")
 
@@ -187,8 +206,13 @@ class Hub:
             raise Dropped(f"document name {name[:40]!r} is not in the workspace")
         if frame.step == p.STEP1:  # a repair: what the relay has that the replica lacks
             doc, _ = self.docs.get(name)
-            session.push(p.sync(name, p.STEP2, doc.get_update(frame.data or None)))
+            answer = p.sync(name, p.STEP2, doc.get_update(frame.data or None))
+            if len(answer) > p.MAX_WHOLE:
+                raise Dropped(f"{name} is too big to send whole ({len(answer)} bytes)", TOO_BIG)
+            session.push(answer)
             return
+        if len(frame.data) > p.MAX_UPDATE:
+            raise Dropped(f"an update of {len(frame.data)} bytes (limit {p.MAX_UPDATE})", TOO_BIG)
         try:
             entries = self._accept(session, name, frame.data)
         except (RefusedError, BadUpdateError) as exc:
@@ -236,7 +260,7 @@ class Hub:
         except Exception:
             self.docs.forget(name)  # the loaded copy may hold what was not stored
             raise
-        self.docs.logged(name, doc, len(entries))
+        self.docs.logged(name, doc, len(entries), sum(len(e.data) for e in entries))
         self.docs.keep_plain(name, after)
         return entries
 
@@ -271,11 +295,13 @@ class Hub:
             if other is not but and other.live:
                 other.push(frame)
 
+    def _broadcast_presence(self, changed: list[p.Awareness], but: Session | None = None) -> None:
+        for frame in p.awareness_frames(changed, self.limits.max_frame):
+            self._broadcast(frame, but)
+
     def leave(self, session: Session) -> None:
         self.sessions.discard(session)
-        gone = self.presence.leave(session)
-        if gone:
-            self._broadcast(p.awareness(p.awareness_update(gone)))
+        self._broadcast_presence(self.presence.leave(session))
 
     # -- background ----------------------------------------------------------------------
 
@@ -291,11 +317,9 @@ class Hub:
             live = self.store.live_tokens()
             for session in list(self.sessions):
                 if session.grant.token_id not in live:
-                    session.drop("token revoked")
+                    session.drop("token revoked", REVOKED)
 
     async def _expire_presence(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            gone = self.presence.expire()
-            if gone:
-                self._broadcast(p.awareness(p.awareness_update(gone)))
+            self._broadcast_presence(self.presence.expire())

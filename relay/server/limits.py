@@ -16,10 +16,18 @@ from relay.protocol import MAX_FRAME
 class Limits(NamedTuple):
     max_frame: int = MAX_FRAME  # bytes of one websocket frame (an update's bodies are text)
     docs_kept: int = 256  # loaded documents; memory does not grow with how many exist
+    docs_bytes: int = 64 * 1024 * 1024  # ... and the bytes of their log entries
     compact_after: int = 64  # log entries of one document before they are folded into one
     catch_up_batch: int = 512  # log entries read and sent per step of a catch-up
     catch_up_ahead: int = 4 * 512  # entries sent beyond what the replica said it took
     queue_frames: int = 8192  # frames waiting for one socket; a socket further behind drops
+    queue_bytes: int = 32 * 1024 * 1024  # ... and bytes: a whole document in pieces fits
+    sockets_per_token: int = 3  # a replica has one or two (watch, a sync); more are refused
+    presence_state: int = 4 * 1024  # bytes of one awareness state (a real one is ~200)
+    presence_per_token: int = 16 * 1024  # bytes of a token's live states, all its sockets
+    handshake_timeout: float = 10.0  # seconds for a TCP connection to become a websocket
+    handshakes: int = 256  # connections not yet websockets; past it the oldest is closed
+    close_timeout: float = 5.0  # seconds a closed socket's peer has to take its close frame
     rate: float = 2000.0  # frames per second a socket may send, sustained
     burst: float = 10000.0  # ... and in a burst
     hello_timeout: float = 10.0  # seconds for a new socket to say HELLO

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,14 +31,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# a relay with other limits than the defaults: `inbox relay serve` as its code runs it
+SERVE_WITH_LIMITS = """
+import json, sys
+from pathlib import Path
+from relay.server.app import serve
+from relay.server.limits import Limits
+serve(Path(sys.argv[1]), sys.argv[4], int(sys.argv[2]), "inbox", Limits(**json.loads(sys.argv[3])))
+"""
+
+
 class RelayProcess:
     """``inbox relay serve`` on 127.0.0.1 (or ``host``), started and stopped by a test;
-    with ``tls`` (certificate, key), over https."""
+    with ``tls`` (certificate, key), over https; ``limits``: fields of ``Limits`` to change
+    (plain http then)."""
 
     def __init__(
-        self, where: Path, tls: tuple[Path, Path] | None = None, host: str = "127.0.0.1"
+        self,
+        where: Path,
+        tls: tuple[Path, Path] | None = None,
+        host: str = "127.0.0.1",
+        limits: dict[str, Any] | None = None,
     ) -> None:
-        self.where, self.port = where, free_port()
+        self.where, self.port, self.limits = where, free_port(), limits
         self.store = where / "relay.db"
         self.proc: subprocess.Popen[bytes] | None = None
         self.tls, self.host = tls, host
@@ -51,6 +68,9 @@ class RelayProcess:
         argv += ["--host", self.host]
         if self.tls:
             argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
+        if self.limits is not None:
+            where = [str(self.store), str(self.port), json.dumps(self.limits), self.host]
+            argv = [sys.executable, "-c", SERVE_WITH_LIMITS, *where]
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -145,3 +165,11 @@ def pair(relay: RelayProcess, tmp_path: Path) -> tuple[Path, Path]:
     ok(a, "import", str(MBOX))
     ok(a, "sync")
     return a, relay.join(tmp_path / "b", BEN)
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (``VmHWM``: its peak), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -89,3 +89,41 @@ def test_a_refusal_carries_its_reason_cut_to_its_limit_and_the_relays_document()
     frame = p.decode(p.refused("ws:agents", "x" * 5000 + "é", b"\x01\x02"))
     assert (frame.kind, frame.doc, frame.data) == (p.REFUSED, "ws:agents", b"\x01\x02")
     assert frame.info == "x" * p.MAX_REASON
+
+
+def test_a_frame_over_the_limit_goes_in_pieces_and_comes_back_whole() -> None:
+    update = bytes(range(256)) * (p.MAX_FRAME // 256 + 5000)
+    frame = p.sync("c:" + "a" * 32, p.UPDATE, update)
+    pieces = p.pieces(frame)
+    assert len(pieces) == -(-len(frame) // p.PIECE) and all(len(x) <= p.MAX_FRAME for x in pieces)
+    assembly = p.Assembly()
+    got = [assembly.add(p.decode(x)) for x in pieces]
+    assert got[:-1] == [None] * (len(pieces) - 1)
+    whole = got[-1]
+    assert whole is not None and (whole.kind, whole.step, whole.data) == (p.SYNC, p.UPDATE, update)
+    small = p.sync("ws:agents", p.UPDATE, b"small")
+    assert p.pieces(small) == [small]
+
+
+def test_pieces_out_of_order_over_the_cap_or_of_other_frames_are_refused() -> None:
+    frame = p.entry("c:" + "b" * 32, 9, b"x" * (p.MAX_FRAME + 10))
+    pieces = [p.decode(x) for x in p.pieces(frame)]
+    with pytest.raises(p.ProtocolError, match="out of order"):
+        p.Assembly().add(pieces[1])
+    assembly = p.Assembly()
+    assembly.add(pieces[0])
+    with pytest.raises(p.ProtocolError, match="before the last was whole"):
+        assembly.add(pieces[0])
+    with pytest.raises(p.TooBig):
+        small = p.Assembly(limit=p.PIECE * 2)
+        for piece in pieces:
+            small.add(piece)
+    presence = p.awareness(b"y" * (p.MAX_FRAME + 10))
+    with pytest.raises(p.ProtocolError, match="not an update"):
+        assembly = p.Assembly()
+        for piece in p.pieces(presence):
+            assembly.add(p.decode(piece))
+    with pytest.raises(p.TooBig):
+        p.pieces(p.sync("ws:agents", p.UPDATE, b"z" * (p.MAX_WHOLE + 1)))
+    with pytest.raises(p.ProtocolError, match="piece 3 of 2"):
+        p.decode(p.var_bytes(b"") + p.var_uint(p.PART) + p.var_uint(3) + p.var_uint(2) + b"\0")

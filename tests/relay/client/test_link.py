@@ -7,7 +7,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import run_inbox
+from crdt.replica import Replica
+from relay import protocol as p
+from relay.client.address import Relay
+from relay.client.link import Link, open_socket
+from relay.client.tokens import kept_token
+from tests.conftest import add_chats, run_inbox
 from tests.relay.relays import BEN, DANA, MBOX, RelayProcess, Watcher, ok, pair, wait_for
 
 
@@ -108,3 +113,74 @@ def test_claims_are_ordered_by_the_relay_on_every_replica(
     again = run_inbox(b, "claim", ident)
     assert again.returncode == 3
     assert "dana" in again.stderr
+
+
+def test_a_presence_frame_that_cannot_be_read_is_skipped(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    home = relay.join(tmp_path / "a", DANA)
+    replica = Replica.open(home)
+    notes: list[str] = []
+    ws = open_socket(Relay(relay.url), kept_token(home))
+    try:
+        link = Link(replica, ws, say=notes.append)
+        crowd = [p.Awareness(i, 1, {"status": "online"}) for i in range(p.MAX_PEERS + 1)]
+        for _ in range(2):
+            link.handle(p.decode(p.awareness(p.awareness_update(crowd))))
+        ben = p.Awareness(7, 1, {"status": "online", "agent": BEN})
+        link.handle(p.decode(p.awareness(p.awareness_update([ben]))))
+        heard = link.skipped
+    finally:
+        ws.close()
+        replica.close()
+    assert heard == 2
+    assert len(notes) == 1 and "too many awareness entries" in notes[0]
+    assert [w["agent"] for w in json.loads(ok(home, "who", "--json"))] == [BEN]
+
+
+def _big_chat(home: Path, megabytes: float) -> str:
+    line = "2026-12-01 10:00:00 ERROR the export failed again; the trace follows\n"
+    body = (line * int(megabytes * 2**20 / len(line) + 1))[: int(megabytes * 2**20)]
+    chat = {"visitor": "noisy@example.com", "at": "2026-12-01T10:00:00Z", "messages": []}
+    chat["messages"] = [["in", "Here is the whole log"], ["in", body]]
+    return add_chats(home, [chat])[0]
+
+
+def test_a_document_over_a_frame_syncs_in_pieces_both_ways(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    a, b = pair(relay, tmp_path)
+    watcher = Watcher(b)
+    try:
+        big = _big_chat(a, 12)  # a pasted log: the update is over 8 MB
+        synced = run_inbox(a, "sync")
+        assert synced.returncode == 0, synced.stderr
+        body = lambda: json.loads(ok(b, "show", big, "--json"))["messages"][-1]["body"]  # noqa: E731
+        assert wait_for(lambda: run_inbox(b, "show", big).returncode == 0, timeout=30)
+        assert len(body()) == 12 * 2**20
+        ident = json.loads(ok(a, "list", "--json"))[-1]["id"]
+        ok(a, "tag", ident, "--add", "after-the-log")
+        ok(a, "sync")
+        assert wait_for(lambda: ok(b, "list", "--tag", "after-the-log", "-0"), timeout=10)
+    finally:
+        code = watcher.stop()
+    assert code == 130 and "connection lost" not in watcher.logged(), watcher.logged()
+    c = relay.join(tmp_path / "c", DANA)  # a new replica takes it from the log, in pieces
+    assert len(json.loads(ok(c, "show", big, "--json"))["messages"][-1]["body"]) == 12 * 2**20
+
+
+def test_a_document_too_big_even_in_pieces_is_said_and_the_rest_syncs(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    a, b = pair(relay, tmp_path)
+    big = _big_chat(a, 31)
+    ident = json.loads(ok(a, "list", "--json"))[-1]["id"]
+    ok(a, "tag", ident, "--add", "beside-the-log")
+    synced = run_inbox(a, "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert f"c:{big} is too big to send" in synced.stderr
+    ok(b, "sync")
+    assert ok(b, "list", "--tag", "beside-the-log", "-0").strip("\0") == ident
+    assert run_inbox(b, "show", big).returncode == 5  # not there; nothing looped
+    again = run_inbox(a, "sync")
+    assert again.returncode == 0 and "too big to send" in again.stderr

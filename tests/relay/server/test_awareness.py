@@ -13,7 +13,8 @@ from crdt.sync import presence
 from relay.protocol import Awareness
 from relay.server.awareness import AwarenessStates
 from tests.conftest import run_inbox
-from tests.relay.relays import BEN, RelayProcess, Watcher, ok, pair, wait_for
+from tests.relay.attackers import EVIL, big_presence, hello, presence_flood, read_token
+from tests.relay.relays import BEN, RelayProcess, Watcher, ok, pair, rss_mb, wait_for
 
 
 def pair_on(relay: RelayProcess, tmp_path: Path) -> tuple[Path, Path, str]:
@@ -51,7 +52,7 @@ def test_viewing_and_typing_reach_the_other_replica(relay: RelayProcess, tmp_pat
 
 def test_presence_expires_without_a_heartbeat() -> None:
     class Peer:
-        agent = BEN
+        agent, token_id = BEN, "t1"
 
     table = AwarenessStates()
     peer = Peer()
@@ -74,3 +75,66 @@ def test_a_tentative_claim_that_lost_is_told_once(relay: RelayProcess, tmp_path:
     told = synced.stderr + run_inbox(b, "list").stderr
     assert f"your claim on {ident[:8]} lost: dana got there first" in told
     assert "lost" not in run_inbox(b, "list").stderr  # once
+
+
+def test_a_socket_speaks_for_one_client_within_a_byte_budget() -> None:
+    class Peer:
+        agent, token_id = BEN, "t1"
+
+    table = AwarenessStates()
+    one, two = Peer(), Peer()
+    flood = [Awareness(c, 1, {"status": "online"}) for c in range(1, 400)]
+    assert [a.client for a in table.update(one, flood)] == [1]  # the first id it used
+    assert table.update(one, [Awareness(2, 1, {"status": "online"})]) == []
+    big = {"status": "online", "pad": "x" * 5000}
+    assert table.update(two, [Awareness(9, 1, big)]) == []  # one state over 4 KB
+    for n, peer in enumerate([Peer() for _ in range(8)]):  # the token's 16 KB fill up
+        table.update(peer, [Awareness(100 + n, 1, {"pad": "y" * 3000})])
+    assert table.bytes_of("t1") <= 16 * 1024
+    assert len(table.snapshot()) == 1 + 5
+    assert table.leave(one) == [Awareness(1, 2, None)]
+
+
+def _tag_travels(a: Path, b: Path, ident: str, tag: str, within: float = 5.0) -> float | None:
+    """Seconds for a tag made on ``a`` to be listed on ``b`` (None: not within)."""
+    start = time.monotonic()
+    ok(a, "tag", ident, "--add", tag)
+    seen = wait_for(lambda: ok(b, "list", "--tag", tag, "-0"), timeout=within)
+    return time.monotonic() - start if seen else None
+
+
+def test_a_presence_flood_leaves_other_agents_syncing(relay: RelayProcess, tmp_path: Path) -> None:
+    a, b, ident = pair_on(relay, tmp_path)
+    watchers = [Watcher(a), Watcher(b)]
+    evil = hello(relay.url, read_token(relay.token(EVIL)))
+    try:
+        assert wait_for(lambda: all("connected" in w.logged() for w in watchers))
+        presence_flood(evil)  # 1,200 fake clients in 3 frames of 400
+        time.sleep(0.5)
+        synced = run_inbox(b, "sync")
+        assert synced.returncode == 0, synced.stderr
+        assert _tag_travels(a, b, ident, "after-flood") is not None
+        who = json.loads(ok(b, "who", "--json"))
+        assert len(who) <= 2, who  # dana, and the one client the socket may speak for
+    finally:
+        evil.close()
+        logs = [w.logged() for w in watchers]
+        codes = [w.stop() for w in watchers]
+    assert codes == [130, 130], logs
+    assert not any("connection lost" in log for log in logs), logs
+
+
+def test_big_presence_states_cost_the_relay_nothing(relay: RelayProcess, tmp_path: Path) -> None:
+    _, b = pair(relay, tmp_path)
+    assert relay.proc is not None
+    before = rss_mb(relay.proc.pid)
+    evil = hello(relay.url, read_token(relay.token(EVIL)))
+    try:
+        big_presence(evil)  # 10 frames of 130 peers x 60 KB
+        time.sleep(1.0)
+        grown = rss_mb(relay.proc.pid) - before
+        synced = run_inbox(b, "sync")
+    finally:
+        evil.close()
+    assert grown < 40, f"the relay grew {grown:.0f} MB"
+    assert synced.returncode == 0, synced.stderr
