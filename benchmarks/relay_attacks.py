@@ -25,6 +25,10 @@ medians of --runs (the high-water mark: the most). The attacks, each from one to
 - held_pieces       3 sockets each sending all but the last piece of a 32 MB frame
 - worst             both at once on the token's 3 sockets: what one token can cost
 - big_document      a 12 MB chat (a pasted log) made on A, synced in pieces to B
+- poisoned_updates  an update that makes pycrdt panic (tests/relay/data), sent again and
+                    again, reconnecting each time the relay drops the socket
+- forged_changes    notes and claims in ben's name from mallory's token, 50 a round,
+                    each answered REFUSED
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ from steal import cpu_times, steal_pct  # noqa: E402
 
 from crdt import actions  # noqa: E402
 from crdt.demo import seed  # noqa: E402
+from crdt.model import conversation  # noqa: E402
+from crdt.model.ydoc import Doc  # noqa: E402
 from crdt.replica import Replica  # noqa: E402
 from relay import protocol as p  # noqa: E402
 from relay.client.websocket import WebSocket  # noqa: E402
@@ -337,6 +343,79 @@ def big_document(bench: Bench) -> Iterator[None]:
     yield
 
 
+POISON = ROOT / "tests" / "relay" / "data"  # a conversation, and an update that panics pycrdt
+
+
+@contextmanager
+def sending(bench: Bench, frames: Callable[[], list[bytes]]) -> Iterator[None]:
+    """One socket of the attacker's token sends ``frames()`` and reads the answers, over
+    and over while the attack lasts, reconnecting whenever the relay drops it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                ws = attackers.hello(bench.url, bench.evil)
+                while not stop.is_set():
+                    for frame in frames():
+                        ws.send(frame)
+                    if ws.recv(5) is None:
+                        break
+            except Exception:  # dropped, as it should be: again
+                time.sleep(0.01)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)
+        yield
+    finally:
+        stop.set()
+        thread.join(15)
+
+
+def _poisoned_conversation(bench: Bench) -> tuple[str, bytes]:
+    """The honest conversation of the kept panic, in the log; its name and whole state."""
+    base = (POISON / "panic-0-1.base").read_bytes()
+    name = "c:0123456789abcdef0123456789abcdef"
+    sender = attackers.hello(bench.url, bench.evil)
+    sender.send(p.sync(name, p.UPDATE, base))
+    while (message := sender.recv(30)) is not None and p.decode(message).kind != p.STORED:
+        pass
+    sender.close()
+    return name, base
+
+
+def poisoned_updates(bench: Bench) -> Iterator[None]:
+    """The update that makes pycrdt panic, sent again and again (each costs the socket)."""
+    name, _ = _poisoned_conversation(bench)
+    poison = p.sync(name, p.UPDATE, (POISON / "panic-0-1.update").read_bytes())
+    with sending(bench, lambda: [poison]):
+        yield
+
+
+def forged_changes(bench: Bench) -> Iterator[None]:
+    """Notes, claims and tags in ben's name from mallory's token, 50 to a round."""
+    name, base = _poisoned_conversation(bench)
+    doc = Doc()
+    doc.apply_update(base)
+    state = doc.get_state()
+
+    def forged() -> list[bytes]:
+        out = []
+        for _ in range(50):
+            copy = Doc()
+            copy.apply_update(base)
+            at = "2026-12-03T10:00:00.000Z"
+            conversation.add_note(copy, body="approve the refund", mentions=[], who=BEN, at=at)
+            conversation.claim(copy, BEN, at)
+            out.append(p.sync(name, p.UPDATE, copy.get_update(state)))
+        return out
+
+    with sending(bench, forged):
+        yield
+
+
 ATTACKS: dict[str, Attack] = {
     "quiet": quiet,
     "presence_flood": presence_flood,
@@ -347,6 +426,8 @@ ATTACKS: dict[str, Attack] = {
     "held_pieces": held_pieces,
     "worst": worst,
     "big_document": big_document,
+    "poisoned_updates": poisoned_updates,
+    "forged_changes": forged_changes,
 }
 
 

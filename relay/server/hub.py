@@ -287,8 +287,11 @@ class Hub:
         )
         doc, _ = self.docs.get(name)
         session.push(p.refused(name, exc.message, doc.get_update()))
+        session.refused += 1
         if isinstance(exc, BadUpdateError):
             raise Dropped(f"update to {name} does not apply: {exc.message}")
+        if session.refused >= self.limits.refusals:
+            raise Dropped(f"{session.refused} changes refused: the replica keeps sending them")
 
     def _broadcast(self, frame: bytes, but: Session | None = None) -> None:
         for other in self.sessions:

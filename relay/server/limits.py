@@ -28,6 +28,8 @@ class Limits(NamedTuple):
     handshake_timeout: float = 10.0  # seconds for a TCP connection to become a websocket
     handshakes: int = 256  # connections not yet websockets; past it the oldest is closed
     close_timeout: float = 5.0  # seconds a closed socket's peer has to take its close frame
+    refusals: int = 20  # changes a socket may have refused; a replica resets each, so
+    # more come only from a broken or hostile one, and each costs a proof and a reply
     rate: float = 2000.0  # frames per second a socket may send, sustained
     burst: float = 10000.0  # ... and in a burst
     hello_timeout: float = 10.0  # seconds for a new socket to say HELLO

@@ -55,6 +55,7 @@ class Session:
         self.closed = asyncio.Event()
         self.reason = ""
         self.code = NORMAL
+        self.refused = 0  # changes refused on this socket (Limits.refusals)
         self._tokens, self._stamp = limits.burst, time.monotonic()
         self.pieces = p.Assembly()  # the one frame this socket is sending in pieces
 

@@ -15,9 +15,11 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from crdt.model import conversation
 from crdt.model.ydoc import Doc
 from crdt.replica import Replica
 from relay import protocol as p
+from relay.server.limits import DEFAULTS
 from tests.conftest import run_inbox
 from tests.relay.relays import BEN, DANA, MBOX, RelayProcess, ok
 
@@ -182,3 +184,21 @@ def test_a_poisoned_update_is_refused_and_hurts_nobody(relay: RelayProcess, tmp_
     relay.start()  # and comes back with the conversation whole
     other = relay.join(tmp_path / "c", "cy@acme.example.com")
     assert "after" in shown(other, POISONED)["tags"]
+
+
+def test_a_socket_that_keeps_sending_refused_changes_is_dropped(relay: RelayProcess) -> None:
+    base = (DATA / "panic-0-1.base").read_bytes()
+    name = f"c:{POISONED}"
+    token = relay.token("a@acme.example.com").read_text().strip()
+    forged = []
+    for n in range(DEFAULTS.refusals + 5):
+        doc = Doc()
+        doc.apply_update(base)
+        state = doc.get_state()
+        conversation.add_note(
+            doc, body=f"forged {n}", mentions=[], who=BEN, at="2026-12-03T10:00:00Z"
+        )
+        forged.append(p.sync(name, p.UPDATE, doc.get_update(state)))
+    heard = asyncio.run(_attack(relay, token, [p.sync(name, p.UPDATE, base), *forged]))
+    assert len([f for f in heard if f.kind == p.REFUSED]) == DEFAULTS.refusals
+    assert "changes refused" in relay.logged()
