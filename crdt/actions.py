@@ -34,6 +34,7 @@ class Outcome:
         self.changed: list[str] = []
         self.unchanged: list[str] = []
         self.messages: list[str] = []
+        self.held: list[str] = []  # not done: a teammate holds it (ids, with why in messages)
 
     def record(self, conversation_id: str, changed: bool) -> None:
         (self.changed if changed else self.unchanged).append(conversation_id)
@@ -82,17 +83,45 @@ def _at(change: Change, at: str, doc: Doc) -> bool:
     return change(doc, at)
 
 
-def assign(replica: Replica, ids: Iterable[str], to: str) -> Outcome:
+def assign(replica: Replica, ids: Iterable[str], to: str, force: bool = False) -> Outcome:
+    """Hand each conversation to ``to``; one a teammate holds only with ``force``."""
     from crdt.model import conversation as conv
 
     agent = replica.find_agent(to)
-    return each(replica, ids, lambda doc, at: conv.assign(doc, agent, replica.agent, at))
+    return _taking(
+        replica, ids, force, agent, lambda d, at: conv.assign(d, agent, replica.agent, at)
+    )
 
 
-def unassign(replica: Replica, ids: Iterable[str]) -> Outcome:
+def unassign(replica: Replica, ids: Iterable[str], force: bool = False) -> Outcome:
     from crdt.model import conversation as conv
 
-    return each(replica, ids, lambda doc, at: conv.unassign(doc, replica.agent, at))
+    return _taking(replica, ids, force, None, lambda d, at: conv.unassign(d, replica.agent, at))
+
+
+def _taking(
+    replica: Replica, ids: Iterable[str], force: bool, to: str | None, change: Change
+) -> Outcome:
+    """``change`` each conversation, unless it would take one from a teammate who holds it
+    and ``force`` was not given (``Outcome.held``): reassigning someone's work is said,
+    not done by a pipe."""
+    from crdt.model import conversation as conv
+
+    out = Outcome()
+    for ident in ids:
+
+        def guarded(doc: Doc, at: str = clock.now_iso(), ident: str = ident) -> bool:
+            owner = conv.ownership(doc).owner
+            if not force and owner not in (None, replica.agent, to):
+                out.held.append(ident)
+                out.messages.append(f"{ident[:8]} is {replica.agent_name(owner)}'s")
+                return False
+            return change(doc, at)
+
+        changed = replica.edit(ident, guarded)
+        if ident not in out.held:
+            out.record(ident, changed)
+    return out
 
 
 def tag(replica: Replica, ids: Iterable[str], add: list[str], remove: list[str]) -> Outcome:

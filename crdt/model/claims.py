@@ -27,6 +27,7 @@ class Ownership(NamedTuple):
     by: str | None  # who made them owner (themselves for a claim)
     tentative: bool  # decided by an entry the relay has not yet ordered
     losers: tuple[tuple[str, str], ...]  # (agent, at) of claims that lost
+    how: str | None = None  # the action of the entry that decided it: claim, assign, unassign
 
 
 def _order(item: tuple[str, Mapping[str, Any]]) -> tuple[int, float, str, str, str]:
@@ -47,7 +48,7 @@ def resolve(entries: Mapping[str, Any]) -> Ownership:
         (k, e) for k, e in entries.items() if isinstance(e, Mapping) and e.get("action") in ACTIONS
     ]
     owner: str | None = None
-    since = by = None
+    since = by = how = None
     tentative = False
     losers: list[tuple[str, str]] = []
     for _key, entry in sorted(valid, key=_order):
@@ -66,4 +67,5 @@ def resolve(entries: Mapping[str, Any]) -> Ownership:
             tentative = unstamped
         else:
             owner, since, by, tentative = None, at, author, unstamped
-    return Ownership(owner, since, by, tentative, tuple(losers))
+        how = action
+    return Ownership(owner, since, by, tentative, tuple(losers), how)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.errors import BadUpdateError
 from crdt.model import clock
+from crdt.model.claims import CLAIM
 from crdt.model.items import handle
 from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_PREFIX
 from crdt.replica import Replica
@@ -283,11 +284,16 @@ def _holds(agent: str, doc: Doc, name: str) -> bool:
 
 
 def _lost(doc: Doc) -> str:
-    """A claim made here that another agent's claim beat at the relay: said at the next
-    command (the agent may have started working on it offline)."""
+    """This agent's conversation is no longer theirs: another's claim beat theirs at the
+    relay, or a teammate reassigned it; said at the next command (the agent may have
+    started working on it offline)."""
     from crdt.model import conversation
 
-    owner = conversation.ownership(doc).owner
-    ident = str(doc.map("meta").get("id") or "")
-    who = handle(owner) if owner else "nobody"
-    return f"your claim on {ident[:8]} lost: {who} got there first"
+    own = conversation.ownership(doc)
+    ident = str(doc.map("meta").get("id") or "")[:8]
+    who = handle(own.owner) if own.owner else "nobody"
+    if own.how != CLAIM and own.by:  # not a claim that came first: someone handed it on
+        return (
+            f"{ident} was {'assigned to ' + who if own.owner else 'unassigned'} by {handle(own.by)}"
+        )
+    return f"your claim on {ident} lost: {who} got there first"

@@ -28,7 +28,7 @@ from crdt.replica import ROLE, Replica
 from crdt.sync import builder, outbox, presence, refused
 from relay import protocol as p
 from relay.client.address import Relay, tls_context, websocket_url
-from relay.client.tokens import keep_token
+from relay.client.tokens import keep_token, kept_token
 from relay.client.websocket import Closed, Refused, Untrusted, WebSocket, WebSocketError
 
 POLL = 0.02  # seconds between looks for local changes while watching
@@ -54,7 +54,7 @@ class CertificateError(Unreachable):
     code = "certificate"
 
 
-def open_socket(relay: Relay, token: str) -> WebSocket:
+def open_socket(relay: Relay, token: str, timeout: float = OPEN_TIMEOUT) -> WebSocket:
     """The relay's socket, once its URL passed the check (``address.websocket_url``): the
     token goes only into a verified TLS connection or over loopback (or where the user
     said --insecure)."""
@@ -63,7 +63,7 @@ def open_socket(relay: Relay, token: str) -> WebSocket:
         return WebSocket.connect(
             url,
             {"Authorization": f"Bearer {token}"},
-            timeout=OPEN_TIMEOUT,
+            timeout=timeout,
             max_size=p.MAX_FRAME + 1024,
             tls=tls_context(relay),
         )
@@ -219,17 +219,36 @@ class Link:
 
 
 def sync_once(
-    replica: Replica, relay: Relay, token: str, progress: Progress | None = None, say: Say = _quiet
+    replica: Replica,
+    relay: Relay,
+    token: str,
+    progress: Progress | None = None,
+    say: Say = _quiet,
+    within: float | None = None,
 ) -> Link:
-    """Connect, exchange everything, and return once in step with nothing unacknowledged."""
-    ws = open_socket(relay, token)
+    """Connect, exchange everything, and return once in step with nothing unacknowledged;
+    ``within``: seconds to give up after (``Unreachable``), whatever is stored by then kept."""
+    deadline = None if within is None else time.monotonic() + within
+    ws = open_socket(relay, token, OPEN_TIMEOUT if within is None else within)
     try:
         link = Link(replica, ws, progress, say)
         check_workspace(replica, link.hello())
-        _exchange(link)
+        _exchange(link, deadline)
         return link
     finally:
         ws.close()
+
+
+def settle(replica: Replica, within: float) -> bool:
+    """A short sync, so a change made just now is ordered by the relay (a claim, which it
+    stamps); False when the replica has no relay, or it could not be in step in time."""
+    if not replica.relay_url:
+        return False
+    try:
+        sync_once(replica, Relay.of(replica), kept_token(replica.home), within=within)
+    except InboxError:  # offline, or slow: the watcher or the next sync will do it
+        return False
+    return True
 
 
 def join(where: Path, relay: Relay, token: str, progress: Progress | None = None) -> Replica:
@@ -277,9 +296,14 @@ def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
     return frame.info
 
 
-def _recv(ws: WebSocket) -> bytes:
+def _recv(ws: WebSocket, deadline: float | None = None) -> bytes:
+    timeout = OPEN_TIMEOUT * 6
+    if deadline is not None:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise Unreachable("not in step with the relay in time")
     try:
-        message = ws.recv(OPEN_TIMEOUT * 6)
+        message = ws.recv(timeout)
     except WebSocketError as exc:
         raise Unreachable(f"the relay went away ({exc})") from exc
     if message is None:
@@ -287,11 +311,11 @@ def _recv(ws: WebSocket) -> bytes:
     return message
 
 
-def _exchange(link: Link) -> None:
+def _exchange(link: Link, deadline: float | None = None) -> None:
     try:
         link.flush()
         while not (link.in_step and not link.waiting):
-            link.handle(p.decode(_recv(link.ws)))
+            link.handle(p.decode(_recv(link.ws, deadline)))
         link.builder.finish()  # every run with the workers stored, the cursor past them
     except WebSocketError as exc:  # a send to a relay that went away (a receive says so)
         raise Unreachable(f"the relay went away ({exc})") from exc
