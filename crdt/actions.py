@@ -227,7 +227,7 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
         raise UsageError("give the reply with -m TEXT, --body-file FILE or --template NAME")
     if not body.strip():
         if saved is not None and not saved.text.strip():
-            drafts.remove(home, ident)  # an editor left it empty: there is nothing to keep
+            drop_draft(replica, ident)  # an editor left it empty: there is nothing to keep
         raise UsageError("empty reply; nothing was sent")
     seen = saved.seen if saved else replies.seen_ids(replica.conversation(ident))
     agents = replica.items("agents")
@@ -246,11 +246,15 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
         arrived = replies.new_items(current, seen, replica.agent)
         if arrived and not force:
             raise replies.held(ident, arrived, agents, now)
+        drafting = [d for d in current["drafts"] if d["agent"] != replica.agent]
+        if drafting and not force:
+            raise replies.drafting(ident, drafting, now)
         message = replies.outbound(current, body.strip(), me, at, message_id)
         with doc.transaction():
             if claim:
                 conv.claim(doc, replica.agent, at)
             conv.add_message(doc, message, replica.agent, at)
+            conv.set_draft(doc, replica.agent, None, at)
         return claim
 
     claimed = replica.edit(ident, change)
@@ -266,14 +270,34 @@ def begin_draft(replica: Replica, ident: str) -> Draft:
     saved = _own_draft(replica, ident)
     if saved is not None:
         return saved
-    return drafts.save(
+    started = clock.now_iso()
+    draft = drafts.save(
         replica.home,
         ident,
         "",
         seen=replies.seen_ids(replica.conversation(ident)),
         agent=replica.agent,
-        started_at=clock.now_iso(),
+        started_at=started,
     )
+    _announce_draft(replica, ident, started)
+    return draft
+
+
+def _announce_draft(replica: Replica, ident: str, started_at: str | None) -> None:
+    """Teammates see that this agent has begun a reply (or no longer has one), on every
+    replica and offline too: the text stays here."""
+    from crdt.model import conversation as conv
+
+    at = clock.now_iso()
+    replica.edit(ident, lambda doc: conv.set_draft(doc, replica.agent, started_at, at))
+
+
+def drop_draft(replica: Replica, ident: str) -> None:
+    """Remove this agent's saved draft of a reply, and say so to teammates."""
+    from crdt.workflow import drafts
+
+    drafts.remove(replica.home, ident)
+    _announce_draft(replica, ident, None)
 
 
 def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
@@ -288,10 +312,10 @@ def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
         raise UsageError("give the draft with -m TEXT, --body-file FILE or --template NAME")
     if text is None:
         if not draft.text.strip():
-            drafts.remove(replica.home, ident)
+            drop_draft(replica, ident)
             raise UsageError("empty draft; nothing was saved")
         return draft
-    return drafts.save(
+    saved = drafts.save(
         replica.home,
         ident,
         text,
@@ -299,6 +323,8 @@ def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
         agent=draft.agent,
         started_at=draft.started_at,
     )
+    _announce_draft(replica, ident, draft.started_at)
+    return saved
 
 
 def _own_draft(replica: Replica, ident: str) -> Draft | None:

@@ -45,9 +45,10 @@ CONVERSATION_MAPS = (
     "snooze",
     "sentiment",
     "merged",
+    "drafts",
 )
 CONVERSATION_ARRAYS = ("messages", "notes", "activity")
-REGISTERS = ("status", "priority", "snooze", "sentiment", "merged")
+REGISTERS = ("status", "priority", "snooze", "sentiment", "merged", "drafts")
 # what an imported mail does in its sender's name: its arrival, and an import marking it spam,
 # reopening what it answers or recording a bounce (store/import_queue.py)
 MIRRORS = frozenset({"create", "message_in", "message_out", "delivery_bounced"})

@@ -10,6 +10,9 @@ Roots (all created on first use, so documents made on different replicas merge):
     claims     Map    ownership entries (see claims.py)
     status, priority, snooze, sentiment, merged
                Map    registers: one entry per agent, latest wins (see registers.py)
+    drafts     Map    one entry per agent: {"v": {"started_at"} | None, "at"}, a reply
+                      that agent has begun and not sent (the draft's text stays on its
+                      replica; teammates see that it exists)
     activity   Array  append-only {"who", "action", "at", "detail"}
 
 Each operation changes the document in one transaction and appends its
@@ -37,6 +40,7 @@ MAP_ROOTS = (
     "snooze",
     "sentiment",
     "merged",
+    "drafts",
 )
 ARRAY_ROOTS = ("messages", "notes", "activity")
 
@@ -231,6 +235,17 @@ def unassign(doc: Doc, who: str, at: str) -> bool:
     if ownership(doc).owner is None:
         return False
     _own(doc, claims.UNASSIGN, who, at, None)
+    return True
+
+
+def set_draft(doc: Doc, who: str, started_at: str | None, at: str) -> bool:
+    """Say that ``who`` has begun a reply (or, with None, no longer has one); False when
+    that is what the document says already."""
+    entry = doc.map("drafts").get(who)
+    value = {"started_at": started_at} if started_at else None
+    if (entry or {}).get("v") == value:
+        return False
+    _register(doc, "drafts", who, value, at)
     return True
 
 

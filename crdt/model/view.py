@@ -84,4 +84,15 @@ def from_raw(r: dict[str, Any]) -> dict[str, Any]:
         "messages": messages,
         "notes": notes,
         "activity": activity,
+        "drafts": _drafts(r["drafts"]),
     }
+
+
+def _drafts(entries: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replies begun and not sent, by agent, oldest first."""
+    found = [
+        {"agent": agent, "started_at": str(e["v"].get("started_at") or "")}
+        for agent, e in entries.items()
+        if isinstance(e, dict) and isinstance(e.get("v"), dict)
+    ]
+    return sorted(found, key=lambda d: (d["started_at"], d["agent"]))

@@ -227,7 +227,9 @@ def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]
         raise NotFoundError(f"no conversation {ident}")
     if row["view"] is None:
         raise UnbuiltError(ident)  # Replica.conversation builds what an import queued for it
-    return effective(unpack_view(row["view"], conn), now or clock.now_iso())
+    found = unpack_view(row["view"], conn)
+    found.setdefault("drafts", [])  # a view built before drafts were shared
+    return effective(found, now or clock.now_iso())
 
 
 def effective(conv: dict[str, Any], now: str) -> dict[str, Any]:

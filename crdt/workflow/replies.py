@@ -131,6 +131,18 @@ def held(
     return HeldError(f"held: {len(items)} new since your draft began", items, lines)
 
 
+def drafting(conversation: str, others: list[dict[str, Any]], now: datetime) -> HeldError:
+    """The error that holds a send while a teammate has a reply of their own begun: the
+    seed's "a reply is already in progress"."""
+    lines = [
+        f"  {handle(d['agent'])} has a draft reply (started {_when(d['started_at'], now)})"
+        for d in others
+    ]
+    lines.append(f"  ask them, or see `inbox show {conversation[:8]}`; {FORCE_HINT}")
+    who = ", ".join(handle(d["agent"]) for d in others)
+    return HeldError(f"held: {who} is already writing a reply", others, lines)
+
+
 def must_claim(
     own: Ownership, agent: str, *, confirmable: bool, force: bool, now: datetime
 ) -> bool:

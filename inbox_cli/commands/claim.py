@@ -28,7 +28,9 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     lost = []
     for ident in outcome.changed:
         shown = replica.conversation(ident)
-        if shown["assignee"] != replica.agent:
+        if shown["assignee"] is None:  # dropped: the relay refused it (the notice says why)
+            lost.append(f"{ident[:8]}: not claimed, the relay refused it")
+        elif shown["assignee"] != replica.agent:
             who = replica.agent_name(shown["assignee"])
             lost.append(f"{ident[:8]}: {who} got there first")
         elif ordered or not replica.relay_url:

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
+    presence.note(replica, presence.VIEWING, ident)  # working here, not where `show` was
     text = ctx.given_body(args.message, args.body_file)
     if args.template:
         text = actions.template_render(replica, args.template, ident)

@@ -56,6 +56,12 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
         yield style(f"merged into {c['merged_into']}", "33")
     for here in c.get("presence", []):
         yield style(_here(here), "36")
+    for draft in c.get("drafts", []):
+        if draft["agent"] != me:
+            yield style(
+                f"{_who(draft['agent'])} has a draft reply (started {ago(draft['started_at'])})",
+                "36",
+            )
     for lost in c.get("lost_claims", []):
         if lost["agent"] == me:
             yield style(f"your claim at {lost['at']} lost to {_who(c['assignee'])}", "33")

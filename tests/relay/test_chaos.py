@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from tests.conftest import INBOX, ROOT, run_inbox
-from tests.relay.relays import RelayProcess, Watcher, wait_for
+from tests.relay.relays import RelayProcess, Watcher, free_port, wait_for
 
 MBOX = ROOT / "examples" / "mail" / "support.mbox"
 DANA, BEN, ALI = "dana@acme.example.com", "ben@acme.example.com", "ali@acme.example.com"
@@ -203,7 +203,7 @@ class Chaos:
             args = ["tag", ident, "--add" if verb == "tag" else "--remove"]
             args.append(rng.choice(SHARED_TAGS))
         elif verb == "assign":
-            args = ["assign", ident, "--to", rng.choice(AGENTS).split("@")[0]]
+            args = ["assign", ident, "--to", rng.choice(AGENTS).split("@")[0], "--force"]
         elif verb == "priority":
             args = ["priority", rng.choice(["urgent", "high", "normal", "low"]), ident]
         elif verb == "snooze":
@@ -339,6 +339,25 @@ def test_random_changes_through_kills_and_outages_converge_and_lose_nothing(
 # -- claim races -------------------------------------------------------------------------
 
 
+@contextmanager
+def offline(home: Path) -> Iterator[None]:
+    """This replica's network is down (its relay's address answers nothing) while the
+    relay stays up for everyone else."""
+    conn = sqlite3.connect(home / "replica.db")
+    (url,) = conn.execute("SELECT value FROM meta WHERE key = 'relay_url'").fetchone()
+    with conn:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'relay_url'",
+            (f"http://127.0.0.1:{free_port()}",),
+        )
+    try:
+        yield
+    finally:
+        with conn:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'relay_url'", (url,))
+        conn.close()
+
+
 def claim_at_once(homes: list[Path], ident: str) -> list[subprocess.CompletedProcess[str]]:
     """`inbox claim` on each replica at the same moment: each process is started and left
     to load, then all are given the id on stdin together, so the claims are written
@@ -403,9 +422,11 @@ def test_concurrent_claims_of_agents_online_end_with_one_owner_everywhere(
             agreed = wait_for(lambda i=ident: settled(list(homes.values()), i))
             assert agreed, [show(h, ident) for h in homes.values()]
     for ident, racers in races.items():
-        owner = show(homes[ALI], ident)["assignee"]
-        assert owner in written[ident]  # a claim refused at once (exit 3) wrote nothing
-        lost = [a for a in written[ident] if a != owner]
+        view = show(homes[ALI], ident)
+        owner = view["assignee"]
+        assert owner in written[ident]  # the winner's claim said so (exit 0)
+        lost = [c["agent"] for c in view["lost_claims"]]  # written, and ordered after it
+        assert set(lost) <= set(racers) - {owner}
         others = tuple(a for a in racers if a != owner)
         assert_one_owner(homes, ident, owner, lost, ordered=False, refused=others)
 
@@ -417,10 +438,12 @@ def test_offline_claims_are_won_by_the_first_to_reach_the_relay_not_the_clock(
     three, mixed = ids[0], ids[1]
 
     # Three agents offline: by the clock dana claims first and ben last ...
+    relay.stop()
     for agent in (DANA, ALI, BEN):
         ok(homes[agent], "claim", three)
         mine = show(homes[agent], three)
         assert (mine["assignee"], mine["assignee_tentative"]) == (agent, True)
+    relay.start()
     for agent in (BEN, ALI, DANA):  # ... but the relay gets ben's first, then ali's
         ok(homes[agent], "sync")
     ok(homes[BEN], "sync")
@@ -428,7 +451,8 @@ def test_offline_claims_are_won_by_the_first_to_reach_the_relay_not_the_clock(
     assert_one_owner(homes, three, BEN, [ALI, DANA])
 
     # An offline claim against an online one made after it.
-    ok(homes[DANA], "claim", mixed)  # offline, and earlier by the clock
+    with offline(homes[DANA]):
+        ok(homes[DANA], "claim", mixed)  # offline, and earlier by the clock
     with watching(homes[BEN]):
         ok(homes[BEN], "claim", mixed)  # online: the watcher sends it at once
         assert wait_for(lambda: settled([homes[BEN]], mixed))

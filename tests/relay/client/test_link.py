@@ -99,9 +99,11 @@ def test_claims_are_ordered_by_the_relay_on_every_replica(
 ) -> None:
     a, b = pair(relay, tmp_path)
     ident = json.loads(ok(a, "list", "--json"))[0]["id"]
+    relay.stop()
     ok(b, "claim", ident)  # offline, tentative: ben's clock is earlier ...
     ok(a, "claim", ident)
     assert json.loads(ok(a, "show", ident, "--json"))["assignee_tentative"] is True
+    relay.start()
     ok(a, "sync")  # ... but dana's claim reaches the relay first
     ok(b, "sync")
     ok(a, "sync")

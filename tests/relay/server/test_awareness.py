@@ -67,8 +67,10 @@ def test_presence_expires_without_a_heartbeat() -> None:
 
 def test_a_tentative_claim_that_lost_is_told_once(relay: RelayProcess, tmp_path: Path) -> None:
     a, b, ident = pair_on(relay, tmp_path)
+    relay.stop()
     ok(a, "claim", ident)
     ok(b, "claim", ident)  # both offline: each believes it holds it, tentatively
+    relay.start()
     ok(a, "sync")
     synced = run_inbox(b, "sync")
     assert synced.returncode == 0
