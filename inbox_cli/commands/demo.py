@@ -37,7 +37,7 @@ More to try as dana:
   inbox note {sample} -m "@ben can you check the invoice?"
   INBOX_HOME={ben} inbox mentions   # ben sees the note
   inbox list --tag refund --json | jq '.[].subject'
-  inbox list --status open -0 | inbox assign --to ali
+  inbox list --assignee none -0 | inbox assign --to ali
   inbox search "double charge"
   inbox customer maria@example.com
   inbox import {examples}/mail/support.mbox   # again: adds nothing
