@@ -21,11 +21,18 @@ def _store_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _port(text: str) -> int:
+    """A TCP port, checked here: a usage error (exit 2) before a store is made."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number 1-65535")
+    return int(text)
+
+
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     verb = verbs(p, name)
     serve = verb("serve", "run the relay that replicas sync through")
     serve.add_argument("--host", default="127.0.0.1", help="address (default loopback)")
-    serve.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    serve.add_argument("--port", type=_port, default=8787, help="port, 1-65535 (default 8787)")
     _store_option(serve)
     serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
     serve.add_argument(
@@ -87,7 +94,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
     from crdt.errors import UsageError
     from relay.client.address import is_loopback
-    from relay.server.app import serve
+    from relay.server.app import BACKLOG, address_of, bind, serve
     from relay.server.tls import checked
     from relay.store import RelayStore
 
@@ -95,6 +102,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
         raise UsageError("--tls-cert and --tls-key go together: the certificate and its key")
     # fail here, with a clear message, rather than inside the server
     tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
+    sock = bind(args.host, args.port)  # a busy port, before a store is made
     RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
     if tls is None and not is_loopback(args.host):
         ctx.out.warn(
@@ -102,11 +110,10 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
             "text; serve TLS (--tls-cert, --tls-key) or keep the relay on loopback behind "
             "a reverse proxy (README: A relay on the internet)"
         )
+    sock.listen(BACKLOG)  # connections queue from now on: the banner is true
     scheme = "https" if tls else "http"
-    ctx.out.say(
-        f"relay for {args.store_path} on {scheme}://{args.host}:{args.port} (Ctrl-C stops it)"
-    )
-    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls)
+    ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
+    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls, sock=sock)
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:
