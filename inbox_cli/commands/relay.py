@@ -1,4 +1,4 @@
-"""inbox relay serve | inbox relay token create|revoke"""
+"""inbox relay serve | inbox relay token create|revoke|list"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from inbox_cli.context import Context
-from inbox_cli.parsing import example, verbs
+from inbox_cli.parsing import add_output_flags, example, verbs
 
 DEFAULT_STORE = "relay.db"
 
@@ -45,8 +45,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "inbox relay serve --host 0.0.0.0 --port 8443 --store ./relay.db \\",
         "    --tls-cert /etc/inbox/relay.pem --tls-key /etc/inbox/relay.key",
     )
-    token = verb("token", "agents' access tokens: create, revoke")
+    token = verb("token", "agents' access tokens: create, revoke, list")
     token_verb = verbs(token, f"{name} token")
+    listing = token_verb("list", "every token: agent, role, created, revoked, last used")
+    _store_option(listing)
+    add_output_flags(listing)
+    example(listing, "inbox relay token list --store ./relay.db", "inbox relay token list --json")
     for action, summary in (
         ("create", "a new token for an agent, printed once on stdout"),
         ("revoke", "revoke every token of an agent; their sockets close at once"),
@@ -87,6 +91,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         _serve(args, ctx)
     elif args.verb == "create":
         _create(args, ctx)
+    elif args.verb == "list":
+        _list(args, ctx)
     else:
         _revoke(args, ctx)
 
@@ -129,6 +135,7 @@ def _create(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _revoke(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.errors import NotFoundError
     from crdt.model import clock
     from crdt.model.items import check_email
     from relay.store import RelayStore
@@ -136,4 +143,36 @@ def _revoke(args: argparse.Namespace, ctx: Context) -> None:
     agent = check_email(args.agent)
     with RelayStore.open(Path(args.store_path)) as store:
         n = store.revoke(agent, clock.now_iso())
+        had = bool(store.tokens(agent))
+    if not had:
+        raise NotFoundError(f"no token for {agent} in {args.store_path}: nothing was revoked")
+    if n == 0:
+        ctx.out.say(f"every token of {agent} was already revoked")
+        return
     ctx.out.say(f"revoked {n} token(s) of {agent}; their sockets close now")
+
+
+TOKEN_COLUMNS = [
+    ("id", "id"),
+    ("agent", "agent"),
+    ("role", "role"),
+    ("created_at", "created"),
+    ("revoked_at", "revoked"),
+    ("last_used_at", "last used"),
+]
+
+
+def _list(args: argparse.Namespace, ctx: Context) -> None:
+    from inbox_cli.output import ago
+    from relay.store import RelayStore
+
+    with RelayStore.open(Path(args.store_path)) as store:
+        rows = store.tokens()
+
+    def cell(field: str, row: dict[str, str | None]) -> str:
+        value = row.get(field)
+        if field.endswith("_at"):
+            return ago(value) if value else "-" if field != "last_used_at" else "never"
+        return str(value)
+
+    ctx.out.items(rows, TOKEN_COLUMNS, cell)
