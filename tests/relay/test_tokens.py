@@ -76,3 +76,45 @@ def test_a_schema_2_store_gains_last_use_on_opening(tmp_path: Path) -> None:
     conn = sqlite3.connect(store)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
     conn.close()
+
+
+def test_join_again_with_a_new_token_replaces_the_revoked_one(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    home = relay.join(tmp_path / "dana", DANA)
+    assert run_inbox(home, "sync").returncode == 0
+    token_cli(relay.where, relay.store, "revoke", DANA)
+    assert run_inbox(home, "sync").returncode == 4  # the revoked token
+    fresh = relay.token(DANA)
+    done = run_inbox(home, "join", relay.url, "--token-file", str(fresh))
+    assert done.returncode == 0, done.stderr
+    assert "token" in done.stderr and "replaced" in done.stderr
+    assert (home / "relay-token").read_text().strip() == fresh.read_text().strip()
+    assert run_inbox(home, "sync").returncode == 0, "the new token works"
+
+
+def test_join_again_is_refused_for_another_relay_workspace_or_agent(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    home = relay.join(tmp_path / "dana", DANA)
+    kept = (home / "relay-token").read_text()
+    for place in ("elsewhere", "here"):  # another relay by its address, or at this one's
+        where = tmp_path / place
+        where.mkdir()
+        other = RelayProcess(where)  # another store: another workspace
+        if place == "here":
+            relay.stop()
+            other.port = relay.port
+        other.start()
+        try:
+            theirs = other.token(DANA)
+            done = run_inbox(home, "join", other.url, "--token-file", str(theirs))
+            assert done.returncode == 2, (place, done.stderr)
+            assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1
+        finally:
+            other.stop()
+    relay.start()
+    ben = relay.token(BEN)
+    done = run_inbox(home, "join", relay.url, "--token-file", str(ben))
+    assert done.returncode == 2 and BEN in done.stderr, done.stderr
+    assert (home / "relay-token").read_text() == kept
