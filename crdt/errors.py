@@ -12,6 +12,7 @@ one the command line contract gives it, and the CLI maps it in one handler::
     ├── NotFoundError          5  no such conversation, agent, template ...
     │   └── AmbiguousIdError   5  a prefix matching several ids
     ├── StoreError             1  a replica that cannot be opened or is not ours
+    ├── NotMailError           1  an import source with no mail in it
     └── BadUpdateError         1  bytes that are not a Yjs update pycrdt can apply
 """
 
@@ -104,6 +105,29 @@ class UnbuiltError(StoreError):
             f"conversation {ident} has an index row but no document: "
             "`inbox reindex` rebuilds the index from the documents"
         )
+
+
+class NotMailError(InboxError):
+    """A path given to `inbox import` that holds no mail (a program, an empty file, a
+    folder of other things): an error, so that a mistyped path is not taken for an
+    import of nothing. Any entries read are named, each with why it is not mail."""
+
+    code = "not_mail"
+    EXPECTED = "expected an mbox file, a Maildir (with cur/ and new/) or a folder of .eml files"
+    SHOWN = 20  # entries named for people; --json names all
+
+    def __init__(self, path: str, not_mail: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(f"{path}: no mail in it; {self.EXPECTED}")
+        self.not_mail = list(not_mail)
+
+    def details(self) -> dict[str, Any]:
+        return {"not_mail": self.not_mail}
+
+    def more(self) -> list[str]:
+        lines = [f"not mail: {e['path']}: {e['reason']}" for e in self.not_mail[: self.SHOWN]]
+        if len(self.not_mail) > self.SHOWN:
+            lines.append(f"... and {len(self.not_mail) - self.SHOWN} more (--json lists all)")
+        return lines
 
 
 class BadUpdateError(InboxError):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crdt.errors import NotAuthorisedError, NotFoundError, UnbuiltError
+from crdt.errors import NotAuthorisedError, NotFoundError, StoreError, UnbuiltError
 from crdt.model import clock, items
 from crdt.model.admission import ADMIN, VIEWER
 from crdt.model.ids import new_id
@@ -111,8 +111,12 @@ class Replica(Closing):
         return self.store.meta(ROLE) or ADMIN
 
     def check_writable(self) -> None:
+        """Refuse a change before any work when it could not be saved: a viewer's replica,
+        or a replica file this process may not write (it still reads)."""
         if self.role == VIEWER:
             raise NotAuthorisedError("this replica's token is a viewer's: it writes nothing")
+        if not os.access(self.store.path, os.W_OK):
+            raise StoreError(f"{self.store.path} is read-only: reading works, changes cannot")
 
     @property
     def relay_ca_file(self) -> str | None:

@@ -64,6 +64,17 @@ class Context:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return 0
+        except OSError as exc:  # a file the system refused: what and why, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            self.out.error("error", f"{where}{exc.strerror or exc}")
+            return 1
+        except Exception as exc:  # never a traceback: one line, and how to see it all
+            if os.environ.get("INBOX_DEBUG"):
+                raise
+            self.out.error(
+                "error", f"{type(exc).__name__}: {exc} (a bug: INBOX_DEBUG=1 shows where)"
+            )
+            return 1
         finally:
             if self._replica is not None:
                 self._tell_notices(self._replica)
@@ -149,7 +160,14 @@ class Context:
         import subprocess
 
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        if subprocess.call([*shlex.split(editor), str(path)]) != 0:
+        try:
+            code = subprocess.call([*shlex.split(editor), str(path)])
+        except (OSError, ValueError) as exc:  # not there, not a program, bad quoting
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise InboxError(
+                f"cannot run the editor {editor!r} ($VISUAL or $EDITOR): {why}; {failed}"
+            ) from exc
+        if code != 0:
             raise UsageError(f"{editor} exited with an error; {failed}")
 
     def _edit(self, what: str) -> str:

@@ -7,7 +7,8 @@ Tables
     writes  which token sent each change (``seq`` of the log; kept when compaction folds
             the log): every change is tied to its token
     tokens  per-agent access: an id, the SHA-256 of the secret, the agent, its role
-            (admin, agent or viewer: model/admission.py)
+            (admin, agent or viewer: model/admission.py), when it was made and revoked,
+            and when the relay last admitted a socket with it (``last_used_at``)
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -31,7 +32,7 @@ from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -40,7 +41,8 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE log(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX log_by_doc ON log(doc, seq);
 CREATE TABLE tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL, agent TEXT NOT NULL,
-    role TEXT NOT NULL DEFAULT 'agent', created_at TEXT NOT NULL, revoked_at TEXT);
+    role TEXT NOT NULL DEFAULT 'agent', created_at TEXT NOT NULL, revoked_at TEXT,
+    last_used_at TEXT);
 CREATE INDEX tokens_by_agent ON tokens(agent);
 CREATE TABLE writes(seq INTEGER PRIMARY KEY, token TEXT NOT NULL, at TEXT NOT NULL);
 """
@@ -53,6 +55,13 @@ ALTER TABLE tokens DROP COLUMN admin;
 CREATE TABLE writes(seq INTEGER PRIMARY KEY, token TEXT NOT NULL, at TEXT NOT NULL);
 UPDATE meta SET value = '2' WHERE key = 'schema';
 """
+
+# schema 2 -> 3: when each token was last used
+MIGRATE_2 = """
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+UPDATE meta SET value = '3' WHERE key = 'schema';
+"""
+MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2}  # from a schema, the way to the next
 
 
 class LogEntry(NamedTuple):
@@ -95,11 +104,11 @@ class RelayStore(sqlite.Closing):
             return cls(conn, path)
         conn = sqlite.open_existing(path, APPLICATION_ID, "relay store", BUSY_TIMEOUT_MS)
         found = sqlite.meta_value(conn, "schema")
-        if found == "1":
+        while found in MIGRATIONS:  # one step at a time, each in its own transaction
             with sqlite.transaction(conn):
-                for statement in MIGRATE_1.strip().split(";\n"):
+                for statement in MIGRATIONS[found].strip().split(";\n"):
                     conn.execute(statement)
-            found = str(SCHEMA_VERSION)
+            found = sqlite.meta_value(conn, "schema")
         if found != str(SCHEMA_VERSION):
             conn.close()
             raise StoreError(f"{path} has relay schema {found}; this inbox reads {SCHEMA_VERSION}")
@@ -177,6 +186,20 @@ class RelayStore(sqlite.Closing):
         if row is None or not hmac.compare_digest(str(row[0]), _digest(secret)):
             return None
         return Grant(token_id, str(row[1]), str(row[2]))
+
+    def token_used(self, token_id: str, at: str) -> None:
+        """Record that a socket was admitted with the token (``relay token list``)."""
+        with self.write():
+            self.conn.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (at, token_id))
+
+    def tokens(self, agent: str | None = None) -> list[dict[str, str | None]]:
+        """Every token (of ``agent``), oldest first: all but its secret's hash."""
+        rows = self.conn.execute(
+            "SELECT id, agent, role, created_at, revoked_at, last_used_at FROM tokens"
+            " WHERE ? IS NULL OR agent = ? ORDER BY created_at, id",
+            (agent, agent),
+        ).fetchall()
+        return [dict(row) for row in rows]
 
     def revoke(self, agent: str, at: str) -> int:
         """Revoke every live token of ``agent``; returns how many."""

@@ -23,13 +23,17 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def run_inbox(
-    home: Path, *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+    home: Path,
+    *args: str,
+    stdin: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[Any]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "INBOX_NOW")}
     full_env.update({"INBOX_HOME": str(home), "NO_COLOR": "1", **(env or {})})
     binary = isinstance(stdin, bytes)
     return subprocess.run(
-        INBOX + list(args),
+        [*prefix, *INBOX, *args],
         input=stdin,
         capture_output=True,
         env=full_env,
@@ -39,17 +43,32 @@ def run_inbox(
     )
 
 
-def run_on_terminal(home: Path, *args: str, editor: str) -> subprocess.CompletedProcess[bytes]:
+def run_on_terminal(
+    home: Path, *args: str, editor: str, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[bytes]:
     """An `inbox` command with stdin and stderr on a pseudo-terminal (a person at it) and
-    ``editor`` as $EDITOR; stdout stays a pipe."""
+    ``editor`` as $EDITOR; stdout stays a pipe, and what the terminal showed is ``stderr``.
+    ``prefix``: a program the command runs under (as ``run_without_root_powers`` gives)."""
     import pty
+    import threading
 
     env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "VISUAL")}
     env.update({"INBOX_HOME": str(home), "EDITOR": editor})
     primary, secondary = pty.openpty()
+    shown: list[bytes] = []
+
+    def read_terminal() -> None:  # so that a full terminal never blocks the command
+        try:
+            while chunk := os.read(primary, 4096):
+                shown.append(chunk)
+        except OSError:
+            pass  # the command ended: the terminal is gone
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
     try:
-        return subprocess.run(
-            INBOX + list(args),
+        done = subprocess.run(
+            [*prefix, *INBOX, *args],
             env=env,
             cwd=ROOT,
             stdin=secondary,
@@ -59,7 +78,18 @@ def run_on_terminal(home: Path, *args: str, editor: str) -> subprocess.Completed
         )
     finally:
         os.close(secondary)
+        reader.join(5)
         os.close(primary)
+    done.stderr = b"".join(shown)
+    return done
+
+
+def run_without_root_powers() -> tuple[str, ...]:
+    """What to run a command under so that file modes bind it: nothing for a user; for
+    root, ``setpriv`` without the capabilities that let root ignore them."""
+    if os.geteuid() != 0:
+        return ()
+    return ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
 
 
 def new_home(where: Path) -> Path:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crdt.errors import NotMailError
 from crdt.ingest import sources
 from crdt.model import clock, items
 from crdt.model.admission import ADMIN
@@ -80,6 +81,7 @@ def import_path(
     from crdt.ingest import merges
     from crdt.ingest.thread_index import StoredIds
 
+    sources.expect_mail(path)
     replica.check_writable()
     report = ImportReport()
     total = sources.count(path)
@@ -100,6 +102,8 @@ def import_path(
     learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}
     if learned and replica.role == ADMIN:  # mail was delivered to them: they are ours
         replica.put_items("mailboxes", learned)
+    if report.read and len(report.not_mail) == report.read:
+        raise NotMailError(str(path), report.not_mail)
     return report
 
 

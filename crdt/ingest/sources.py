@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from crdt.errors import UsageError
+from crdt.errors import NotMailError, UsageError
 
 BLOCK = 1 << 20  # bytes read at a time past a piece, to the end of its last message
 PIECE = 3 << 20  # bytes of an mbox a parse worker reads itself: ~1,000 plain mails
@@ -96,6 +96,28 @@ def _pieces(path: Path) -> Iterator[Piece]:
         yield Piece(str(path), start, min(start + PIECE, size))
 
 
+MBOX_NAMES = (".mbox", ".mbx")  # an empty file so named is an mbox of no mail, not a mistake
+
+
+def expect_mail(path: Path) -> str:
+    """The source's kind, once it is known to have entries to read: an empty file, a
+    device, or a folder with no files is refused (NotMailError) before anything is read;
+    an empty mbox (by its name) or an empty Maildir is a source of 0 messages."""
+    kind = kind_of(path)
+    try:
+        if kind == "folder" and not _folder_files(path):
+            raise NotMailError(str(path))
+        if kind == "message" and (not path.is_file() or path.stat().st_size == 0):
+            raise NotMailError(str(path))  # an empty file named as an mbox is one (kind_of)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    return kind
+
+
+def _named_mbox(path: Path) -> bool:
+    return path.suffix.lower() in MBOX_NAMES or path.name.lower() == "mbox"
+
+
 def kind_of(path: Path) -> str:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
@@ -103,9 +125,14 @@ def kind_of(path: Path) -> str:
         if all((path / sub).is_dir() for sub in ("cur", "new")):
             return "maildir"
         return "folder"
-    with path.open("rb") as f:
-        head = f.read(5)
-    return "mbox" if head == b"From " else "message"
+    try:
+        with path.open("rb") as f:
+            head = f.read(5)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    if head == b"From " or (not head and path.is_file() and _named_mbox(path)):
+        return "mbox"
+    return "message"
 
 
 def read(path: Path) -> Iterator[bytes]:

@@ -81,7 +81,11 @@ def open_existing(
 ) -> Connection:
     """Open a file of ours: looked at read-only first, so that a file of another program
     is left byte for byte as it was. ``missing``: what to do when there is none."""
-    if not path.exists():
+    try:
+        there = path.exists()
+    except OSError as exc:  # a home that cannot be read
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if not there:
         raise StoreError(f"no {what} at {path}" + (f": {missing}" if missing else ""))
     try:
         found = application_id(path)
@@ -146,6 +150,10 @@ def transaction(conn: Connection, gate: Any = None) -> Iterator[Connection]:
             raise StoreError(f"the database is busy or unwritable: {exc}") from exc
         yield conn
         conn.commit()
+    except sqlite3.OperationalError as exc:  # a read-only file, a full disk
+        if conn.in_transaction:
+            conn.rollback()
+        raise StoreError(f"the database could not be written ({exc}); nothing was changed") from exc
     except BaseException:
         if conn.in_transaction:
             conn.rollback()

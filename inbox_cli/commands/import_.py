@@ -24,7 +24,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt.ingest.importer import import_path
 
     source = Path(args.path).expanduser()
-    sources.kind_of(source)  # a path that is not there is a usage error, replica or not
+    sources.expect_mail(source)  # a path that is not there, or holds nothing: replica or not
     with Progress(ctx.out.err, "importing") as progress:
         report = import_path(ctx.replica, source, progress.update)
     summary = report.as_dict()

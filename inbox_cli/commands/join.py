@@ -26,6 +26,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     example(
         p,
         "inbox join https://relay.acme.example.com --token-file dana.token",
+        "inbox join https://relay.acme.example.com --token-file new.token   # a new token",
         "inbox join https://10.0.0.5:8787 --token-file dana.token --ca-file acme-ca.pem",
         "inbox join http://127.0.0.1:8787 --token-file dana.token",
     )
@@ -40,6 +41,11 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     relay = Relay(args.url, ca_file_path(args.ca_file), args.insecure)
     check(relay)  # a URL the token may not go to: refused before the token is read
     token = read_token(args.token_file)
+    joined = link.rejoin(ctx.home, relay, token)  # a replica of this relay: a new token
+    if joined is not None:
+        ctx.out.say(f"replaced the relay token of {ctx.home}; `inbox sync` uses it from now on")
+        joined.close()
+        return
     with Progress(ctx.out.err, "joining") as progress:
         replica = link.join(ctx.home, relay, token, progress.update)
     ctx.out.say(

@@ -1,4 +1,4 @@
-"""inbox relay serve | inbox relay token create|revoke"""
+"""inbox relay serve | inbox relay token create|revoke|list"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from inbox_cli.context import Context
-from inbox_cli.parsing import example, verbs
+from inbox_cli.parsing import add_output_flags, example, verbs
 
 DEFAULT_STORE = "relay.db"
 
@@ -21,11 +21,18 @@ def _store_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _port(text: str) -> int:
+    """A TCP port, checked here: a usage error (exit 2) before a store is made."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number 1-65535")
+    return int(text)
+
+
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     verb = verbs(p, name)
     serve = verb("serve", "run the relay that replicas sync through")
     serve.add_argument("--host", default="127.0.0.1", help="address (default loopback)")
-    serve.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    serve.add_argument("--port", type=_port, default=8787, help="port, 1-65535 (default 8787)")
     _store_option(serve)
     serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
     serve.add_argument(
@@ -38,8 +45,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "inbox relay serve --host 0.0.0.0 --port 8443 --store ./relay.db \\",
         "    --tls-cert /etc/inbox/relay.pem --tls-key /etc/inbox/relay.key",
     )
-    token = verb("token", "agents' access tokens: create, revoke")
+    token = verb("token", "agents' access tokens: create, revoke, list")
     token_verb = verbs(token, f"{name} token")
+    listing = token_verb("list", "every token: agent, role, created, revoked, last used")
+    _store_option(listing)
+    add_output_flags(listing)
+    example(listing, "inbox relay token list --store ./relay.db", "inbox relay token list --json")
     for action, summary in (
         ("create", "a new token for an agent, printed once on stdout"),
         ("revoke", "revoke every token of an agent; their sockets close at once"),
@@ -80,6 +91,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         _serve(args, ctx)
     elif args.verb == "create":
         _create(args, ctx)
+    elif args.verb == "list":
+        _list(args, ctx)
     else:
         _revoke(args, ctx)
 
@@ -87,7 +100,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
     from crdt.errors import UsageError
     from relay.client.address import is_loopback
-    from relay.server.app import serve
+    from relay.server.app import BACKLOG, address_of, bind, serve
     from relay.server.tls import checked
     from relay.store import RelayStore
 
@@ -95,6 +108,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
         raise UsageError("--tls-cert and --tls-key go together: the certificate and its key")
     # fail here, with a clear message, rather than inside the server
     tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
+    sock = bind(args.host, args.port)  # a busy port, before a store is made
     RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
     if tls is None and not is_loopback(args.host):
         ctx.out.warn(
@@ -102,11 +116,10 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
             "text; serve TLS (--tls-cert, --tls-key) or keep the relay on loopback behind "
             "a reverse proxy (README: A relay on the internet)"
         )
+    sock.listen(BACKLOG)  # connections queue from now on: the banner is true
     scheme = "https" if tls else "http"
-    ctx.out.say(
-        f"relay for {args.store_path} on {scheme}://{args.host}:{args.port} (Ctrl-C stops it)"
-    )
-    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls)
+    ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
+    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls, sock=sock)
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:
@@ -122,6 +135,7 @@ def _create(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _revoke(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.errors import NotFoundError
     from crdt.model import clock
     from crdt.model.items import check_email
     from relay.store import RelayStore
@@ -129,4 +143,36 @@ def _revoke(args: argparse.Namespace, ctx: Context) -> None:
     agent = check_email(args.agent)
     with RelayStore.open(Path(args.store_path)) as store:
         n = store.revoke(agent, clock.now_iso())
+        had = bool(store.tokens(agent))
+    if not had:
+        raise NotFoundError(f"no token for {agent} in {args.store_path}: nothing was revoked")
+    if n == 0:
+        ctx.out.say(f"every token of {agent} was already revoked")
+        return
     ctx.out.say(f"revoked {n} token(s) of {agent}; their sockets close now")
+
+
+TOKEN_COLUMNS = [
+    ("id", "id"),
+    ("agent", "agent"),
+    ("role", "role"),
+    ("created_at", "created"),
+    ("revoked_at", "revoked"),
+    ("last_used_at", "last used"),
+]
+
+
+def _list(args: argparse.Namespace, ctx: Context) -> None:
+    from inbox_cli.output import ago
+    from relay.store import RelayStore
+
+    with RelayStore.open(Path(args.store_path)) as store:
+        rows = store.tokens()
+
+    def cell(field: str, row: dict[str, str | None]) -> str:
+        value = row.get(field)
+        if field.endswith("_at"):
+            return ago(value) if value else "-" if field != "last_used_at" else "never"
+        return str(value)
+
+    ctx.out.items(rows, TOKEN_COLUMNS, cell)

@@ -284,6 +284,46 @@ def join(where: Path, relay: Relay, token: str, progress: Progress | None = None
         ws.close()
 
 
+def rejoin(where: Path, relay: Relay, token: str) -> Replica | None:
+    """The replica in ``where`` with ``token`` as its relay token from now on (its own
+    was revoked, or is being rotated); None when there is no replica there (``join``)."""
+    from crdt.store import home
+
+    if not home.replica_path(where).exists():
+        return None
+    replica = Replica.open(where)
+    try:
+        replace_token(replica, relay, token)
+    except BaseException:
+        replica.close()
+        raise
+    return replica
+
+
+def replace_token(replica: Replica, relay: Relay, token: str) -> None:
+    """Keep a new token for a joined replica: only for the relay and workspace it was
+    joined to, and the same agent, checked with the relay before the token is kept."""
+    if replica.relay_url is None:
+        raise UsageError(f"{replica.home} holds a replica of no relay: `inbox sync` has none")
+    if relay.url != replica.relay_url:
+        raise UsageError(
+            f"{replica.home} is joined to {replica.relay_url}, not {relay.url}; "
+            "join another relay into an empty home instead"
+        )
+    ws = open_socket(relay, token)
+    try:
+        info = greet(ws, outbox.cursor(replica.store))
+    finally:
+        ws.close()
+    if str(info.get("agent")) != replica.agent:
+        raise UsageError(
+            f"that token is {info.get('agent')}'s; this replica is {replica.agent}'s: "
+            "nothing was changed"
+        )
+    check_workspace(replica, info)
+    keep_token(replica.home, token)
+
+
 def greet(ws: WebSocket, cursor: int) -> dict[str, Any]:
     """HELLO with the replica's cursor; the relay's WELCOME (workspace, agent, log head)."""
     try:

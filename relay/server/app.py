@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from relay.server.tls import ServerTLS
 log = logging.getLogger("inbox.relay")
 
 Scope = dict[str, Any]
+BACKLOG = 2048  # connections queued before they are accepted, as uvicorn's default
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 
@@ -114,6 +117,38 @@ async def _plain(send: Send, status: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` before the server starts: a busy port or an
+    address not on this machine is one clear error. Connections are refused until it
+    ``listen``s, and queue from then until the server takes them: listen when what is
+    said about the relay is true."""
+    from crdt.errors import InboxError, UsageError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot serve on {host}: {exc.strerror}") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restarts at once
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise InboxError(f"{where} is in use (another relay?); choose another --port") from exc
+        raise InboxError(f"cannot listen on {where}: {exc.strerror}") from exc
+    return sock
+
+
+def address_of(sock: socket.socket) -> str:
+    """``host:port`` of a listening socket, as a URL writes it."""
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def serve(
     store_path: Path,
     host: str,
@@ -121,26 +156,31 @@ def serve(
     workspace_name: str = "default",
     limits: Limits = DEFAULTS,
     tls: ServerTLS | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Run the relay until interrupted (uvicorn, on uvloop where it is installed); with
-    ``tls``, https and wss only (``tls.checked`` loaded the files once already)."""
+    ``tls``, https and wss only (``tls.checked`` loaded the files once already). ``sock``:
+    one ``bind`` made, else ``host`` and ``port`` are bound here."""
     import uvicorn
 
     from relay.server.connections import guarded, raise_descriptor_limit
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log.info("up to %d open files (sockets)", raise_descriptor_limit())
+    sock = sock if sock is not None else bind(host, port)
+    sock.listen(BACKLOG)
     app = RelayApp(Hub(store_path, workspace_name, limits))
     http, ws = guarded(limits)  # uvicorn's h11 and websockets-sansio, bounded
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
         http=http,
-        ws=ws,  # the loop is "auto": uvloop, a dependency where it exists
+        ws=ws,
+        backlog=BACKLOG,  # the loop is "auto": uvloop, a dependency where it exists
         ws_max_size=limits.max_frame + 1024,
         lifespan="on",
         log_level="warning",
         ssl_certfile=tls.cert if tls else None,
         ssl_keyfile=tls.key if tls else None,
     )
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])

@@ -106,6 +106,7 @@ class Hub:
             session.drop(f"too many sockets for this token (limit {cap})")
             return
         self.sessions.add(session)  # from now on, a revocation closes it
+        self.store.token_used(session.token_id, clock.now_iso())
 
     async def read(self, session: Session, next_frame: NextFrame) -> None:
         """Handle a session's frames until it closes or is dropped (its reason is kept)."""

@@ -16,7 +16,7 @@ VERBS = {
     "agent": ["add", "list"],
     "mailbox": ["add", "list", "rm"],
     "relay": ["serve", "token"],
-    "relay token": ["create", "revoke"],
+    "relay token": ["create", "revoke", "list"],
 }
 
 

@@ -479,6 +479,54 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert json.loads(as_json_error.stderr)["error"]["code"] == "usage"
 
 
+def not_mail_sources(where: Path) -> dict[str, Path]:
+    """Paths a user may point `import` at by mistake: none of them holds mail."""
+    (where / "empty-folder").mkdir(parents=True)
+    (where / "junk-folder").mkdir()
+    (where / "junk-folder" / "notes.txt").write_text("just some words\nno headers at all\n")
+    (where / "junk-folder" / ".hidden").write_bytes(raw("001.eml"))  # dot files are not read
+    (where / "empty-file").write_bytes(b"")
+    (where / "blank.txt").write_text("\n\n")
+    return {
+        "a program": Path("/bin/ls"),
+        "/dev/null": Path("/dev/null"),
+        "an empty file": where / "empty-file",
+        "a blank file": where / "blank.txt",
+        "an empty folder": where / "empty-folder",
+        "a folder with no mail": where / "junk-folder",
+    }
+
+
+def test_a_path_with_no_mail_is_an_error_saying_what_was_expected(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    import_json(home, CORPUS / "001.eml")
+    before = everything(home)
+    for what, source in not_mail_sources(tmp_path / "sources").items():
+        done = run_inbox(home, "import", str(source))
+        assert done.returncode == 1, (what, done.stderr)
+        assert done.stdout == ""
+        first = done.stderr.splitlines()[0]
+        assert first.startswith(f"error: {source}: no mail"), (what, first)
+        assert "an mbox" in first and "a Maildir" in first and ".eml" in first, first
+        assert "Traceback" not in done.stderr and "read " not in done.stderr, what
+        as_error = run_inbox(home, "import", str(source), "--json")
+        assert as_error.returncode == 1 and as_error.stdout == "", what
+        assert json.loads(as_error.stderr)["error"]["code"] == "not_mail", what
+    assert everything(home) == before
+
+
+def test_an_empty_mbox_or_maildir_is_zero_messages(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "replica")
+    (tmp_path / "support.mbox").write_bytes(b"")
+    mailbox.Maildir(str(tmp_path / "Maildir"), create=True).close()
+    for source in (tmp_path / "support.mbox", tmp_path / "Maildir"):
+        report = import_json(home, source)
+        assert (report["read"], report["imported"], report["skipped"]) == (0, 0, {}), source
+        people = run_inbox(home, "import", str(source))
+        assert people.returncode == 0 and "read 0 messages" in people.stderr, people.stderr
+    assert everything(home) == []
+
+
 def _random_bytes() -> bytes:
     return bytes(random.Random(3).randrange(256) for _ in range(8192))
 

@@ -233,18 +233,22 @@ def test_entries_that_are_not_mail_are_named_and_change_nothing(tmp_path: Path) 
     junk.mkdir()
     (junk / "notes.txt").write_text("just some words\nno headers at all\n")
     (junk / "truth.json").write_bytes((CORPUS / "truth.json").read_bytes())
-    done = run_inbox(home, "import", str(junk), "--json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    assert (report["read"], report["imported"]) == (2, 0)
-    assert [e["path"] for e in report["not_mail"]] == [
+    done = run_inbox(home, "import", str(junk), "--json")  # no mail at all: an error
+    assert done.returncode == 1 and done.stdout == "", done.stderr
+    error = json.loads(done.stderr)["error"]
+    assert error["code"] == "not_mail"
+    assert [e["path"] for e in error["not_mail"]] == [
         str(junk / "notes.txt"),
         str(junk / "truth.json"),
     ]
-    assert all("no mail headers" in e["reason"] for e in report["not_mail"])
+    assert all("no mail headers" in e["reason"] for e in error["not_mail"])
     assert listed(home) == before and table_count(home, "docs") == db_docs
     people = run_inbox(home, "import", str(junk))
+    assert people.returncode == 1
     assert f"not mail: {junk / 'notes.txt'}: no mail headers" in people.stderr
+    (junk / "001.eml").write_bytes((CORPUS / "001.eml").read_bytes())  # mail beside them
+    report = import_json(home, junk)
+    assert (report["read"], report["duplicates"], len(report["not_mail"])) == (3, 1, 2)
     box = write_mbox(tmp_path / "mixed.mbox", [FIRST, b"\n\nno headers here\n", FOLLOW])
     named = import_json(home, box)["not_mail"]
     assert [e["path"] for e in named] == [f"{box}, message 2"]
