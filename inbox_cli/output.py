@@ -62,6 +62,11 @@ class Output:
         return self.out.isatty()
 
     @property
+    def table(self) -> bool:
+        """Rows print as a table for a person (not --json, --jsonl, -0, nor piped)."""
+        return self.mode == "auto" and self.tty
+
+    @property
     def colored(self) -> bool:
         return self._colours(self.out)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crdt.model.items import handle
 from inbox_cli.context import Context
 from inbox_cli.output import ago
+from inbox_cli.parsing import TERMINAL_LIMIT
+
+if TYPE_CHECKING:
+    from crdt.replica import Page
 
 COLUMNS = [
     ("id", "id"),
@@ -17,6 +21,21 @@ COLUMNS = [
     ("tags", "tags"),
     ("updated_at", "updated"),
 ]
+
+
+def limit(ctx: Context, given: int | None) -> int | None:
+    """The rows to ask for: what --limit says (0 for all), else a screenful on a terminal
+    and everything when piped."""
+    if given is None:
+        return TERMINAL_LIMIT if ctx.out.table else None
+    return given or None
+
+
+def print_page(ctx: Context, page: Page, columns: list[tuple[str, str]] | None = None) -> None:
+    """The rows, and on a terminal a line on stderr when the limit cut them."""
+    print_conversations(ctx, page.rows, columns)
+    if page.cut and ctx.out.table:
+        ctx.out.say(f"{len(page.rows):,} of {page.total:,} shown; --limit 0 for all")
 
 
 def print_conversations(
