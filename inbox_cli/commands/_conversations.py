@@ -8,6 +8,7 @@ from crdt.model.items import handle
 from inbox_cli.context import Context
 from inbox_cli.output import ago
 from inbox_cli.parsing import TERMINAL_LIMIT
+from inbox_cli.table import cut
 
 if TYPE_CHECKING:
     from crdt.replica import Page
@@ -21,6 +22,9 @@ COLUMNS = [
     ("tags", "tags"),
     ("updated_at", "updated"),
 ]
+
+# On a narrow terminal: free text gives way first, then who; ids, status and times keep.
+SHRINK = ("snippet", "subject", "presence", "tags", "customer", "assignee")
 
 
 def limit(ctx: Context, given: int | None) -> int | None:
@@ -57,7 +61,7 @@ def print_conversations(
             return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
             text = str(value or "(no subject)")
-            return text if len(text) <= 50 else text[:49] + "…"
+            return cut(text, 50)
         if name.endswith("_at"):
             return ago(value)
         if isinstance(value, list):
@@ -67,4 +71,4 @@ def print_conversations(
     chosen = list(columns or COLUMNS)
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
-    ctx.out.items(rows, chosen, cell)
+    ctx.out.items(rows, chosen, cell, SHRINK)
