@@ -35,8 +35,15 @@ def limit(ctx: Context, given: int | None) -> int | None:
     return given or None
 
 
-def print_page(ctx: Context, page: Page, columns: list[tuple[str, str]] | None = None) -> None:
-    """The rows, and on a terminal a line on stderr when the limit cut them."""
+def print_page(
+    ctx: Context, page: Page, columns: list[tuple[str, str]] | None = None, empty: str = ""
+) -> None:
+    """The rows, and on a terminal a line on stderr when the limit cut them, or ``empty``
+    when there are none (stdout stays empty: a header over nothing says nothing)."""
+    if not page.rows and ctx.out.table:
+        if empty:
+            ctx.out.say(empty)
+        return
     print_conversations(ctx, page.rows, columns)
     if page.cut and ctx.out.table:
         ctx.out.say(f"{len(page.rows):,} of {page.total:,} shown; --limit 0 for all")

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         limit=limit(ctx, args.limit),
     )
     page = replica.conversations(filters)
-    print_page(ctx, page._replace(rows=_with_presence(replica, page.rows)))
+    rows = _with_presence(replica, page.rows)
+    print_page(ctx, page._replace(rows=rows), empty="no conversations match")
 
 
 def _with_presence(replica: Replica, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

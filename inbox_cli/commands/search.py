@@ -29,4 +29,5 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
             ("subject", "subject"),
             ("snippet", "match"),
         ],
+        empty="no matches",
     )

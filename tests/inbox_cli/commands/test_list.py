@@ -57,3 +57,16 @@ def test_a_negative_limit_is_a_usage_error(run: Run, many: list[str]) -> None:
     done = run("list", "--limit=-1")
     assert done.returncode == 2
     assert "not a count" in done.stderr and done.stdout == ""
+
+
+def test_an_empty_search_on_a_terminal_says_no_matches(home: Path, many: list[str]) -> None:
+    code, shown, err = run_on_screen(home, "search", "nothingmatchesthis")
+    assert (code, shown, err) == (0, "", "no matches\n")
+    code, shown, err = run_on_screen(home, "list", "--tag", "nosuchtag")
+    assert (code, shown, err) == (0, "", "no conversations match\n")
+
+
+def test_a_search_on_a_terminal_brackets_every_word(home: Path, many: list[str]) -> None:
+    code, shown, err = run_on_screen(home, "search", "refund", "number", "--limit", "1")
+    assert code == 0, err
+    assert "[Refund] request [number] 59" in shown
