@@ -46,7 +46,8 @@ def print_page(
         return
     print_conversations(ctx, page.rows, columns)
     if page.cut and ctx.out.table:
-        ctx.out.say(f"{len(page.rows):,} of {page.total:,} shown; --limit 0 for all")
+        total = f"{page.total:,}" + ("+" if page.capped else "")
+        ctx.out.say(f"{len(page.rows):,} of {total} shown; --limit 0 for all")
 
 
 def print_conversations(
