@@ -146,12 +146,21 @@ def note(replica: Replica, ident: str, body: str) -> dict[str, Any]:
     text = body.strip()
     if not text:
         raise UsageError("empty note: give -m TEXT or --body-file FILE")
-    mentioned = mentions.resolve(text, replica.items("agents"))
+    agents = {email: a.get("name") for email, a in replica.items("agents").items()}
+    mentioned = mentions.resolve(text, agents)
     at = clock.now_iso()
     note_id = replica.edit(
         ident, lambda d: conv.add_note(d, body=text, mentions=mentioned, who=replica.agent, at=at)
     )
-    return {"id": note_id, "conversation": ident, "mentions": mentioned}
+    unknown = [
+        {"handle": h, "could_mean": could} for h, could in mentions.unknown(text, agents).items()
+    ]
+    return {
+        "id": note_id,
+        "conversation": ident,
+        "mentions": mentioned,
+        "unknown_mentions": unknown,
+    }
 
 
 def set_status(replica: Replica, ids: Iterable[str], status: str) -> Outcome:
@@ -374,6 +383,7 @@ def template_add(replica: Replica, name: str, body: str, subject: str | None = N
     templates.check_name(name)
     if not body.strip():
         raise UsageError("empty template body")
+    templates.check(body)
     replica.put_item("templates", name, items.template(name, body, subject, replica.agent))
 
 

@@ -22,13 +22,13 @@ from crdt.model.vocab import conversation_doc, workspace_doc
 from crdt.store import home, import_queue, index, queries
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.home import data_home
-from crdt.store.queries import Filters
+from crdt.store.queries import Filters, Page
 from crdt.store.sqlite import Closing, Connection
 
 if TYPE_CHECKING:
     from crdt.model.ydoc import Doc
 
-__all__ = ["Filters", "Replica", "data_home"]
+__all__ = ["Filters", "Page", "Replica", "data_home"]
 
 T = TypeVar("T")
 RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
@@ -143,11 +143,13 @@ class Replica(Closing):
         """Each id's shortest prefix that no neighbouring id shares (at least 4 digits)."""
         return queries.short_ids(self.store.conn, full)
 
-    def conversations(self, filters: Filters) -> list[dict[str, Any]]:
-        """What `inbox list` shows: rows of the index, filtered and sorted."""
+    def conversations(self, filters: Filters) -> Page:
+        """What `inbox list` shows: rows of the index, filtered and sorted, and how many
+        matched when the limit cut them."""
         return queries.list_conversations(self.store.conn, filters, clock.now_iso())
 
-    def search(self, text: str, limit: int | None) -> list[dict[str, Any]]:
+    def search(self, text: str, limit: int | None) -> Page:
+        """Conversations matching every word, and how many did when the limit cut them."""
         return queries.search(self.store.conn, text, clock.now_iso(), limit)
 
     def conversation(self, ident: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crdt.errors import InboxError, UsageError
+from crdt.model.ids import is_prefix
 from inbox_cli.output import Output
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ class Context:
     # -- input -----------------------------------------------------------------------------
 
     def ids(self, given: list[str]) -> list[str]:
-        """Resolve id prefixes from arguments, else from stdin (NUL, newline or tab separated,
-        first field of each line), as `inbox list -0 | inbox assign --to dana` sends them."""
+        """Resolve id prefixes from arguments, else from stdin, as `inbox list -0 | inbox
+        assign --to dana` sends them (see ``_stdin_ids``). Every id is resolved or the
+        command fails before acting: a skipped id would be a silent partial change."""
         raw = given or self._stdin_ids()
         if not raw:
             raise UsageError("no conversation ids given (as arguments or on stdin)")
@@ -104,21 +106,29 @@ class Context:
         return resolved
 
     def _stdin_ids(self) -> list[str]:
+        """Ids on stdin: NUL-separated when there is a NUL (-0), else separated by any
+        whitespace; JSON from --json or --jsonl gives each object's "id". A word that is
+        not an id (a TSV row's other fields, a typo) is a usage error naming it, never
+        skipped."""
         if sys.stdin is None or sys.stdin.isatty():
             return []
-        data = sys.stdin.read()
+        try:
+            data = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"ids on stdin are not UTF-8 text (byte {exc.start})") from exc
         if "\0" in data:
-            return [t.strip() for t in data.split("\0") if t.strip()]
-        out = []
-        for line in data.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith("{"):
-                out.append(str(json.loads(line)["id"]))
-            else:
-                out.append(line.split("\t")[0].split()[0])
-        return out
+            words = [t.strip() for t in data.split("\0") if t.strip()]
+        elif data.lstrip().startswith(("[", "{")):
+            words = _json_ids(data)
+        else:
+            words = data.split()
+        for n, word in enumerate(words, 1):
+            if not is_prefix(word.lower()):
+                raise UsageError(
+                    f"stdin word {n}, {word!r}, is not a conversation id; give ids separated "
+                    "by whitespace or NUL (-0), e.g. `inbox list -0 | inbox tag --add x`"
+                )
+        return words
 
     def body(self, message: str | None, body_file: str | None, what: str = "body") -> str:
         """Text from -m, --body-file (- is stdin), in that order, else $EDITOR on a
@@ -183,3 +193,20 @@ class Context:
         if not kept.strip():
             raise UsageError(f"empty {what}; nothing was saved")
         return kept.strip() + "\n"
+
+
+def _json_ids(data: str) -> list[str]:
+    """The "id" of each object in a --json document or --jsonl lines."""
+    try:
+        if data.lstrip().startswith("["):
+            objects = json.loads(data)
+        else:
+            objects = [json.loads(line) for line in data.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"ids on stdin: not JSON at line {exc.lineno}: {exc.msg}") from exc
+    out = []
+    for n, obj in enumerate(objects, 1):
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            raise UsageError(f'ids on stdin: JSON object {n} has no "id"')
+        out.append(obj["id"])
+    return out

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crdt.model.clock import ago as relative
 from crdt.model.printable import BIDI, DEL_AND_C1, for_terminal
+from inbox_cli import table
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -62,6 +63,11 @@ class Output:
         return self.out.isatty()
 
     @property
+    def table(self) -> bool:
+        """Rows print as a table for a person (not --json, --jsonl, -0, nor piped)."""
+        return self.mode == "auto" and self.tty
+
+    @property
     def colored(self) -> bool:
         return self._colours(self.out)
 
@@ -72,7 +78,10 @@ class Output:
         rows: Sequence[dict[str, Any]],
         columns: Sequence[Column],
         cell: Callable[[str, dict[str, Any]], str] | None = None,
+        shrink: Sequence[str] = (),
     ) -> None:
+        """Rows in the output's mode. On a terminal the fields named in ``shrink`` narrow
+        first, in that order, when the table is wider than the terminal."""
         if self.mode == "json":
             self._json(list(rows))
         elif self.mode == "jsonl":
@@ -82,7 +91,7 @@ class Output:
             for row in rows:
                 self.out.write(str(row["id"]) + "\0")  # generated hex ids: exact
         elif self.tty:
-            self._table(rows, columns, cell)
+            self._table(rows, columns, cell, shrink)
         else:
             for row in rows:
                 self._line(self.out, "\t".join(_tsv(row.get(f)) for f, _ in columns))
@@ -133,16 +142,27 @@ class Output:
         rows: Sequence[dict[str, Any]],
         columns: Sequence[Column],
         cell: Callable[[str, dict[str, Any]], str] | None,
+        shrink: Sequence[str],
     ) -> None:
+        """Aligned columns within the terminal's width (``table.py`` decides which shrink,
+        which drop); cut text ends in "…"."""
         render = cell or (lambda f, r: _tsv(r.get(f)))
         grid = [[for_terminal(_tsv(render(f, r))) for f, _ in columns] for r in rows]
-        widths = [max([len(h)] + [len(g[i]) for g in grid]) for i, (_, h) in enumerate(columns)]
-        limit = os.get_terminal_size(self.out.fileno()).columns if self.tty else 200
-        head = "  ".join(h.upper().ljust(w) for (_, h), w in zip(columns, widths, strict=True))
-        self._line(self.out, self.style(head.rstrip()[:limit], "2"))
+        headers = [h.upper() for _, h in columns]
+        natural = [max([len(h)] + [len(g[i]) for g in grid]) for i, h in enumerate(headers)]
+        fields = [f for f, _ in columns]
+        order = [fields.index(f) for f in shrink if f in fields]
+        if not order:  # none chosen: the widest first, never the first column (the key)
+            order = sorted(range(1, len(fields)), key=lambda i: -natural[i])
+        shown, widths = table.fit(natural, headers, table.terminal_width(self.out), order)
+
+        def line(cells: Sequence[str]) -> str:
+            laid = (table.cut(cells[i], w).ljust(w) for i, w in zip(shown, widths, strict=True))
+            return "  ".join(laid).rstrip()
+
+        self._line(self.out, self.style(line(headers), "2"))
         for g in grid:
-            line = "  ".join(c.ljust(w) for c, w in zip(g, widths, strict=True)).rstrip()
-            self._line(self.out, line[:limit])
+            self._line(self.out, line(g))
 
     # -- people ----------------------------------------------------------------------------
 

@@ -47,6 +47,31 @@ def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None
         group.add_argument("-0", dest="nul", action="store_true", help="NUL-separated ids")
 
 
+TERMINAL_LIMIT = 50  # rows a terminal shows unless --limit says otherwise
+
+
+def add_limit(parser: argparse.ArgumentParser) -> None:
+    """--limit for listings: a terminal shows the first 50 and says when it cut; piped
+    output (TSV, -0, --json, --jsonl) is never cut unless asked, since a script cannot see
+    a cut."""
+    parser.add_argument(
+        "--limit",
+        type=_count,
+        metavar="N",
+        help=f"at most N rows, 0 for all (default: {TERMINAL_LIMIT} on a terminal, all when piped)",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (0 or more; 0 for all)")
+    return value
+
+
 def example(parser: argparse.ArgumentParser, *lines: str) -> None:
     parser.epilog = "Example:\n" + "\n".join(f"  {line}" for line in lines)
 

@@ -92,6 +92,54 @@ def run_without_root_powers() -> tuple[str, ...]:
     return ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
 
 
+def run_on_screen(
+    home: Path, *args: str, columns: int = 200, stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    """An `inbox` command whose stdout is a pseudo-terminal of ``columns`` columns (a
+    person reading the table) and whose stderr is a pipe: its exit code, what the
+    terminal showed and what went to stderr."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "INBOX_NOW")}
+    env.update({"INBOX_HOME": str(home), "NO_COLOR": "1", "TERM": "xterm"})
+    env.pop("COLUMNS", None)
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    attrs = termios.tcgetattr(secondary)
+    attrs[1] &= ~termios.ONLCR  # keep line ends as written
+    termios.tcsetattr(secondary, termios.TCSANOW, attrs)
+    process = subprocess.Popen(
+        INBOX + list(args),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    shown = bytearray()
+    try:
+        if stdin is not None and process.stdin is not None:
+            process.stdin.write(stdin)
+            process.stdin.close()
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(primary)
+    err = process.stderr.read() if process.stderr else b""
+    code = process.wait(timeout=60)
+    return code, shown.decode("utf-8"), err.decode("utf-8")
+
+
 def new_home(where: Path) -> Path:
     """A replica of the acme workspace, as dana, made by `inbox init`."""
     done = run_inbox(

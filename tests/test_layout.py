@@ -45,6 +45,7 @@ CLI_USES = {
     "crdt.model.items",
     "crdt.model.clock",
     "crdt.model.printable",
+    "crdt.model.ids",
     "crdt.workflow.macros",
     "crdt.sync.presence",
     "crdt.ingest.importer",

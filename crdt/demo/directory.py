@@ -69,7 +69,7 @@ def _empty(where: Path) -> None:
 def _by_subject(replica: Replica) -> dict[str, str]:
     from crdt.replica import Filters
 
-    rows = replica.conversations(Filters(status="all", limit=None))
+    rows = replica.conversations(Filters(status="all", limit=None)).rows
     return {r["subject"]: r["id"] for r in rows}
 
 

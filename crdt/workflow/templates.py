@@ -24,6 +24,35 @@ def variables(text: str) -> list[str]:
     return [m.group(1) for m in _VAR.finditer(text)]
 
 
+def known() -> list[str]:
+    """Every variable a template can use, dotted (``customer.first_name``)."""
+    return sorted(_leaves(context({}, {})))
+
+
+def _leaves(values: Mapping[str, Any], prefix: str = "") -> list[str]:
+    out = []
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            out += _leaves(value, f"{prefix}{key}.")
+        else:
+            out.append(prefix + key)
+    return out
+
+
+def check(text: str) -> str:
+    """``text`` when every variable in it can be filled; else a usage error naming what
+    cannot and listing what can, so a template fails when saved, not when a reply needs it."""
+    names = set(known())
+    unknown = [v for v in variables(text) if v not in names]
+    unknown += [f"{{{{{p}}}}}" for p in _PLACEHOLDER.findall(_VAR.sub("", text))]
+    if unknown:
+        raise UsageError(
+            f"unknown template variable(s): {', '.join(sorted(set(unknown)))}; "
+            f"known: {', '.join(sorted(names))}"
+        )
+    return text
+
+
 def context(conversation: Mapping[str, Any], agent: Mapping[str, Any]) -> dict[str, Any]:
     """The variables a template can use, from a conversation view and the sending agent."""
     name = conversation.get("customer_name") or ""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crdt.model.items import handle
 from inbox_cli.context import Context
 from inbox_cli.output import ago
+from inbox_cli.parsing import TERMINAL_LIMIT
+from inbox_cli.table import cut
+
+if TYPE_CHECKING:
+    from crdt.replica import Page
 
 COLUMNS = [
     ("id", "id"),
@@ -17,6 +22,32 @@ COLUMNS = [
     ("tags", "tags"),
     ("updated_at", "updated"),
 ]
+
+# On a narrow terminal: free text gives way first, then who; ids, status and times keep.
+SHRINK = ("snippet", "subject", "presence", "tags", "customer", "assignee")
+
+
+def limit(ctx: Context, given: int | None) -> int | None:
+    """The rows to ask for: what --limit says (0 for all), else a screenful on a terminal
+    and everything when piped."""
+    if given is None:
+        return TERMINAL_LIMIT if ctx.out.table else None
+    return given or None
+
+
+def print_page(
+    ctx: Context, page: Page, columns: list[tuple[str, str]] | None = None, empty: str = ""
+) -> None:
+    """The rows, and on a terminal a line on stderr when the limit cut them, or ``empty``
+    when there are none (stdout stays empty: a header over nothing says nothing)."""
+    if not page.rows and ctx.out.table:
+        if empty:
+            ctx.out.say(empty)
+        return
+    print_conversations(ctx, page.rows, columns)
+    if page.cut and ctx.out.table:
+        total = f"{page.total:,}" + ("+" if page.capped else "")
+        ctx.out.say(f"{len(page.rows):,} of {total} shown; --limit 0 for all")
 
 
 def print_conversations(
@@ -38,7 +69,7 @@ def print_conversations(
             return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
             text = str(value or "(no subject)")
-            return text if len(text) <= 50 else text[:49] + "…"
+            return cut(text, 50)
         if name.endswith("_at"):
             return ago(value)
         if isinstance(value, list):
@@ -48,4 +79,4 @@ def print_conversations(
     chosen = list(columns or COLUMNS)
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
-    ctx.out.items(rows, chosen, cell)
+    ctx.out.items(rows, chosen, cell, SHRINK)

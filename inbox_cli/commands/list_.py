@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from crdt.model.vocab import CHANNELS, PRIORITIES, SORTS, STATUS_FILTERS
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_output_flags, example
+from inbox_cli.parsing import add_limit, add_output_flags, example
 
 if TYPE_CHECKING:
     from crdt.replica import Replica
@@ -25,7 +25,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("--customer", metavar="EMAIL")
     p.add_argument("--query", metavar="TEXT", help="full-text filter")
     p.add_argument("--sort", default="updated", choices=SORTS)
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="0 for all (default 50)")
+    add_limit(p)
     add_output_flags(p, nul=True)
     example(
         p,
@@ -37,7 +37,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt.replica import Filters
-    from inbox_cli.commands._conversations import print_conversations
+    from inbox_cli.commands._conversations import limit, print_page
 
     replica = ctx.replica
     assignee = args.assignee
@@ -53,10 +53,11 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         query=args.query,
         customer=args.customer,
         sort=args.sort,
-        limit=args.limit or None,
+        limit=limit(ctx, args.limit),
     )
-    rows = replica.conversations(filters)
-    print_conversations(ctx, _with_presence(replica, rows))
+    page = replica.conversations(filters)
+    rows = _with_presence(replica, page.rows)
+    print_page(ctx, page._replace(rows=rows), empty="no conversations match")
 
 
 def _with_presence(replica: Replica, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -30,3 +30,9 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     mentioned = ", ".join(handle(m) for m in result["mentions"])
     ctx.out.obj(result, lambda: [])
     ctx.out.say(f"noted on {ident[:8]}" + (f", mentioning {mentioned}" if mentioned else ""))
+    for unknown in result["unknown_mentions"]:
+        could = ", ".join(f"@{handle(a)}" for a in unknown["could_mean"])
+        ctx.out.warn(
+            f"@{unknown['handle']} is no agent of this workspace, so nobody was notified"
+            + (f"; did you mean {could}?" if could else "; see `inbox agent list`")
+        )

@@ -48,7 +48,7 @@ def test_reindex_gives_a_document_named_for_another_conversation_its_own_id(
     """The state an import before schema 5 could leave: document ``c:A`` says it is R."""
     with _replica(tmp_path) as replica:
         import_path(replica, DATA / "threading-dev" / "001.eml")
-        [row] = replica.conversations(Filters(status="all"))
+        [row] = replica.conversations(Filters(status="all")).rows
         ident, other = row["id"], "f" * 32
         name = conversation_doc(ident)
         with replica.store.write():
@@ -57,7 +57,7 @@ def test_reindex_gives_a_document_named_for_another_conversation_its_own_id(
             doc.map("meta")["id"] = other
             replica.store.append(name, doc.get_update(before))
         actions.reindex(replica)
-        assert [r["id"] for r in replica.conversations(Filters(status="all"))] == [ident]
+        assert [r["id"] for r in replica.conversations(Filters(status="all")).rows] == [ident]
         assert replica.conversation(ident)["id"] == ident
         actions.tag(replica, [ident], ["repaired"], [])
         assert replica.conversation(ident)["tags"] == ["repaired"]

@@ -130,7 +130,7 @@ def test_a_change_after_training_packs_with_the_dictionary_and_search_keeps_up(
     and the full-text index drops the old text it reads back from the packed view."""
     ident = _ids(big)[-1]
     actions.note(big, ident, "the flamingo escalation")
-    assert [c["id"] for c in queries.search(big.store.conn, "flamingo", "2099")] == [ident]
+    assert [c["id"] for c in queries.search(big.store.conn, "flamingo", "2099").rows] == [ident]
     for _ in range(70):  # past the compaction threshold: the snapshot is written again
         actions.tag(big, [ident], ["vip"], [])
         actions.tag(big, [ident], [], ["vip"])
@@ -139,8 +139,8 @@ def test_a_change_after_training_packs_with_the_dictionary_and_search_keeps_up(
     snapshot = big.store.conn.execute("SELECT snapshot FROM docs WHERE name = ?", (f"c:{ident}",))
     assert snapshot.fetchone()[0][1:2] == DICTIONARY
     assert queries.view(big.store.conn, ident)["notes"][0]["body"] == "the flamingo escalation"
-    assert [c["id"] for c in queries.search(big.store.conn, "flamingo", "2099")] == [ident]
-    assert queries.search(big.store.conn, "escalation flamingo", "2099")[0]["snippet"]
+    assert [c["id"] for c in queries.search(big.store.conn, "flamingo", "2099").rows] == [ident]
+    assert queries.search(big.store.conn, "escalation flamingo", "2099").rows[0]["snippet"]
 
 
 def test_another_connection_reads_what_one_packed(big: Replica) -> None:

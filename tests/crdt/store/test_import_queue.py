@@ -87,5 +87,5 @@ def test_drain_builds_everything_queued_once(tmp_path: Path) -> None:
     replica = _queued(tmp_path)
     assert import_queue.drain(replica.store) == 1
     assert import_queue.drain(replica.store) == 0
-    [row] = replica.conversations(Filters(status="all"))
+    [row] = replica.conversations(Filters(status="all")).rows
     assert row["message_count"] == 1

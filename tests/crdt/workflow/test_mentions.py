@@ -57,3 +57,15 @@ def test_no_agents_means_no_mentions() -> None:
 
 def test_a_handle_matches_an_agent_whatever_its_case() -> None:
     assert mentions.resolve("ask @ben.ng", ["Ben.Ng@Example.com"]) == ["Ben.Ng@Example.com"]
+
+
+NAMED = {"dana@example.com": "Dana Whitfield", "bokoro@example.com": "Ben Okoro"}
+
+
+def test_an_unknown_mention_names_the_agents_it_could_mean() -> None:
+    assert mentions.unknown("@dnaa and @ben, see this", NAMED) == {
+        "dnaa": ["dana@example.com"],
+        "ben": ["bokoro@example.com"],
+    }
+    assert mentions.unknown("@dana knows", NAMED) == {}
+    assert mentions.unknown("@zzz hello", NAMED) == {"zzz": []}

@@ -101,3 +101,18 @@ def test_check_name_accepts_simple_names(name: str) -> None:
 def test_check_name_rejects_other_names(name: str) -> None:
     with pytest.raises(UsageError):
         templates.check_name(name)
+
+
+def test_check_refuses_what_cannot_be_filled_and_lists_what_can() -> None:
+    with pytest.raises(UsageError) as refused:
+        templates.check("Hi {{customer.nope}}, {{ agent.name }} {{oops!}}")
+    message = refused.value.message
+    assert "customer.nope" in message and "{{oops!}}" in message
+    assert "agent.name" not in message.split("known:")[0]
+    assert "known: agent.email, agent.first_name, agent.name, conversation.id" in message
+
+
+def test_every_known_variable_renders() -> None:
+    text = " ".join(f"{{{{{name}}}}}" for name in templates.known())
+    assert templates.check(text) == text
+    assert "{{" not in templates.render(text, values())
