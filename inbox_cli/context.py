@@ -22,8 +22,9 @@ EXIT_INTERRUPTED = 130
 
 
 class Context:
-    def __init__(self, home: Path, out: Output) -> None:
+    def __init__(self, home: Path, out: Output, paging: bool = True) -> None:
         self.home, self.out = home, out
+        self.paging = paging  # False with --no-pager
         self._replica: Replica | None = None
 
     @classmethod
@@ -37,7 +38,8 @@ class Context:
             mode = "jsonl"
         elif getattr(args, "nul", False):
             mode = "nul"
-        return cls(data_home(args.home), Output(mode=mode, color=not args.no_color))
+        out = Output(mode=mode, color=not args.no_color)
+        return cls(data_home(args.home), out, paging=not getattr(args, "no_pager", False))
 
     @property
     def replica(self) -> Replica:
