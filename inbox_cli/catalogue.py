@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "relay": ("relay", "run the relay; create and revoke agents' tokens"),
     "who": ("who", "who is online, and what they are viewing or typing in"),
     "demo": ("demo", "set up the embedded demo workspace; its status; stop it"),
+    "completion": ("completion", "print a shell's completion script: bash, zsh, fish"),
     "help": ("help", "a command's help (as --help), or the man page (--man)"),
 }
 

@@ -15,6 +15,10 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
+    if args_list[:1] == ["__complete"]:  # the shells' completion scripts: no replica opened
+        from inbox_cli import complete  # unless a value is an id, a tag or an agent
+
+        return complete.answer(args_list[1:])
     parser = build_parser(args_list)
     args = parser.parse_args(args_list)
     if not getattr(args, "run", None):

@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from inbox_cli.output import for_people
-
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
@@ -26,6 +24,8 @@ class Parser(argparse.ArgumentParser):
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
+            from inbox_cli.output import for_people
+
             for_people(file or sys.stderr, message)
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
