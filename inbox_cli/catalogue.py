@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from typing import Any
 
 from inbox_cli import __version__
 from inbox_cli.parsing import Parser, add_global_options, subparsers
@@ -44,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "relay": ("relay", "run the relay; create and revoke agents' tokens"),
     "who": ("who", "who is online, and what they are viewing or typing in"),
     "demo": ("demo", "set up the embedded demo workspace; its status; stop it"),
+    "config": ("config", "defaults from the config file: get, set, list"),
     "completion": ("completion", "print a shell's completion script: bash, zsh, fish"),
     "help": ("help", "a command's help (as --help), or the man page (--man)"),
 }
@@ -87,10 +89,13 @@ def command_name(argv: list[str]) -> str | None:
     return None
 
 
-def build_parser(argv: list[str], every: bool = False) -> argparse.ArgumentParser:
+def build_parser(
+    argv: list[str], every: bool = False, settings: dict[str, Any] | None = None
+) -> argparse.ArgumentParser:
     """The top parser with the chosen command's options; every command's names only for
     help or a mistyped name (building them all costs ~25 ms a run), and every command's
-    options with ``every`` (the man page)."""
+    options with ``every`` (the man page). ``settings`` (the config file) give commands
+    their defaults: `[list] status, limit` are `inbox list`'s, which flags override."""
     parser = top_parser()
     subs = subparsers(parser, dest="command", metavar="COMMAND")
     chosen = command_name(argv)
@@ -107,8 +112,14 @@ def build_parser(argv: list[str], every: bool = False) -> argparse.ArgumentParse
             add_global_options(sub)  # also after the command name: `inbox list --home DIR`
             mod = importlib.import_module(f"inbox_cli.commands.{module}")
             mod.configure(sub, name)
-            sub.set_defaults(run=mod.run)
+            sub.set_defaults(run=mod.run, **_defaults(name, settings or {}))
     return parser
+
+
+def _defaults(command: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """A command's option defaults from the config file (``list.limit`` -> ``limit``)."""
+    prefix = command + "."
+    return {k.removeprefix(prefix): v for k, v in settings.items() if k.startswith(prefix)}
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

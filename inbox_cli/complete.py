@@ -134,8 +134,14 @@ def _values(action: argparse.Action, home: str | None, current: str) -> list[Can
 def _replica(what: str, home: str | None, prefix: str) -> list[tuple[str, str]]:
     """Ids, tags or agents from the local replica (--home, else $INBOX_HOME ...), [] when
     there is none."""
+    import os
+
     from crdt.replica import Replica, data_home
 
+    if home is None and not os.environ.get("INBOX_HOME"):
+        from inbox_cli import config
+
+        home = config.load().get("home")
     where = data_home(home)
     if not (where / "replica.db").exists():
         return []

@@ -19,14 +19,24 @@ def main(argv: list[str] | None = None) -> int:
         from inbox_cli import complete  # unless a value is an id, a tag or an agent
 
         return complete.answer(args_list[1:])
-    parser = build_parser(args_list)
+    from crdt.errors import UsageError
+    from inbox_cli import config
+
+    try:
+        settings = config.load()
+    except UsageError as exc:  # before any command: a bad file is not half applied
+        from inbox_cli.output import Output
+
+        Output().error(exc.code, exc.message)
+        return exc.exit_code
+    parser = build_parser(args_list, settings=settings)
     args = parser.parse_args(args_list)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
     from inbox_cli.context import Context
 
-    ctx = Context.from_args(args)
+    ctx = Context.from_args(args, settings)
     return ctx.run(args.run, args)
 
 

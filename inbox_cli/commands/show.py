@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         presence.note(replica, presence.VIEWING, ident)
     from inbox_cli import pager
 
-    with pager.paged(ctx.out, pager.command() if ctx.paging else []):
+    with pager.paged(ctx.out, pager.command(ctx.settings.get("pager")) if ctx.paging else []):
         ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
 
 

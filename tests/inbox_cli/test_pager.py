@@ -125,3 +125,17 @@ def test_no_pager_when_piped_json_or_turned_off(
     assert code == 0
     assert not got.exists()
     assert "line number 59" in shown
+
+
+def test_the_config_files_pager_is_used_and_pager_wins(
+    home: Path, long_thread: str, tmp_path: Path
+) -> None:
+    pager, got = _pager(tmp_path)
+    (tmp_path / "xdg" / "inbox").mkdir(parents=True)
+    (tmp_path / "xdg" / "inbox" / "config.toml").write_text(f"pager = {pager!r}\n")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    assert _on_terminal(home, "show", long_thread[:8], env=env)[0] == 0
+    assert "line number 59" in got.read_text()
+    got.unlink()
+    code, shown = _on_terminal(home, "show", long_thread[:8], env={**env, "PAGER": "cat"})
+    assert code == 0 and not got.exists() and "line number 59" in shown
