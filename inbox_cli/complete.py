@@ -25,7 +25,7 @@ _PATH_DESTS = {"home", "dir", "store", "body_file", "token_file", "ca_file", "tl
 _PATH_METAVARS = ("FILE", "DIR", "PATH")
 _TAG_DESTS = {"add", "remove", "tag"}
 _AGENT_DESTS = {"to", "assignee"}
-_ID_DESTS = {"ids", "id", "into", "sources", "target", "conversation"}
+_ID_DESTS = {"ids", "id", "into", "sources", "target", "conversation", "words"}
 
 
 def answer(args: list[str]) -> int:
@@ -90,10 +90,10 @@ def candidates(before: list[str], current: str) -> list[Candidate]:
     if current.startswith("-"):
         return _flags(parser)
     found = [c for a in parser._actions if not a.option_strings for c in _values(a, home, current)]
-    if name == "status":  # `inbox status ID... closed`: the status is a word too
-        from crdt.model.vocab import SETTABLE_STATUSES
+    from crdt.model.vocab import PRIORITIES, SETTABLE_STATUSES
 
-        found += [(s, "") for s in SETTABLE_STATUSES]
+    # `inbox status ID... closed`, `inbox priority ID... high`: the value is a word too
+    found += [(w, "") for w in {"status": SETTABLE_STATUSES, "priority": PRIORITIES}.get(name, ())]
     return found
 
 

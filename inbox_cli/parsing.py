@@ -69,6 +69,18 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def word_among(words: list[str], choices: Sequence[str], usage: str) -> tuple[str, list[str]]:
+    """The one word of ``choices`` given first or last among ids, and the ids: `inbox
+    priority high 3f2a` and `inbox priority 3f2a high` alike (status takes both too)."""
+    from crdt.errors import UsageError
+
+    if words and words[-1] in choices:
+        return words[-1], words[:-1]
+    if words and words[0] in choices:
+        return words[0], words[1:]
+    raise UsageError(f"give one of {', '.join(choices)}: {usage}")
+
+
 def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="one JSON document")
