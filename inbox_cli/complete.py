@@ -13,7 +13,6 @@ whatever a completion function prints, so errors are silent and offer nothing.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from inbox_cli.catalogue import COMMANDS, build_parser, command_name, subcommands, top_parser
 
@@ -25,7 +24,7 @@ _PATH_DESTS = {"home", "dir", "store", "body_file", "token_file", "ca_file", "tl
 _PATH_METAVARS = ("FILE", "DIR", "PATH")
 _TAG_DESTS = {"add", "remove", "tag"}
 _AGENT_DESTS = {"to", "assignee"}
-_ID_DESTS = {"ids", "id", "into", "sources", "target", "conversation", "words"}
+_ID_DESTS = {"ids", "id", "into", "sources", "target", "conversation"}
 
 
 def answer(args: list[str]) -> int:
@@ -37,11 +36,15 @@ def answer(args: list[str]) -> int:
         found = candidates(words[:-1], words[-1])
     except Exception:  # a completion that fails offers nothing, never a traceback
         return 0
+    from inbox_cli.output import Output
+
+    out = Output()  # the printer: a subject shown beside an id is mail, and is cleaned
     if found == [(FILES, "")]:
-        sys.stdout.write(FILES + "\n")
+        out.line(FILES)
         return 0
-    lines = [_line(shell, word, about) for word, about in found if word.startswith(words[-1])]
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    for word, about in found:
+        if word.startswith(words[-1]):
+            out.line(_line(shell, word, about))
     return 0
 
 
@@ -66,6 +69,8 @@ def candidates(before: list[str], current: str) -> list[Candidate]:
         return [(n, summary) for n, (_, summary) in COMMANDS.items()]
     if name not in COMMANDS:
         return []
+    if name == "help":  # `inbox help COMMAND [VERB]`: the words after help, completed
+        return _help_words(before[before.index(name) + 1 :], current)
     parser = subcommands(build_parser(before))[name]
     rest = before[before.index(name) + 1 :]
     verbs = subcommands(parser)
@@ -95,6 +100,19 @@ def candidates(before: list[str], current: str) -> list[Candidate]:
     # `inbox status ID... closed`, `inbox priority ID... high`: the value is a word too
     found += [(w, "") for w in {"status": SETTABLE_STATUSES, "priority": PRIORITIES}.get(name, ())]
     return found
+
+
+def _help_words(after: list[str], current: str) -> list[Candidate]:
+    if current.startswith("-"):
+        return [("--man", "the man page")]
+    words = [w for w in after if not w.startswith("-")]
+    if not words:
+        return [(n, summary) for n, (_, summary) in COMMANDS.items()]
+    parser = subcommands(build_parser(words[:1])).get(words[0])
+    for word in words[1:]:
+        parser = subcommands(parser).get(word) if parser else None
+    found = subcommands(parser) if parser else {}
+    return [(v, sub.description or "") for v, sub in found.items()]
 
 
 def _is_flag(action: argparse.Action) -> bool:

@@ -11,7 +11,7 @@ from inbox_cli.parsing import add_output_flags, example, word_among
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument(
-        "words",
+        "ids",
         nargs="+",
         metavar="LEVEL|ID",
         help=f"the level ({', '.join(PRIORITIES)}) and id prefixes, in either order "
@@ -29,7 +29,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import actions
 
-    level, words = word_among(args.words, PRIORITIES, "inbox priority ID... LEVEL")
+    level, words = word_among(args.ids, PRIORITIES, "inbox priority ID... LEVEL")
     ids = ctx.ids(words)
     actions.set_priority(ctx.replica, ids, level)
     for ident in ids:

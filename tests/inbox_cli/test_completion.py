@@ -51,6 +51,8 @@ def _complete(home: Path, line: str) -> list[str]:
         ("inbox relay token create --ad", ["--admin"]),
         ("inbox priority u", ["urgent"]),
         ("inbox --no", ["--no-color", "--no-pager"]),
+        ("inbox help relay t", ["token"]),
+        ("inbox help sh", ["show"]),
     ],
 )
 def test_bash_completes_commands_verbs_flags_and_choices(
