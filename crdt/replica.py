@@ -19,7 +19,7 @@ from crdt.model import clock, items
 from crdt.model.admission import ADMIN, VIEWER
 from crdt.model.ids import new_id
 from crdt.model.vocab import conversation_doc, workspace_doc
-from crdt.store import home, import_queue, index, queries
+from crdt.store import completions, home, import_queue, index, queries
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.home import data_home
 from crdt.store.queries import Filters, Page
@@ -189,6 +189,15 @@ class Replica(Closing):
         if not email:
             return "nobody"
         return str(self.items("agents").get(email, {}).get("name") or email)
+
+    def id_candidates(self, prefix: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(id, subject) of conversations whose id starts with ``prefix``: what a shell
+        offers to complete an id (the most recently updated first)."""
+        return completions.ids(self.store.conn, prefix, limit)
+
+    def tag_candidates(self, prefix: str, limit: int = 200) -> list[str]:
+        """Tags in use that start with ``prefix``, for a shell's completion."""
+        return completions.tags(self.store.conn, prefix, limit)
 
     def take_notices(self) -> list[str]:
         """News the sync process left for the agent (a claim that lost), each told once."""

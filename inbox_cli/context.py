@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crdt.errors import InboxError, UsageError
 from crdt.model.ids import is_prefix
@@ -23,13 +23,26 @@ EXIT_INTERRUPTED = 130
 
 
 class Context:
-    def __init__(self, home: Path, out: Output) -> None:
+    def __init__(
+        self,
+        home: Path,
+        out: Output,
+        paging: bool = True,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         self.home, self.out = home, out
+        self.paging = paging  # False with --no-pager
+        self.settings = settings or {}  # the config file's (inbox_cli/config.py)
         self._replica: Replica | None = None
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Context:
+    def from_args(cls, args: argparse.Namespace, settings: dict[str, Any] | None = None) -> Context:
+        """Flags, then the environment, then the config file's ``settings``."""
         from crdt.replica import data_home
+
+        settings = settings or {}
+        home = args.home or (None if os.environ.get("INBOX_HOME") else settings.get("home"))
+        color = not args.no_color and settings.get("color", True)
 
         mode = "auto"
         if getattr(args, "json", False):
@@ -38,7 +51,9 @@ class Context:
             mode = "jsonl"
         elif getattr(args, "nul", False):
             mode = "nul"
-        return cls(data_home(args.home), Output(mode=mode, color=not args.no_color))
+        out = Output(mode=mode, color=color)
+        paging = not getattr(args, "no_pager", False)
+        return cls(data_home(home), out, paging=paging, settings=settings)
 
     @property
     def replica(self) -> Replica:
@@ -169,13 +184,19 @@ class Context:
         import shlex
         import subprocess
 
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        editor = (
+            os.environ.get("VISUAL")
+            or os.environ.get("EDITOR")
+            or self.settings.get("editor")
+            or "vi"
+        )
         try:
             code = subprocess.call([*shlex.split(editor), str(path)])
         except (OSError, ValueError) as exc:  # not there, not a program, bad quoting
             why = getattr(exc, "strerror", None) or str(exc)
             raise InboxError(
-                f"cannot run the editor {editor!r} ($VISUAL or $EDITOR): {why}; {failed}"
+                f"cannot run the editor {editor!r} ($VISUAL, $EDITOR or the config file's "
+                f"editor): {why}; {failed}"
             ) from exc
         if code != 0:
             raise UsageError(f"{editor} exited with an error; {failed}")

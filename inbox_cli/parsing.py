@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from inbox_cli.output import for_people
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -26,17 +24,61 @@ class Parser(argparse.ArgumentParser):
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
+            from inbox_cli.output import for_people
+
             for_people(file or sys.stderr, message)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value outside the choices (a mistyped command, verb or status) names the
+        close ones: "invalid choice: 'lsit'; did you mean 'list'?"."""
+        choices = action.choices
+        if choices is not None and value not in choices:
+            hint = did_you_mean(str(value), [str(c) for c in choices])
+            if hint:
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint}")
+        super()._check_value(action, value)
+
+
+def did_you_mean(word: str, known: Sequence[str]) -> str:
+    """ "; did you mean 'list'?" for the known words close to ``word``, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def subparsers(
+    parser: argparse.ArgumentParser, **kw: Any
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """``add_subparsers`` whose parsers are ``Parser``s, so they clean and suggest too."""
+    return parser.add_subparsers(parser_class=Parser, **kw)
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
-    """--home and --no-color, accepted after the command (and its verb) too."""
+    """--home, --no-color and --no-pager, accepted after the command (and its verb) too."""
     parser.add_argument(
         "--home", metavar="DIR", default=argparse.SUPPRESS, help="the replica directory"
     )
     parser.add_argument(
         "--no-color", action="store_true", default=argparse.SUPPRESS, help="no colour in output"
     )
+    parser.add_argument(
+        "--no-pager", action="store_true", default=argparse.SUPPRESS, help="never page output"
+    )
+
+
+def word_among(words: list[str], choices: Sequence[str], usage: str) -> tuple[str, list[str]]:
+    """The one word of ``choices`` given first or last among ids, and the ids: `inbox
+    priority high 3f2a` and `inbox priority 3f2a high` alike (status takes both too)."""
+    from crdt.errors import UsageError
+
+    if words and words[-1] in choices:
+        return words[-1], words[:-1]
+    if words and words[0] in choices:
+        return words[0], words[1:]
+    raise UsageError(f"give one of {', '.join(choices)}: {usage}")
 
 
 def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None:
@@ -79,7 +121,7 @@ def example(parser: argparse.ArgumentParser, *lines: str) -> None:
 def verbs(parser: argparse.ArgumentParser, command: str) -> Verb:
     """The verbs of ``command`` as subcommands; returns ``add(verb, summary)``, which makes
     one and gives back its parser (its ``verb`` is set for ``run`` to dispatch on)."""
-    subs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    subs = subparsers(parser, dest="verb", metavar="VERB", required=True)
 
     def add(verb: str, summary: str) -> argparse.ArgumentParser:
         sub = subs.add_parser(

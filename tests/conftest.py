@@ -30,7 +30,10 @@ def run_inbox(
     prefix: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[Any]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("INBOX_AGENT", "INBOX_NOW")}
-    full_env.update({"INBOX_HOME": str(home), "NO_COLOR": "1", **(env or {})})
+    # no config file but the test's own (a developer's ~/.config/inbox stays out of it)
+    config = str(home.parent / "config")
+    full_env.update({"INBOX_HOME": str(home), "NO_COLOR": "1", "XDG_CONFIG_HOME": config})
+    full_env.update(env or {})
     binary = isinstance(stdin, bytes)
     return subprocess.run(
         [*prefix, *INBOX, *args],

@@ -199,6 +199,7 @@ def test_only_the_model_touches_pycrdt() -> None:
         ["template", "list"],
         ["macro", "list"],
         ["agent", "list"],
+        ["__complete", "bash", "show", ""],  # a shell's TAB: ids from the index alone
     ],
 )
 def test_reads_never_import_pycrdt(

@@ -52,8 +52,21 @@ def inbox_lines(block: str) -> list[str]:
 
 
 def with_paths(line: str) -> str:
-    """Home paths (~/...) become the repository's example mailbox."""
+    """Home paths (~/...) become the repository's example mailbox, and the repository's
+    own paths (examples/...) absolute: the lines run in a scratch directory."""
+    line = re.sub(r"(?<![\w/$])examples/\S+", lambda m: shlex.quote(str(ROOT / m[0])), line)
     return re.sub(r"(?<![\w/$])~/\S+", shlex.quote(str(EXAMPLE_MAIL)), line)
+
+
+@pytest.mark.parametrize("title", ["A tour", "Two replicas and a relay"])
+def test_the_readmes_imports_name_mail_that_ships(title: str) -> None:
+    """A newcomer pastes the tour in the repository: what it first imports must be there
+    (a later `inbox import ~/Maildir/support` is the reader's own mail)."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), title))
+    imported = [words(line)[2] for line in lines if words(line)[1:2] == ["import"]]
+    assert imported
+    path = imported[0]
+    assert (ROOT / path).is_file(), f"`inbox import {path}` names no file of the repository"
 
 
 def adapt(line: str) -> tuple[str, bool]:

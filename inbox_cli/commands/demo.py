@@ -51,13 +51,21 @@ Logs: {where}/relay.log and sync.log in each replica. When you are done:
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("action", nargs="?", choices=["stop"], help="end what the demo started")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["status", "stop"],
+        help="status: is it running, where, which pids; stop: end what the demo started",
+    )
     p.add_argument(
         "--dir",
         metavar="DIR",
         help="where the demo lives (default: $XDG_DATA_HOME/inbox-demo); recreated on each run",
     )
-    example(p, "inbox demo", "inbox demo --dir /tmp/inbox-demo", "inbox demo stop")
+    p.add_argument("--json", action="store_true", help="status as one JSON document")
+    example(
+        p, "inbox demo", "inbox demo --dir /tmp/inbox-demo", "inbox demo status", "inbox demo stop"
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
@@ -68,6 +76,9 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     # absolute: the lines printed below must work from any directory
     where = (Path(args.dir).expanduser() if args.dir else default_dir()).absolute()
+    if args.action == "status":
+        _status(where, demo.status(where), ctx)
+        return
     if args.action == "stop":
         ended = demo.stop(where)
         ctx.out.say(
@@ -80,6 +91,22 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.say(_what_to_try(running, default=args.dir is None))
     if not running.live:
         ctx.out.warn("the watchers are still connecting; `inbox who` may be empty for a moment")
+
+
+def _status(where: Path, found: tuple[dict[str, int], str | None], ctx: Context) -> None:
+    """`inbox demo status`: each running process and its pid on stdout (name, pid), what
+    that means on stderr; exit 0 either way."""
+    running, url = found
+    rows = [{"id": name, "name": name, "pid": pid} for name, pid in running.items()]
+    if ctx.out.mode == "json":
+        report = {"dir": str(where), "running": bool(running), "url": url, "processes": rows}
+        ctx.out.obj(report, list)
+        return
+    if not running:
+        ctx.out.say(f"the demo is not running in {where}" + ("" if url else " (no demo there)"))
+        return
+    ctx.out.say(f"the demo is running in {where}, its relay on {url}:")
+    ctx.out.items(rows, [("name", "process"), ("pid", "pid")])
 
 
 def _what_to_try(running: Running, default: bool) -> str:

@@ -6,21 +6,32 @@ import argparse
 
 from crdt.model.vocab import PRIORITIES
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_output_flags, example
+from inbox_cli.parsing import add_output_flags, example, word_among
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("level", choices=PRIORITIES)
-    p.add_argument("ids", nargs="*", metavar="ID", help="id prefixes (default: from stdin)")
+    p.add_argument(
+        "ids",
+        nargs="+",
+        metavar="LEVEL|ID",
+        help=f"the level ({', '.join(PRIORITIES)}) and id prefixes, in either order "
+        "(ids from stdin when none are given)",
+    )
     add_output_flags(p, nul=True)
-    example(p, "inbox priority urgent 3f2a", "inbox search outage -0 | inbox priority high")
+    example(
+        p,
+        "inbox priority 3f2a urgent",
+        "inbox priority urgent 3f2a",
+        "inbox search outage -0 | inbox priority high",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import actions
 
-    ids = ctx.ids(args.ids)
-    actions.set_priority(ctx.replica, ids, args.level)
+    level, words = word_among(args.ids, PRIORITIES, "inbox priority ID... LEVEL")
+    ids = ctx.ids(words)
+    actions.set_priority(ctx.replica, ids, level)
     for ident in ids:
-        ctx.out.say(f"{ident[:8]} priority {args.level}")
+        ctx.out.say(f"{ident[:8]} priority {level}")
     ctx.out.ids(ids)

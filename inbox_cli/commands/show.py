@@ -27,7 +27,10 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     conv["presence"] = presence.on(replica, ident)
     if presence.shared(replica):
         presence.note(replica, presence.VIEWING, ident)
-    ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
+    from inbox_cli import pager
+
+    with pager.paged(ctx.out, pager.command(ctx.settings.get("pager")) if ctx.paging else []):
+        ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
 
 
 def _who(email: str | None) -> str:

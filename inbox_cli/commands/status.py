@@ -6,7 +6,7 @@ import argparse
 
 from crdt.model.vocab import SETTABLE_STATUSES
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_output_flags, example
+from inbox_cli.parsing import add_output_flags, example, word_among
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -19,7 +19,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
             choices=SETTABLE_STATUSES,
             help="the new status; may also be given as the last word",
         )
-        example(p, "inbox status 3f2a pending", "inbox list --tag spam -0 | inbox status closed")
+        example(
+            p,
+            "inbox status 3f2a pending",
+            "inbox status pending 3f2a",
+            "inbox list --tag spam -0 | inbox status closed",
+        )
     else:
         p.set_defaults(status="closed" if name == "close" else "open")
         example(p, f"inbox {name} 3f2a")
@@ -29,16 +34,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import actions
-    from crdt.errors import UsageError
 
     words, status = list(args.ids), args.status
     if args.verb == "status" and status is None:
-        if words and words[-1] in SETTABLE_STATUSES:
-            status = words.pop()
-        elif words and words[0] in SETTABLE_STATUSES:
-            status = words.pop(0)
-        else:
-            raise UsageError("give the status: inbox status ID... open|pending|closed")
+        usage = "inbox status ID... open|pending|closed"
+        status, words = word_among(words, SETTABLE_STATUSES, usage)
     ids = ctx.ids(words)
     outcome = actions.set_status(ctx.replica, ids, status)
     for ident in outcome.changed:

@@ -91,6 +91,22 @@ def stop(where: Path) -> list[str]:
     return ended
 
 
+def status(where: Path) -> tuple[dict[str, int], str | None]:
+    """What of the demo in ``where`` still runs (name -> pid, only pids still running our
+    commands) and the URL of its relay (None when there is no demo there)."""
+    if not directory.is_demo(where):
+        return {}, None
+    root = where.resolve()
+    marks = _marks(root)
+    recorded = processes.recorded(root / PIDS)
+    running = {name: pid for name, pid in recorded.items() if processes.is_ours(pid, marks)}
+    dana = home_of(root, YOU)
+    if not (dana / "replica.db").exists():
+        return running, None
+    with Replica.open(dana) as replica:
+        return running, replica.relay_url
+
+
 def _marks(root: Path) -> tuple[str, ...]:
     return ("inbox", f"{root}{os.sep}")
 

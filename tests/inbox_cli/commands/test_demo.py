@@ -4,6 +4,7 @@ anything else, with a relay and a watcher per replica running beside it until
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -227,3 +228,27 @@ def test_demo_stop_leaves_a_recorded_pid_that_is_not_ours_alone(
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_demo_status_says_whether_it_runs_where_and_which_pids(
+    tmp_path: Path, demos: Demos
+) -> None:
+    where = tmp_path / "demo"
+    before = demos.start(where, "status", "--json")
+    assert before.returncode == 0, before.stderr
+    assert json.loads(before.stdout)["running"] is False
+    done = demos.start(where)
+    assert done.returncode == 0, done.stderr
+    status = demos.start(where, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["running"] is True and report["dir"] == str(where)
+    assert report["url"].endswith(f":{relay_port(done.stderr)}")
+    assert {p["name"]: p["pid"] for p in report["processes"]} == pids(where)
+    piped = demos.start(where, "status")
+    assert sorted(line.split("\t")[0] for line in piped.stdout.splitlines()) == sorted(pids(where))
+    assert "is running" in piped.stderr
+    assert demos.start(where, "stop").returncode == 0
+    after = demos.start(where, "status")
+    assert after.returncode == 0 and after.stdout == ""
+    assert "not running" in after.stderr
