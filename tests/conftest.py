@@ -22,6 +22,19 @@ INBOX = [sys.executable, "-m", "inbox_cli.main"]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the developer's ~/.config/inbox: every process the suite
+    starts inherits a config folder of the suite's own (``run_inbox`` gives each test one)."""
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
+
+
 def run_inbox(
     home: Path,
     *args: str,

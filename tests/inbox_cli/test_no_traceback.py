@@ -32,7 +32,7 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "claim": ["claim", ident],
         "close": ["close", ident],
         "completion": ["completion", "bash"],
-        "config": ["config", "set", "list.limit", "20"],
+        "config": ["config", "list"],
         "customer": ["customer", "maria@example.com"],
         "import": ["import", str(DATA / "threading-dev" / "001.eml")],
         "help": ["help", "show"],
