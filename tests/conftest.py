@@ -136,21 +136,10 @@ def run_on_screen(
         cwd=ROOT,
     )
     os.close(secondary)
-    shown = bytearray()
-    try:
-        if stdin is not None and process.stdin is not None:
-            process.stdin.write(stdin)
-            process.stdin.close()
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the other side closed
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(primary)
+    if stdin is not None and process.stdin is not None:
+        process.stdin.write(stdin)
+        process.stdin.close()
+    shown = read_terminal(primary)
     err = process.stderr.read() if process.stderr else b""
     code = process.wait(timeout=60)
     return code, shown.decode("utf-8"), err.decode("utf-8")
@@ -243,3 +232,23 @@ def relay(tmp_path: Path) -> Iterator[RelayProcess]:
     process = RelayProcess(where).start()
     yield process
     process.stop()
+
+
+def read_terminal(primary: int, timeout: float = 30.0) -> bytes:
+    """Everything a pseudo-terminal's program wrote until it closed its end (or went
+    quiet for ``timeout`` seconds); closes ``primary``."""
+    import select
+
+    received = bytearray()
+    try:
+        while select.select([primary], [], [], timeout)[0]:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            received += chunk
+    finally:
+        os.close(primary)
+    return bytes(received)

@@ -10,7 +10,6 @@ import fcntl
 import json
 import os
 import re
-import select
 import struct
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, new_home, run_inbox
+from tests.conftest import ROOT, new_home, read_terminal, run_inbox
 
 INBOX_SCRIPT = Path(sys.executable).parent / "inbox"
 
@@ -128,23 +127,8 @@ def on_terminal(
         cwd=ROOT,
     )
     os.close(secondary)
-    received = bytearray()
-    try:
-        while True:
-            ready, _, _ = select.select([primary], [], [], 30)
-            if not ready:
-                break
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the other side closed
-                break
-            if not chunk:
-                break
-            received += chunk
-    finally:
-        os.close(primary)
-        code = process.wait(timeout=30)
-    return code, bytes(received)
+    received = read_terminal(primary)
+    return process.wait(timeout=30), received
 
 
 _OURS = re.compile(rb"\x1b\[(?:0|1|2|33|36)m")  # the printer's own colours
