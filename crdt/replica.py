@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from crdt.errors import NotAuthorisedError, NotFoundError, StoreError, UnbuiltError
 from crdt.model import clock, items
-from crdt.model.admission import ADMIN, VIEWER
 from crdt.model.ids import new_id
-from crdt.model.vocab import conversation_doc, workspace_doc
+from crdt.model.vocab import ADMIN, VIEWER, conversation_doc, workspace_doc
 from crdt.store import completions, home, import_queue, index, queries
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.home import data_home

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from crdt.errors import StoreError
-from crdt.model.admission import ADMIN, ROLES
+from crdt.model.vocab import ADMIN, ROLES
 from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"

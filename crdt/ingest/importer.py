@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from crdt.errors import NotMailError
 from crdt.ingest import sources
 from crdt.model import clock, items
-from crdt.model.admission import ADMIN
-from crdt.model.vocab import conversation_doc
+from crdt.model.vocab import ADMIN, conversation_doc
 from crdt.replica import Replica
 
 if TYPE_CHECKING:

@@ -30,24 +30,20 @@ from typing import Any, NamedTuple
 
 from crdt.errors import RefusedError
 from crdt.model.claims import ACTIONS
-from crdt.model.vocab import CONVERSATION_PREFIX, WORKSPACE_KINDS, WORKSPACE_PREFIX
-
-ADMIN, AGENT, VIEWER = "admin", "agent", "viewer"
-ROLES = (ADMIN, AGENT, VIEWER)
-
-CONVERSATION_MAPS = (
-    "meta",
-    "delivery",
-    "tags",
-    "claims",
-    "status",
-    "priority",
-    "snooze",
-    "sentiment",
-    "merged",
-    "drafts",
+from crdt.model.vocab import (
+    ADMIN,
+    AGENT,
+    CONVERSATION_ARRAYS,
+    CONVERSATION_MAPS,
+    CONVERSATION_PREFIX,
+    ROLES,
+    VIEWER,
+    WORKSPACE_KINDS,
+    WORKSPACE_PREFIX,
 )
-CONVERSATION_ARRAYS = ("messages", "notes", "activity")
+
+__all__ = ["ADMIN", "AGENT", "ROLES", "VIEWER", "Author", "check", "roots"]
+
 REGISTERS = ("status", "priority", "snooze", "sentiment", "merged", "drafts")
 # what an imported mail does in its sender's name: its arrival, and an import marking it spam,
 # reopening what it answers or recording a bounce (store/import_queue.py)

@@ -27,22 +27,18 @@ from crdt.errors import UsageError
 from crdt.model import claims, tags
 from crdt.model.claims import Ownership
 from crdt.model.ids import new_id
-from crdt.model.vocab import CHANNELS, DEFAULT_PRIORITY, PRIORITIES, SETTABLE_STATUSES, STATUSES
+from crdt.model.vocab import (
+    CHANNELS,
+    CONVERSATION_ARRAYS,
+    CONVERSATION_MAPS,
+    DEFAULT_PRIORITY,
+    PRIORITIES,
+    SETTABLE_STATUSES,
+    STATUSES,
+)
 from crdt.model.ydoc import Doc
 
-MAP_ROOTS = (
-    "meta",
-    "delivery",
-    "tags",
-    "claims",
-    "status",
-    "priority",
-    "snooze",
-    "sentiment",
-    "merged",
-    "drafts",
-)
-ARRAY_ROOTS = ("messages", "notes", "activity")
+MAP_ROOTS, ARRAY_ROOTS = CONVERSATION_MAPS, CONVERSATION_ARRAYS
 
 
 def _log(doc: Doc, who: str, action: str, at: str, detail: str | None = None) -> None:

@@ -17,6 +17,25 @@ SORTS = ("updated", "created", "priority", "due")
 NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not messages
 WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros")
 
+# a conversation document's roots (model/conversation.py says what each holds)
+CONVERSATION_MAPS = (
+    "meta",
+    "delivery",
+    "tags",
+    "claims",
+    "status",
+    "priority",
+    "snooze",
+    "sentiment",
+    "merged",
+    "drafts",
+)
+CONVERSATION_ARRAYS = ("messages", "notes", "activity")
+
+# what a relay token may do (model/admission.py): settings too, conversations, nothing
+ADMIN, AGENT, VIEWER = "admin", "agent", "viewer"
+ROLES = (ADMIN, AGENT, VIEWER)
+
 CONVERSATION_PREFIX = "c:"
 WORKSPACE_PREFIX = "ws:"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from crdt.errors import InboxError, NotAuthorisedError, UsageError
 from crdt.model import clock, items
-from crdt.model.admission import AGENT, VIEWER
+from crdt.model.vocab import AGENT, VIEWER
 from crdt.model.ydoc import covers
 from crdt.replica import ROLE, Replica
 from crdt.sync import builder, outbox, presence, refused

@@ -13,36 +13,17 @@ from crdt.model import admission, conversation, workspace
 from crdt.model.admission import ADMIN, AGENT, VIEWER, Author
 from crdt.model.ids import new_id
 from crdt.model.ydoc import Doc
+from tests.relay.fuzz_updates import IDENT, base
 
 A, B, JO = "a@acme.example.com", "b@acme.example.com", "jo@example.com"
 AT = "2026-12-03T10:00:00.000Z"
-IDENT = new_id()
 NAME = f"c:{IDENT}"
 
 
 def imported() -> Doc:
-    """A conversation as an import makes it: created in its customer's name."""
-    doc = Doc()
-    conversation.create(
-        doc,
-        conversation_id=IDENT,
-        subject="Refund",
-        channel="email",
-        mailbox="support@acme.example.com",
-        customer=JO,
-        customer_name="Jo",
-        who=JO,
-        at=AT,
-    )
-    message = {
-        "id": "m1",
-        "direction": "in",
-        "from": JO,
-        "body": "Where is my refund?",
-        "created_at": AT,
-    }
-    conversation.add_message(doc, message, JO, AT)
-    return doc
+    """A conversation as an import makes it: created in its customer's name (the one the
+    fuzzer mutates updates of)."""
+    return base()
 
 
 def plain(name: str, doc: Doc) -> dict[str, Any]:
