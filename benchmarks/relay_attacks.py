@@ -219,20 +219,21 @@ def quiet(bench: Bench) -> Iterator[None]:
     yield
 
 
-def presence_flood(bench: Bench) -> Iterator[None]:
+def _held_after(bench: Bench, send: Callable[[WebSocket], None]) -> Iterator[None]:
+    """One socket of the attacker's sends what ``send`` sends and stays open meanwhile."""
     ws = attackers.hello(bench.url, bench.evil)
-    attackers.presence_flood(ws)
+    send(ws)
     time.sleep(0.5)
     yield
     ws.close()
+
+
+def presence_flood(bench: Bench) -> Iterator[None]:
+    yield from _held_after(bench, attackers.presence_flood)
 
 
 def big_presence(bench: Bench) -> Iterator[None]:
-    ws = attackers.hello(bench.url, bench.evil)
-    attackers.big_presence(ws)
-    time.sleep(0.5)
-    yield
-    ws.close()
+    yield from _held_after(bench, attackers.big_presence)
 
 
 def held_sockets(bench: Bench) -> Iterator[None]:
