@@ -138,5 +138,7 @@ def test_big_presence_states_cost_the_relay_nothing(relay: RelayProcess, tmp_pat
         synced = run_inbox(b, "sync")
     finally:
         evil.close()
-    assert grown < 40, f"the relay grew {grown:.0f} MB"
+    # keeping the states would hold all 78 MB of them (the relay grew 90 MB before its
+    # bounds); reading a 7.8 MB frame costs a few frames' worth that the allocator keeps
+    assert grown < 60, f"the relay grew {grown:.0f} MB"
     assert synced.returncode == 0, synced.stderr
