@@ -39,27 +39,53 @@ def setup(argv: list[str], env: dict[str, str]) -> None:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
 
 
-def run_rss(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and the command's own peak RSS in KB.
+def run_rss(argv: list[str], env: dict[str, str], terminal: bool = False) -> tuple[float, int]:
+    """Wall seconds and the command's own peak RSS in KB; ``terminal``: its output goes
+    to a pseudo-terminal (120 columns), as when a person runs it, and is read as it comes.
 
     The RSS comes from GNU time, which forks from a small process: a child forked from
     this one would start with this process's RSS as its high-water mark.
     """
     timer = shutil.which("time") or "/usr/bin/time"
     report = Path(os.environ.get("TMPDIR", "/tmp")) / f"inbox-bench-rss-{os.getpid()}"
+    argv = [timer, "-f", "%M", "-o", str(report), *argv]
     start = time.perf_counter()
-    proc = subprocess.run(
-        [timer, "-f", "%M", "-o", str(report), *argv],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    if terminal:
+        proc = on_terminal(argv, {**env, "COLUMNS": "120"})
+    else:
+        proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
     peak = int(report.read_text().split()[-1])
     report.unlink()
     return elapsed, peak
+
+
+def on_terminal(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    import pty
+    import threading
+
+    primary, secondary = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    proc = subprocess.run(argv, env=env, stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    reader.join()
+    os.close(primary)
+    return subprocess.CompletedProcess(argv, proc.returncode, b"", bytes(shown))
 
 
 def median_ms(samples: list[float]) -> float:
@@ -138,16 +164,19 @@ def main() -> None:
     conn.close()
     rng = random.Random(1)
     setup([*INBOX, "list", "--limit", "50"], env)  # warm the page cache once
-    cases = {
-        "list --limit 50": lambda: ["list", "--limit", "50"],
-        "show ID": lambda: ["show", rng.choice(ids)[:8]],
-        "search WORD": lambda: ["search", rng.choice(["refund", "invoice", "webhook", "crash"])],
-        "tag ID --add x": lambda: ["tag", rng.choice(ids)[:8], "--add", "bench"],
+    word = ["refund", "invoice", "webhook", "crash"]
+    cases = {  # name: (argv, on a terminal)
+        "list --limit 50": (lambda: ["list", "--limit", "50"], False),
+        "list (terminal)": (lambda: ["list"], True),  # 50 rows and "50 of N shown"
+        "show ID": (lambda: ["show", rng.choice(ids)[:8], "--no-pager"], False),
+        "search WORD --limit 50": (lambda: ["search", rng.choice(word), "--limit", "50"], False),
+        "search WORD (terminal)": (lambda: ["search", rng.choice(word)], True),
+        "tag ID --add x": (lambda: ["tag", rng.choice(ids)[:8], "--add", "bench"], False),
     }
-    for name, make in cases.items():
+    for name, (make, terminal) in cases.items():
         walls, peaks = [], []
         for _ in range(args.runs):
-            wall, peak = run_rss(INBOX + make(), env)
+            wall, peak = run_rss(INBOX + make(), env, terminal)
             walls.append(wall)
             peaks.append(peak)
         results[name] = {

@@ -127,6 +127,16 @@ class Replica(Closing):
         a bundle moved), as if the replica had been joined with it."""
         self.store.set_meta(RELAY_CA_FILE, ca_file)
 
+    def attach_relay(self, url: str, ca_file: str | None, insecure: bool) -> None:
+        """Sync with the relay at ``url`` from now on: a replica of its own workspace joins
+        the relay made from it (relay/seed.py); its outbox holds all it has."""
+        with self.store.write():
+            self.store.set_meta(RELAY_URL, url)
+            if ca_file is not None:
+                self.store.set_meta(RELAY_CA_FILE, ca_file)
+            if insecure:
+                self.store.set_meta(RELAY_INSECURE, "1")
+
     @property
     def relay_insecure(self) -> bool:
         """Whether the join allowed plain http to a relay off loopback (`--insecure`)."""
@@ -167,6 +177,11 @@ class Replica(Closing):
     def mentions(self, limit: int | None) -> list[dict[str, Any]]:
         """Notes that mention this replica's agent, newest first."""
         return queries.mentions(self.store.conn, self.agent, limit)
+
+    def drafts(self) -> list[dict[str, Any]]:
+        """Teammates' replies begun and not sent (``agent``, ``conversation``, ``subject``,
+        ``started_at``), oldest first: the text stays on their replicas."""
+        return queries.drafts(self.store.conn, self.agent)
 
     def items(self, kind: str) -> dict[str, Any]:
         """The live items of a workspace document (agents, mailboxes, templates ...)."""

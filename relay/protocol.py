@@ -51,7 +51,10 @@ malformed, so the relay can drop a bad socket without touching its store.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
+
+from crdt.model.vocab import WORKSPACE_KINDS
 
 SYNC, AWARENESS = 0, 1
 HELLO, WELCOME, STORED, CURSOR, IN_STEP, REFUSED, ENTRY, READ = 10, 11, 12, 13, 14, 15, 16, 17
@@ -69,6 +72,9 @@ MAX_PIECES = 1024  # pieces of one frame
 MAX_NAME = 64
 MAX_REASON = 512  # bytes of a refusal's reason
 MAX_UINT = 2**53  # as in lib0: larger varUints are not produced by any Yjs peer
+
+# the documents of a workspace: conversations by id, and the workspace's settings
+DOC_NAME = re.compile("c:[0-9a-f]{32}|ws:(" + "|".join(WORKSPACE_KINDS) + ")")
 
 
 class ProtocolError(ValueError):

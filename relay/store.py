@@ -91,14 +91,21 @@ class RelayStore(sqlite.Closing):
         self.conn, self.path = conn, path
 
     @classmethod
-    def open(cls, path: Path, create: bool = False, workspace: str = "default") -> RelayStore:
-        """Open the store at ``path``; with ``create``, make it when it does not exist."""
+    def open(
+        cls,
+        path: Path,
+        create: bool = False,
+        workspace: str = "default",
+        workspace_id: str | None = None,
+    ) -> RelayStore:
+        """Open the store at ``path``; with ``create``, make it when it does not exist (of a
+        new workspace, or of the one ``workspace_id`` names: seed.py)."""
         if create and not path.exists():
             meta = {
                 "format": FORMAT,
                 "schema": str(SCHEMA_VERSION),
                 "workspace": workspace,
-                "workspace_id": os.urandom(16).hex(),
+                "workspace_id": workspace_id or os.urandom(16).hex(),
             }
             conn = sqlite.create_new(path, APPLICATION_ID, SCHEMA, meta, BUSY_TIMEOUT_MS)
             return cls(conn, path)

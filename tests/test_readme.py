@@ -201,6 +201,39 @@ def test_two_replicas_and_a_relay_as_the_readme_says(tmp_path: Path) -> None:
             end(proc)
 
 
+def test_a_workspace_begun_alone_as_the_readme_says(tmp_path: Path) -> None:
+    """The section's lines in order with the default home (no $INBOX_HOME but where a line
+    sets it), the relay in the background: ben's replica ends with dana's conversations,
+    under the same ids, and the name he gave."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "A workspace begun alone"))
+    port = free_port()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = shell_env(scratch, scratch)
+    del env["INBOX_HOME"]
+    env["XDG_DATA_HOME"] = str(scratch / ".local" / "share")  # as ~/.local/share/inbox says
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        for line in lines:
+            command = line.replace("8787", str(port))  # its ~/ paths are this test's home
+            if words(command)[1:2] == ["import"]:
+                command, _ = adapt(command)
+            if _runs_until_stopped(command):
+                running.append(started_in_background(command, env, scratch))
+                assert wait_for(lambda: _accepts(port), timeout=20), "the relay did not start"
+                continue
+            done = shell(command, env, scratch)
+            assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+        assert len(running) == 1, "the section runs a relay"
+        ben = {**env, "INBOX_HOME": str(scratch / "ben")}
+        ids = [shell("inbox list --status all -0", e, scratch).stdout for e in (env, ben)]
+        assert ids[0] and ids[0] == ids[1]
+        assert "Ben Okoro" in shell("inbox agent list", ben, scratch).stdout
+    finally:
+        for proc in running:
+            end(proc)
+
+
 def _runs_until_stopped(command: str) -> bool:
     said = words(command)
     return said[-1:] == ["&"] or said[:3] == ["inbox", "relay", "serve"]

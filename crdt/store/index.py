@@ -106,6 +106,7 @@ class Rows(NamedTuple):
     people: set[str]
     customer: tuple[str, str | None] | None
     mentions: list[tuple[str, str, str | None]]  # agent, note id, when
+    drafts: list[tuple[str, str]]  # agent, when their reply was begun
     # per message: id, content key, direction, from, everyone it was between (JSON once
     # written: most of an import's rows are written while threading), kind, parent
     mail: list[tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]]
@@ -140,6 +141,7 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         _participants(view),
         (view["customer"], view["customer_name"]) if view["customer"] else None,
         [(a, n["id"], n["created_at"]) for n in view["notes"] for a in n.get("mentions", [])],
+        [(d["agent"], d["started_at"]) for d in view.get("drafts", [])],
         mail,
         roots,
     )
@@ -186,7 +188,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in columns)} WHERE rid = ?",
             changed,
         )
-        for table in ("conversation_tags", "participants", "mentions"):
+        for table in ("conversation_tags", "participants", "mentions", "drafts"):
             conn.executemany(f"DELETE FROM {table} WHERE rid = ?", [(c[-1],) for c in changed])
     if fresh:
         conn.executemany(
@@ -277,6 +279,10 @@ def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list
     conn.executemany(
         "INSERT OR IGNORE INTO mentions VALUES (?, ?, ?, ?)",
         [(a, note, rid, at) for rid, r in written for a, note, at in r.mentions],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO drafts VALUES (?, ?, ?)",
+        [(rid, agent, at) for rid, r in written for agent, at in r.drafts],
     )
     have = _mail_ids(conn, old)
     conn.executemany(

@@ -31,10 +31,12 @@ LIST_FIELDS = (
     "last_inbound_at",
     "last_outbound_at",
 )
+# each read from its index (store/schema.py), the tie-break too: a sort the index cannot
+# give sorts every matching row before the first page
 SORTS = {
-    "updated": "updated_at DESC, id",
-    "created": "created_at DESC, id",
-    "priority": "priority_rank ASC, updated_at DESC, id",
+    "updated": "updated_at DESC, id DESC",
+    "created": "created_at DESC, id DESC",
+    "priority": "priority_rank ASC, updated_at DESC, id DESC",
     "due": "coalesce(snooze_until, last_inbound_at, created_at) ASC, id",
 }
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
@@ -289,6 +291,18 @@ def mentions(conn: Connection, agent: str, limit: int | None = None) -> list[dic
         if note is not None:
             out.append({"conversation": row["id"], "subject": conv["subject"], **note})
     return out
+
+
+def drafts(conn: Connection, but: str) -> list[dict[str, Any]]:
+    """Replies begun and not sent, by every agent but ``but``, oldest first."""
+    rows = conn.execute(
+        "SELECT d.agent, d.started_at, c.id, c.subject FROM drafts d "
+        "JOIN conversations c ON c.rid = d.rid WHERE d.agent != ? ORDER BY d.started_at, c.id",
+        (but,),
+    )
+    return [
+        {"agent": r[0], "started_at": r[1], "conversation": r[2], "subject": r[3]} for r in rows
+    ]
 
 
 def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:

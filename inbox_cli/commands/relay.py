@@ -34,7 +34,15 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address (default loopback)")
     serve.add_argument("--port", type=_port, default=8787, help="port, 1-65535 (default 8787)")
     _store_option(serve)
-    serve.add_argument("--workspace", default="inbox", metavar="NAME", help="name of a new store")
+    serve.add_argument(
+        "--workspace", metavar="NAME", help="the name of a new store's workspace (default inbox)"
+    )
+    serve.add_argument(
+        "--from-replica",
+        metavar="DIR",
+        help="make a new store from the replica in DIR (of `inbox init`): its workspace, "
+        "every conversation and id; that replica then joins it with `inbox join`",
+    )
     serve.add_argument(
         "--tls-cert", metavar="FILE", help="serve https/wss: PEM certificate chain (with --tls-key)"
     )
@@ -42,6 +50,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     example(
         serve,
         "inbox relay serve --port 8787 --store ./relay.db",
+        "inbox relay serve --store ./relay.db --from-replica ~/.local/share/inbox",
         "inbox relay serve --host 0.0.0.0 --port 8443 --store ./relay.db \\",
         "    --tls-cert /etc/inbox/relay.pem --tls-key /etc/inbox/relay.key",
     )
@@ -108,8 +117,14 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
         raise UsageError("--tls-cert and --tls-key go together: the certificate and its key")
     # fail here, with a clear message, rather than inside the server
     tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
+    if args.from_replica and args.workspace:
+        raise UsageError("--from-replica takes the workspace's name from the replica")
     sock = bind(args.host, args.port)  # a busy port, before a store is made
-    RelayStore.open(Path(args.store_path), create=True, workspace=args.workspace).close()
+    workspace = args.workspace or "inbox"
+    if args.from_replica:
+        workspace = _seed(args, ctx)
+    else:
+        RelayStore.open(Path(args.store_path), create=True, workspace=workspace).close()
     if tls is None and not is_loopback(args.host):
         ctx.out.warn(
             f"serving plain http on {args.host}: tokens would cross the network in clear "
@@ -119,7 +134,24 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     sock.listen(BACKLOG)  # connections queue from now on: the banner is true
     scheme = "https" if tls else "http"
     ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
-    serve(Path(args.store_path), args.host, args.port, args.workspace, tls=tls, sock=sock)
+    serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock)
+
+
+def _seed(args: argparse.Namespace, ctx: Context) -> str:
+    """The store made from the replica (once: a store made before is checked and kept)."""
+    from inbox_cli.progress import Progress
+    from relay.seed import seed
+
+    home = Path(args.from_replica).expanduser()
+    with Progress(ctx.out.err, "seeding") as progress:
+        seeded = seed(Path(args.store_path), home, progress.update)
+    if seeded.fresh:
+        ctx.out.say(
+            f"made {args.store_path} from {home}: workspace {seeded.workspace!r}, "
+            f"{seeded.conversations} conversations; that replica joins it with "
+            "`inbox join URL --token-file F` (a token from `relay token create --admin`)"
+        )
+    return seeded.workspace
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:

@@ -41,7 +41,11 @@ class Relay:
         through ``ca_file`` now)."""
         url = replica.relay_url
         if not url:
-            raise UsageError("this replica has no relay: `inbox join RELAY_URL --token-file FILE`")
+            raise UsageError(
+                "this replica has no relay: its workspace is its own until a relay is made "
+                f"from it (`inbox relay serve --from-replica {replica.home}`) and it joins "
+                "that relay (`inbox join RELAY_URL --token-file FILE`)"
+            )
         trusted = ca_file or replica.relay_ca_file
         return cls(url, trusted, insecure or replica.relay_insecure)
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from crdt.errors import InboxError, NotAuthorisedError, UsageError
 from crdt.model import clock, items
@@ -35,6 +36,7 @@ POLL = 0.02  # seconds between looks for local changes while watching
 HEARTBEAT = 10.0  # presence is resent this often (the relay forgets it after 30 s)
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 OPEN_TIMEOUT = 10.0
+WINDOW = 64  # documents sent and not yet answered (STORED or REFUSED), at most
 
 Progress = Callable[[int, int], None]
 Say = Callable[[str], None]
@@ -106,6 +108,8 @@ class Link:
         self.refused: list[str] = []  # what the relay refused, as told to the agent
         self._buffer: list[tuple[str, bytes]] = []
         self._in_flight: dict[str, list[tuple[int, bytes]]] = {}  # doc -> (changes, state)
+        self._flying = 0  # sends not yet answered, of every document
+        self._round: deque[tuple[str, int]] = deque()  # changed documents still to send
         self.builder = builder.Builder(replica)  # builds a long catch-up as it arrives
 
     def hello(self) -> dict[str, Any]:
@@ -119,12 +123,21 @@ class Link:
 
     @property
     def waiting(self) -> bool:
-        return any(self._in_flight.values())
+        return bool(self._round) or any(self._in_flight.values())
 
     def flush(self) -> int:
-        """Send every document changed here since it was last sent; returns how many."""
+        """Send the documents changed here since they were last sent, as many as the
+        window holds (the rest as answers come: ``handle``); returns how many went now."""
+        self._round = deque(outbox.pending(self.replica.store).items())
+        return self._send_more()
+
+    def _send_more(self) -> int:
+        """At most ``WINDOW`` documents unanswered: a replica with a long outbox (days
+        offline, a workspace begun alone) keeps reading while it sends, so the relay's
+        answers and its catch-up never pile up past what it queues for a socket."""
         sent = 0
-        for name, changes in outbox.pending(self.replica.store).items():
+        while self._round and self._flying < WINDOW:
+            name, changes = self._round.popleft()
             flying = self._in_flight.get(name)
             if flying and flying[-1][0] == changes:
                 continue  # sent already, not yet acknowledged
@@ -134,6 +147,7 @@ class Link:
             for piece in p.pieces(p.sync(name, p.UPDATE, out.update)):
                 self.ws.send(piece)
             self._in_flight.setdefault(name, []).append((out.changes, out.state))
+            self._flying += 1
             sent += 1
         self.sent += sent
         return sent
@@ -168,12 +182,15 @@ class Link:
             self.ws.send(p.number("", p.READ, frame.number))  # taken: the relay may go on
         elif frame.kind == p.STORED:
             self._acknowledged(frame.doc, frame.number, frame.data)
+            self._send_more()
         elif frame.kind == p.REFUSED:
             queue = self._in_flight.get(frame.doc)
             if queue:
                 queue.pop(0)  # answered: the relay took none of it
+                self._flying -= 1
             note = refused.start_again(self.replica, frame.doc, frame.data, str(frame.info))
             self.refused.append(note)
+            self._send_more()
         elif frame.kind == p.IN_STEP:
             self._apply(frame.number)
             self.in_step = True
@@ -211,6 +228,7 @@ class Link:
         if not queue:
             return
         changes, state = queue.pop(0)
+        self._flying -= 1
         if not covers(relay_state, state):  # the relay could not take all of it: the next
             changes = -1  # send starts from its state, and the outbox entry stays
         # once in step, every entry up to seq has reached this socket (the relay's order)
@@ -251,9 +269,16 @@ def settle(replica: Replica, within: float) -> bool:
     return True
 
 
-def join(where: Path, relay: Relay, token: str, progress: Progress | None = None) -> Replica:
+def join(
+    where: Path,
+    relay: Relay,
+    token: str,
+    progress: Progress | None = None,
+    name: str | None = None,
+) -> Replica:
     """A new replica of the relay's workspace in ``where``, with everything it holds; it
-    keeps the relay's URL and how to trust it (CA file, --insecure) for later syncs."""
+    keeps the relay's URL and how to trust it (CA file, --insecure) for later syncs.
+    ``name``: the agent's display name, unless the admin gave one already."""
     from crdt.store import home
 
     if home.replica_path(where).exists():
@@ -277,34 +302,82 @@ def join(where: Path, relay: Relay, token: str, progress: Progress | None = None
         link.welcome = info
         _exchange(link)
         if replica.agent not in replica.items("agents") and replica.role != VIEWER:
-            replica.put_item("agents", replica.agent, items.agent(replica.agent, None))
+            replica.put_item("agents", replica.agent, items.agent(replica.agent, name))
             _exchange(link)  # in the list at once, as the admin named it or by its handle
         return replica
     finally:
         ws.close()
 
 
-def rejoin(where: Path, relay: Relay, token: str) -> Replica | None:
-    """The replica in ``where`` with ``token`` as its relay token from now on (its own
-    was revoked, or is being rotated); None when there is no replica there (``join``)."""
+class Rejoined(NamedTuple):
+    replica: Replica
+    attached: bool  # True: a replica of its own workspace now syncs with the relay
+
+
+def rejoin(
+    where: Path, relay: Relay, token: str, progress: Progress | None = None
+) -> Rejoined | None:
+    """The replica in ``where`` with ``token`` as its relay token from now on: a joined
+    one's own was revoked or is being rotated, or one made by `inbox init` joins the relay
+    made from it (``attach``). None when there is no replica there (``join``)."""
     from crdt.store import home
 
     if not home.replica_path(where).exists():
         return None
     replica = Replica.open(where)
     try:
+        if replica.relay_url is None:
+            attach(replica, relay, token, progress)
+            return Rejoined(replica, attached=True)
         replace_token(replica, relay, token)
     except BaseException:
         replica.close()
         raise
-    return replica
+    return Rejoined(replica, attached=False)
+
+
+def attach(replica: Replica, relay: Relay, token: str, progress: Progress | None = None) -> None:
+    """A replica of its own workspace joins the relay seeded from it (relay/seed.py): it
+    keeps every id and all it holds; the first sync sends what it has (the relay holds
+    most of it already and takes only what is new) and takes the relay's claim stamps."""
+    ws = open_socket(relay, token)
+    try:
+        info = greet(ws, outbox.cursor(replica.store))
+        _same_agent(replica, info)
+        if info.get("workspace_id") != replica.store.meta("workspace_id"):
+            raise UsageError(
+                f"{replica.home} holds a workspace of its own, and the relay at {relay.url} "
+                f"serves another ({info.get('workspace')!r}); share this one with "
+                f"`inbox relay serve --from-replica {replica.home}`, or join that relay "
+                "into an empty home"
+            )
+        keep_token(replica.home, token)
+        replica.attach_relay(relay.url, relay.ca_file, relay.insecure)
+        remember_role(replica, info)
+        link = Link(replica, ws, progress)
+        link.welcome = info
+        try:
+            _exchange(link)
+        except Unreachable as exc:  # joined all the same: what it has waits in its outbox
+            raise Unreachable(
+                f"{exc.message}; {replica.home} is joined to the relay now, and "
+                "`inbox sync` finishes its first sync"
+            ) from exc
+    finally:
+        ws.close()
+
+
+def _same_agent(replica: Replica, welcome: dict[str, Any]) -> None:
+    if str(welcome.get("agent")) != replica.agent:
+        raise UsageError(
+            f"that token is {welcome.get('agent')}'s; this replica is {replica.agent}'s: "
+            "nothing was changed"
+        )
 
 
 def replace_token(replica: Replica, relay: Relay, token: str) -> None:
     """Keep a new token for a joined replica: only for the relay and workspace it was
     joined to, and the same agent, checked with the relay before the token is kept."""
-    if replica.relay_url is None:
-        raise UsageError(f"{replica.home} holds a replica of no relay: `inbox sync` has none")
     if relay.url != replica.relay_url:
         raise UsageError(
             f"{replica.home} is joined to {replica.relay_url}, not {relay.url}; "
@@ -315,11 +388,7 @@ def replace_token(replica: Replica, relay: Relay, token: str) -> None:
         info = greet(ws, outbox.cursor(replica.store))
     finally:
         ws.close()
-    if str(info.get("agent")) != replica.agent:
-        raise UsageError(
-            f"that token is {info.get('agent')}'s; this replica is {replica.agent}'s: "
-            "nothing was changed"
-        )
+    _same_agent(replica, info)
     check_workspace(replica, info)
     keep_token(replica.home, token)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import Any
 
 from crdt.errors import BadUpdateError, RefusedError
 from crdt.model import admission, clock, conversation
-from crdt.model.vocab import WORKSPACE_KINDS
 from crdt.model.ydoc import Doc
 from relay import protocol as p
 from relay.server.awareness import AwarenessStates, Budget
@@ -45,7 +43,6 @@ from relay.store import Grant, LogEntry, RelayStore
 log = logging.getLogger("inbox.relay")
 
 CLOSED_BY_AGENT = "closed by the agent"
-DOC_NAME = re.compile("c:[0-9a-f]{32}|ws:(" + "|".join(WORKSPACE_KINDS) + ")")
 NextFrame = Callable[[], Awaitable[bytes]]
 
 
@@ -203,7 +200,7 @@ class Hub:
 
     def _sync(self, session: Session, frame: p.Frame) -> None:
         name = frame.doc
-        if not DOC_NAME.fullmatch(name):
+        if not p.DOC_NAME.fullmatch(name):
             raise Dropped(f"document name {name[:40]!r} is not in the workspace")
         if frame.step == p.STEP1:  # a repair: what the relay has that the replica lacks
             doc, _ = self.docs.get(name)
@@ -272,7 +269,7 @@ class Hub:
 
     def _plain_of(self, name: str) -> dict[str, Any]:
         """Another document as the relay holds it (a merge's source), or nothing."""
-        if not DOC_NAME.fullmatch(name):
+        if not p.DOC_NAME.fullmatch(name):
             return {}
         return self.docs.plain(name, partial(self._plain, name))
 

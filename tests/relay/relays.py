@@ -44,7 +44,7 @@ serve(Path(sys.argv[1]), sys.argv[4], int(sys.argv[2]), "inbox", Limits(**json.l
 class RelayProcess:
     """``inbox relay serve`` on 127.0.0.1 (or ``host``), started and stopped by a test;
     with ``tls`` (certificate, key), over https; ``limits``: fields of ``Limits`` to change
-    (plain http then)."""
+    (plain http then); ``from_replica``: a new store made from that replica."""
 
     def __init__(
         self,
@@ -52,8 +52,10 @@ class RelayProcess:
         tls: tuple[Path, Path] | None = None,
         host: str = "127.0.0.1",
         limits: dict[str, Any] | None = None,
+        from_replica: Path | None = None,
     ) -> None:
         self.where, self.port, self.limits = where, free_port(), limits
+        self.from_replica = from_replica
         self.store = where / "relay.db"
         self.proc: subprocess.Popen[bytes] | None = None
         self.tls, self.host = tls, host
@@ -68,6 +70,8 @@ class RelayProcess:
         argv += ["--host", self.host]
         if self.tls:
             argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
+        if self.from_replica:
+            argv += ["--from-replica", str(self.from_replica)]
         if self.limits is not None:
             where = [str(self.store), str(self.port), json.dumps(self.limits), self.host]
             argv = [sys.executable, "-c", SERVE_WITH_LIMITS, *where]

@@ -26,6 +26,11 @@ def test_a_saved_draft_shows_to_teammates_and_holds_their_reply(
     ok(a, "sync")
     assert [d["agent"] for d in shown(a, ident)["drafts"]] == [BEN]
     assert "ben has a draft reply (started" in ok(a, "show", ident)
+    who = json.loads(ok(a, "who", "--json"))  # ben is offline: his draft still shows
+    assert [(w["agent"], w["status"]) for w in who] == [(BEN, "offline")]
+    assert [d["conversation"] for d in who[0]["drafts"]] == [ident]
+    assert f"{BEN}\toffline\tdraft reply (" in ok(a, "who")
+    assert ident[:8] in ok(a, "who")
     held = run_inbox(a, "reply", ident, "-m", "Hi Maria, done.")
     assert held.returncode == 3, held.stderr
     assert "ben is already writing a reply" in held.stderr and "--force" in held.stderr
@@ -34,6 +39,7 @@ def test_a_saved_draft_shows_to_teammates_and_holds_their_reply(
     ok(b, "sync")
     ok(a, "sync")
     assert shown(a, ident)["drafts"] == []
+    assert json.loads(ok(a, "who", "--json")) == []
     assert "draft reply" not in ok(a, "show", ident)
     ok(a, "reply", ident, "-m", "Hi Maria, and a follow-up.", "--force")
 

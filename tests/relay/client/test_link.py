@@ -186,3 +186,34 @@ def test_a_document_too_big_even_in_pieces_is_said_and_the_rest_syncs(
     assert run_inbox(b, "show", big).returncode == 5  # not there; nothing looped
     again = run_inbox(a, "sync")
     assert again.returncode == 0 and "too big to send" in again.stderr
+
+
+def test_a_long_outbox_goes_a_window_at_a_time_and_all_of_it_arrives(
+    relay: RelayProcess, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A replica sends no more than the window unanswered, reading the relay's answers and
+    catch-up meanwhile (a 100k outbox sent all at once had the relay drop the socket)."""
+    from relay.client import link
+
+    a = relay.join(tmp_path / "a", DANA)
+    ok(a, "import", str(MBOX))  # 7 new conversations: more than the window below
+    monkeypatch.setattr(link, "WINDOW", 2)
+    most = 0
+    sending = link.Link._send_more
+
+    def counted(self: Link) -> int:
+        nonlocal most
+        sent = sending(self)
+        most = max(most, self._flying)
+        return sent
+
+    monkeypatch.setattr(link.Link, "_send_more", counted)
+    replica = Replica.open(a)
+    try:
+        waiting = len(replica.store.conn.execute("SELECT doc FROM outbox").fetchall())
+        done = link.sync_once(replica, Relay.of(replica), kept_token(a))
+        assert waiting == done.sent == 7 and most == 2
+    finally:
+        replica.close()
+    b = relay.join(tmp_path / "b", BEN)
+    assert views(b) == views(a)

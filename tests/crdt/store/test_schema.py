@@ -1,0 +1,33 @@
+"""An older replica is brought up to this schema when it is opened, its data kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crdt.store import schema
+from tests.conftest import new_home, run_inbox
+from tests.relay.relays import MBOX, ok
+
+
+def test_a_replica_of_schema_6_gains_the_drafts_index_and_sorted_indexes(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    ok(home, "import", str(MBOX))
+    before = ok(home, "list", "--status", "all")
+    conn = sqlite3.connect(home / "replica.db")
+    with conn:
+        conn.execute("DROP TABLE drafts")
+        conn.execute("DROP INDEX conversations_priority")
+        conn.execute("DROP INDEX conversations_updated")
+        conn.execute("CREATE INDEX conversations_updated ON conversations(updated_at)")
+        conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema'")
+    conn.close()
+    assert ok(home, "who", "--json").strip() == "[]"
+    assert ok(home, "list", "--status", "all") == before
+    conn = sqlite3.connect(home / "replica.db")
+    found = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+    made = {r[0]: r[1] for r in conn.execute("SELECT name, sql FROM sqlite_master")}
+    conn.close()
+    assert found == str(schema.SCHEMA_VERSION) and "drafts" in made
+    assert "conversations_priority" in made and "updated_at, id" in made["conversations_updated"]
+    assert run_inbox(home, "reindex").returncode == 0
