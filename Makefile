@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean dovecot
 
 # The project is installed in compat editable mode: a plain path entry, not an import hook
 # that every start would pay for. setuptools warns about every editable mode (compat is
@@ -21,11 +21,26 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/inbox demo
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed dovecot
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The mail tests run a real IMAP server (tests/mailservers.py): Debian's Dovecot, installed
+# once as root. A policy-rc.d that refuses (the machine's own, if any, put back after)
+# keeps apt from starting the system's Dovecot service on 143 and 993.
+dovecot:
+	@PATH="$$PATH:/usr/sbin:/sbin"; command -v dovecot >/dev/null && exit 0; \
+	[ "$$(id -u)" = 0 ] || { echo "make test needs Dovecot: run it once as root," \
+		"or apt-get install dovecot-imapd" >&2; exit 1; }; \
+	policy=/usr/sbin/policy-rc.d; saved=$$(mktemp); \
+	if [ -e $$policy ]; then cp -p $$policy $$saved; else rm -f $$saved; fi; \
+	printf '#!/bin/sh\nexit 101\n' > $$policy && chmod +x $$policy; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd; \
+	status=$$?; \
+	if [ -e $$saved ]; then mv $$saved $$policy; else rm -f $$policy; fi; \
+	exit $$status
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -1,4 +1,5 @@
-"""Fixtures: real `inbox` processes on real replica files in temp dirs."""
+"""Fixtures: real `inbox` processes on real replica files in temp dirs, and real mail
+servers on loopback (tests/mailservers.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from tests.mailservers import Dovecot, Reaper, Smtp
     from tests.relay.relays import RelayProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,6 +234,80 @@ def relay(tmp_path: Path) -> Iterator[RelayProcess]:
     process = RelayProcess(where).start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def _dovecots() -> Iterator[Reaper]:
+    """Where the tests' Dovecots go to exit while the next tests run."""
+    from tests.mailservers import Reaper
+
+    reaper = Reaper()
+    yield reaper
+    reaper.finish()
+
+
+@pytest.fixture
+def dovecot(_dovecots: Reaper) -> Iterator[Dovecot]:
+    """A Dovecot of the test's own (about 50 ms to start): mailboxes support@ and
+    billing@acme.example.com, empty, on a loopback port, IMAP without TLS."""
+    from tests.mailservers import Dovecot
+
+    server = Dovecot().start()
+    yield server
+    _dovecots.later(server)
+
+
+@pytest.fixture
+def dovecot_tls(_dovecots: Reaper, tmp_path: Path) -> Iterator[Dovecot]:
+    """The same over TLS only (imaps), with a certificate of a throwaway CA
+    (``dovecot_tls.tls.ca``; ``ssl_context()`` trusts it)."""
+    from tests.mailservers import Dovecot
+    from tests.relay.certificates import make
+
+    server = Dovecot(tls=make(tmp_path / "imap-tls", label="imap")).start()
+    yield server
+    _dovecots.later(server)
+
+
+@pytest.fixture(scope="session")
+def _smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Smtp]:
+    from tests.mailservers import Smtp
+
+    server = Smtp(tmp_path_factory.mktemp("smtp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _smtp_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Smtp]:
+    from tests.mailservers import Smtp
+    from tests.relay.certificates import make
+
+    where = tmp_path_factory.mktemp("smtp-tls")
+    server = Smtp(where, tls=make(where / "certificates", label="smtp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(_smtp: Smtp, dovecot: Dovecot) -> Iterator[Smtp]:
+    """The suite's SMTP server without TLS or AUTH (a loopback relay), reset for the
+    test: it delivers the mail of the test's ``dovecot`` users into their INBOX, and
+    captures every message."""
+    _smtp.reset()
+    _smtp.route(dovecot)
+    yield _smtp
+    _smtp.reset()
+
+
+@pytest.fixture
+def smtp_tls(_smtp_tls: Smtp, dovecot: Dovecot) -> Iterator[Smtp]:
+    """The same with STARTTLS and then AUTH required: the logins are ``dovecot``'s
+    mailboxes with their passwords; ``ssl_context()`` trusts its throwaway CA."""
+    _smtp_tls.reset()
+    _smtp_tls.route(dovecot)
+    yield _smtp_tls
+    _smtp_tls.reset()
 
 
 def read_terminal(primary: int, timeout: float = 30.0) -> bytes:
