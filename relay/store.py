@@ -9,6 +9,12 @@ Tables
     tokens  per-agent access: an id, the SHA-256 of the secret, the agent, its role
             (admin, agent or viewer: model/admission.py), when it was made and revoked,
             and when the relay last admitted a socket with it (``last_used_at``)
+    mailboxes      the shared addresses the mail gateway reads and sends from: their IMAP
+            and SMTP servers, the login, and how to get its secret (a command or a file:
+            never the secret itself), with the gateway's state of each (idle, syncing,
+            error and why). Only here: no replica ever holds any of it.
+    mail_folders   per mailbox and folder, how far the gateway has read (UIDVALIDITY,
+            the last UID taken, CONDSTORE's HIGHESTMODSEQ)
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -22,9 +28,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crdt.errors import StoreError
 from crdt.model.vocab import ADMIN, ROLES
@@ -32,7 +39,7 @@ from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -45,6 +52,11 @@ CREATE TABLE tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL, agent TEXT NOT NULL
     last_used_at TEXT);
 CREATE INDEX tokens_by_agent ON tokens(agent);
 CREATE TABLE writes(seq INTEGER PRIMARY KEY, token TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE mailboxes(address TEXT PRIMARY KEY, settings TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'idle', error TEXT, state_at TEXT, created_at TEXT NOT NULL);
+CREATE TABLE mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER,
+    last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
+    PRIMARY KEY(address, folder)) WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -61,7 +73,17 @@ MIGRATE_2 = """
 ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
 UPDATE meta SET value = '3' WHERE key = 'schema';
 """
-MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2}  # from a schema, the way to the next
+
+# schema 3 -> 4: the mail gateway's mailboxes and how far it has read each folder
+MIGRATE_3 = """
+CREATE TABLE IF NOT EXISTS mailboxes(address TEXT PRIMARY KEY, settings TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'idle', error TEXT, state_at TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER,
+    last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
+    PRIMARY KEY(address, folder)) WITHOUT ROWID;
+UPDATE meta SET value = '4' WHERE key = 'schema';
+"""
+MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3}  # from a schema, the next
 
 
 class LogEntry(NamedTuple):
@@ -221,6 +243,58 @@ class RelayStore(sqlite.Closing):
         return {
             str(r[0]) for r in self.conn.execute("SELECT id FROM tokens WHERE revoked_at IS NULL")
         }
+
+    # -- the mail gateway's mailboxes --------------------------------------------------
+
+    def put_mailbox(self, address: str, settings: dict[str, Any], at: str) -> bool:
+        """Add a mailbox or replace its settings (its reading position is kept); True
+        when it was new."""
+        with self.write():
+            known = self.conn.execute(
+                "SELECT 1 FROM mailboxes WHERE address = ?", (address,)
+            ).fetchone()
+            self.conn.execute(
+                "INSERT INTO mailboxes(address, settings, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(address) DO UPDATE SET settings = excluded.settings",
+                (address, json.dumps(settings, sort_keys=True), at),
+            )
+        return known is None
+
+    def mailboxes(self) -> list[dict[str, Any]]:
+        """Every mailbox: its address, settings, state, and the last UID read of each of its
+        folders, in address order."""
+        rows = self.conn.execute(
+            "SELECT address, settings, state, error, state_at, created_at FROM mailboxes "
+            "ORDER BY address"
+        ).fetchall()
+        read = self.conn.execute(
+            "SELECT address, folder, uidvalidity, last_uid FROM mail_folders ORDER BY folder"
+        ).fetchall()
+        out = []
+        for row in rows:
+            folders = {
+                str(r[1]): {"uidvalidity": r[2], "last_uid": int(r[3])}
+                for r in read
+                if r[0] == row[0]
+            }
+            out.append(
+                {
+                    "address": str(row[0]),
+                    "settings": json.loads(row[1]),
+                    "state": str(row[2]),
+                    "error": row[3],
+                    "state_at": row[4],
+                    "created_at": str(row[5]),
+                    "folders": folders,
+                }
+            )
+        return out
+
+    def remove_mailbox(self, address: str) -> bool:
+        with self.write():
+            cur = self.conn.execute("DELETE FROM mailboxes WHERE address = ?", (address,))
+            self.conn.execute("DELETE FROM mail_folders WHERE address = ?", (address,))
+        return bool(cur.rowcount)
 
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""

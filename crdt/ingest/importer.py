@@ -12,7 +12,7 @@ drains what is left.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -77,22 +77,52 @@ class ImportReport:
 def import_path(
     replica: Replica, path: Path, progress: Callable[[int, int | None], None] | None = None
 ) -> ImportReport:
+    sources.expect_mail(path)
+    replica.check_writable()  # before a big mbox is counted
+    names = sources.entry_names(path)
+    chunks = sources.chunks(path, BATCH)
+    report = _import(replica, parsed_chunks(chunks), sources.count(path), names, progress)
+    if report.read and len(report.not_mail) == report.read:
+        raise NotMailError(str(path), report.not_mail)
+    return report
+
+
+def import_messages(
+    replica: Replica,
+    messages: Sequence[bytes],
+    names: Callable[[int], str],
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportReport:
+    """Mail that came another way than a file (the mail gateway fetches it over IMAP),
+    under the same rules as `inbox import`: threading, duplicates, notices. ``names``: what
+    to call the n-th message when it is not mail. A few are parsed here: starting the
+    parse workers costs more than they save, and a long-running caller need not fork."""
+    chunks = [list(messages[i : i + BATCH]) for i in range(0, len(messages), BATCH)]
+    parsed: Iterable[list[Parsed | str]]
+    parsed = map(parse_all, chunks) if len(chunks) <= 1 else parsed_chunks(chunks)
+    return _import(replica, parsed, len(messages), names, progress)
+
+
+def _import(
+    replica: Replica,
+    parsed: Iterable[list[Parsed | str]],
+    total: int | None,
+    names: Callable[[int], str],
+    progress: Callable[[int, int | None], None] | None,
+) -> ImportReport:
     from crdt.ingest import merges
     from crdt.ingest.thread_index import StoredIds
 
-    sources.expect_mail(path)
     replica.check_writable()
     report = ImportReport()
-    total = sources.count(path)
     replica.store.for_bulk(CACHE_MB)
     ours = our_addresses(replica)
     known = set(ours)
     created: set[str] = set()
     stored = StoredIds()
     waiting = _Waiting(replica.store.conn, report)
-    where = sources.entry_names(path)
-    for chunk in parsed_chunks(sources.chunks(path, BATCH)):
-        _Batch(replica, ours, report, created, stored, waiting, where).run(chunk)
+    for chunk in parsed:
+        _Batch(replica, ours, report, created, stored, waiting, names).run(chunk)
         if progress:
             progress(report.read, total)
     report.conversations = len(created)
@@ -101,8 +131,6 @@ def import_path(
     learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}
     if learned and replica.role == ADMIN:  # mail was delivered to them: they are ours
         replica.put_items("mailboxes", learned)
-    if report.read and len(report.not_mail) == report.read:
-        raise NotMailError(str(path), report.not_mail)
     return report
 
 

@@ -1,4 +1,4 @@
-"""inbox relay serve | inbox relay token create|revoke|list"""
+"""inbox relay serve | inbox relay token create|revoke|list | inbox relay mailbox add|list|rm"""
 
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         else:
             example(sub, "inbox relay token revoke dana@acme.example.com --store ./relay.db")
     example(token, "inbox relay token create dana@acme.example.com --store ./relay.db > dana.token")
+    _mailbox_verbs(verb("mailbox", "the shared addresses the mail gateway reads and sends"), name)
     example(
         p,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -95,8 +96,55 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     )
 
 
+def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
+    from relay.gateway.settings import SECURITY
+
+    mailbox.set_defaults(area="mailbox")  # its verbs share names with token's (list)
+    mailbox_verb = verbs(mailbox, f"{name} mailbox")
+    add = mailbox_verb("add", "connect a shared address (or change how it is reached)")
+    add.add_argument("address", metavar="ADDR", help="e.g. support@acme.example.com")
+    _store_option(add)
+    add.add_argument("--imap", required=True, metavar="HOST[:PORT]", help="its IMAP server")
+    add.add_argument("--smtp", metavar="HOST[:PORT]", help="its SMTP server (to send replies)")
+    add.add_argument("--user", metavar="LOGIN", help="the login (default: the address)")
+    secret = add.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-command", metavar="CMD", help="prints the password")
+    secret.add_argument("--password-file", metavar="FILE", help="holds it (mode 600)")
+    secret.add_argument(
+        "--oauth-token-command", metavar="CMD", help="prints an OAuth2 access token (XOAUTH2)"
+    )
+    add.add_argument(
+        "--security",
+        choices=SECURITY,
+        help="tls (993, 465), starttls (143, 587) or none (loopback only); default: by port",
+    )
+    add.add_argument(
+        "--folder", action="append", default=[], metavar="NAME", help="read it too (INBOX always)"
+    )
+    add.add_argument("--sent-folder", metavar="NAME", help="where sent replies go (default Sent)")
+    add.add_argument("--ca-file", metavar="FILE", help="PEM bundle to verify the servers with")
+    example(
+        add,
+        "inbox relay mailbox add support@acme.example.com --store ./relay.db \\",
+        "    --imap imap.fastmail.com:993 --smtp smtp.fastmail.com:587 \\",
+        "    --user support@acme.example.com --password-command 'pass show acme/support'",
+    )
+    listing = mailbox_verb("list", "each mailbox: servers, state (idle, syncing, error), UIDs")
+    _store_option(listing)
+    add_output_flags(listing)
+    example(listing, "inbox relay mailbox list --store ./relay.db")
+    rm = mailbox_verb("rm", "disconnect a mailbox (what it brought stays)")
+    rm.add_argument("address", metavar="ADDR")
+    _store_option(rm)
+    example(rm, "inbox relay mailbox rm info@acme.example.com --store ./relay.db")
+
+
 def run(args: argparse.Namespace, ctx: Context) -> None:
-    if args.verb == "serve":
+    if getattr(args, "area", None) == "mailbox":
+        from inbox_cli.commands import relay_mailbox
+
+        relay_mailbox.run(args, ctx)
+    elif args.verb == "serve":
         _serve(args, ctx)
     elif args.verb == "create":
         _create(args, ctx)

@@ -74,7 +74,7 @@ def test_a_schema_2_store_gains_last_use_on_opening(tmp_path: Path) -> None:
     (row,) = json.loads(out)
     assert (row["agent"], row["last_used_at"]) == (BEN, None)
     conn = sqlite3.connect(store)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
     conn.close()
 
 

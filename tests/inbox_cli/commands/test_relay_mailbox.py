@@ -1,0 +1,76 @@
+"""`inbox relay mailbox`: a mailbox's connection lives in the relay's store only, and
+what is listed never includes how its secret is got."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import run_inbox
+
+ADD = [
+    "relay", "mailbox", "add", "support@acme.example.com",
+    "--imap", "imap.example.com:993", "--smtp", "smtp.example.com:587",
+    "--password-command", "pass show acme/support",
+]  # fmt: skip
+
+
+def test_add_list_change_and_remove(tmp_path: Path) -> None:
+    store = str(tmp_path / "relay.db")
+    done = run_inbox(tmp_path, *ADD, "--store", store)
+    assert done.returncode == 0, done.stderr
+    assert "imap.example.com:993 (tls)" in done.stderr and "587 (starttls)" in done.stderr
+    listed = run_inbox(tmp_path, "relay", "mailbox", "list", "--store", store, "--json")
+    rows = json.loads(listed.stdout)
+    assert [(r["address"], r["imap"], r["state"], r["last_uid"]) for r in rows] == [
+        ("support@acme.example.com", "imap.example.com:993", "idle", 0)
+    ]
+    assert "pass show" not in listed.stdout and "pass show" not in listed.stderr
+    again = run_inbox(tmp_path, *ADD, "--store", store, "--folder", "Archive")
+    assert again.returncode == 0 and "changed mailbox" in again.stderr
+    rows = json.loads(
+        run_inbox(tmp_path, "relay", "mailbox", "list", "--store", store, "--json").stdout
+    )
+    assert rows[0]["folders"] == ["Archive"]  # INBOX is read always
+    gone = run_inbox(
+        tmp_path, "relay", "mailbox", "rm", "support@acme.example.com", "--store", store
+    )
+    assert gone.returncode == 0, gone.stderr
+    missing = run_inbox(
+        tmp_path, "relay", "mailbox", "rm", "support@acme.example.com", "--store", store
+    )
+    assert missing.returncode == 5
+
+
+def test_a_password_is_never_an_argument_and_clear_text_only_on_loopback(tmp_path: Path) -> None:
+    store = str(tmp_path / "relay.db")
+    base = ["relay", "mailbox", "add", "support@acme.example.com", "--store", store]
+    no_secret = run_inbox(tmp_path, *base, "--imap", "imap.example.com")
+    assert no_secret.returncode == 2
+    shown = run_inbox(tmp_path, "relay", "mailbox", "add", "--help").stdout
+    flags = set(re.findall(r"--[\w-]+", shown))
+    assert "--password-command" in flags and "--password" not in flags  # never the secret
+    clear = run_inbox(
+        tmp_path, *base, "--imap", "imap.example.com:143", "--security", "none",
+        "--password-file", str(tmp_path / "pw"),
+    )  # fmt: skip
+    assert clear.returncode == 2 and "in clear" in clear.stderr
+    assert not Path(store).exists()  # nothing was stored
+
+
+def test_a_schema_3_store_gains_the_mailbox_tables(tmp_path: Path) -> None:
+    store = tmp_path / "relay.db"
+    assert run_inbox(tmp_path, "relay", "token", "create", "dana@acme.example.com",
+                     "--store", str(store)).returncode == 0  # fmt: skip
+    conn = sqlite3.connect(store)
+    with conn:
+        conn.execute("DROP TABLE mailboxes")
+        conn.execute("DROP TABLE mail_folders")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    conn.close()
+    done = run_inbox(tmp_path, *ADD, "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    tokens = run_inbox(tmp_path, "relay", "token", "list", "--store", str(store), "--json")
+    assert [t["agent"] for t in json.loads(tokens.stdout)] == ["dana@acme.example.com"]
