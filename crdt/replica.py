@@ -183,6 +183,11 @@ class Replica(Closing):
         ``started_at``), oldest first: the text stays on their replicas."""
         return queries.drafts(self.store.conn, self.agent)
 
+    def deliveries(self, *states: str) -> list[dict[str, Any]]:
+        """Outbound messages by delivery state (``conversation``, ``message``, ``state``,
+        ``at``), the longest waiting first: what the mail gateway has to send."""
+        return queries.deliveries(self.store.conn, states)
+
     def items(self, kind: str) -> dict[str, Any]:
         """The live items of a workspace document (agents, mailboxes, templates ...)."""
         return queries.workspace_items(self.store.conn, kind)

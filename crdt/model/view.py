@@ -37,6 +37,7 @@ def _message(m: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
     state = delivery.get(str(m.get("id")))
     if isinstance(state, dict):
         out["delivery"] = state.get("state")
+        out["delivery_at"] = state.get("at")
         if state.get("detail"):
             out["delivery_detail"] = state["detail"]
     out.setdefault("delivery", None)

@@ -107,6 +107,7 @@ class Rows(NamedTuple):
     customer: tuple[str, str | None] | None
     mentions: list[tuple[str, str, str | None]]  # agent, note id, when
     drafts: list[tuple[str, str]]  # agent, when their reply was begun
+    deliveries: list[tuple[str, str, str | None]]  # outbound message id, state, since
     # per message: id, content key, direction, from, everyone it was between (JSON once
     # written: most of an import's rows are written while threading), kind, parent
     mail: list[tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]]
@@ -142,6 +143,11 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         (view["customer"], view["customer_name"]) if view["customer"] else None,
         [(a, n["id"], n["created_at"]) for n in view["notes"] for a in n.get("mentions", [])],
         [(d["agent"], d["started_at"]) for d in view.get("drafts", [])],
+        [
+            (str(m["id"]), str(m["delivery"]), m.get("delivery_at") or m.get("created_at"))
+            for m in view["messages"]
+            if m.get("direction") == "out" and m.get("delivery") and m.get("id")
+        ],
         mail,
         roots,
     )
@@ -188,7 +194,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in columns)} WHERE rid = ?",
             changed,
         )
-        for table in ("conversation_tags", "participants", "mentions", "drafts"):
+        for table in ("conversation_tags", "participants", "mentions", "drafts", "deliveries"):
             conn.executemany(f"DELETE FROM {table} WHERE rid = ?", [(c[-1],) for c in changed])
     if fresh:
         conn.executemany(
@@ -283,6 +289,10 @@ def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list
     conn.executemany(
         "INSERT OR IGNORE INTO drafts VALUES (?, ?, ?)",
         [(rid, agent, at) for rid, r in written for agent, at in r.drafts],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?)",
+        [(rid, *d) for rid, r in written for d in r.deliveries],
     )
     have = _mail_ids(conn, old)
     conn.executemany(

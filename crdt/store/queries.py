@@ -305,6 +305,17 @@ def drafts(conn: Connection, but: str) -> list[dict[str, Any]]:
     ]
 
 
+def deliveries(conn: Connection, states: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Outbound messages in any of these delivery states, the longest waiting first."""
+    rows = conn.execute(
+        "SELECT c.id, d.message_id, d.state, d.at FROM deliveries d JOIN conversations c "
+        f"ON c.rid = d.rid WHERE d.state IN ({', '.join('?' * len(states))}) "
+        "ORDER BY d.at, d.message_id",
+        states,
+    )
+    return [{"conversation": r[0], "message": r[1], "state": r[2], "at": r[3]} for r in rows]
+
+
 def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
     address = email.strip().lower()
     found = conn.execute("SELECT email, name FROM customers WHERE email = ?", (address,)).fetchone()

@@ -20,7 +20,8 @@ Source of truth
 Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
     conversations   the materialised index, one row per conversation (+ its packed view)
     conversation_tags, participants, customers, mentions, drafts (replies begun and
-    not sent, by agent: `inbox who`), mail_ids, thread_roots, workspace, search (FTS5)
+    not sent, by agent: `inbox who`), deliveries (each outbound message's delivery
+    state: what the mail gateway sends), mail_ids, thread_roots, workspace, search (FTS5)
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ CREATE TABLE mentions(agent TEXT NOT NULL, note_id TEXT NOT NULL, rid INTEGER NO
 CREATE INDEX mentions_by_rid ON mentions(rid);
 CREATE TABLE drafts(rid INTEGER NOT NULL, agent TEXT NOT NULL, started_at TEXT NOT NULL,
     PRIMARY KEY(rid, agent)) WITHOUT ROWID;
+CREATE TABLE deliveries(rid INTEGER NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
+    at TEXT, PRIMARY KEY(rid, message_id)) WITHOUT ROWID;
+CREATE INDEX deliveries_by_state ON deliveries(state, at);
 CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
     direction TEXT, from_email TEXT, participants TEXT, kind TEXT, in_reply_to TEXT);
 CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
@@ -109,6 +113,7 @@ DERIVED = (
     "customers",
     "mentions",
     "drafts",
+    "deliveries",
     "mail_ids",
     "thread_roots",
     "workspace",
@@ -148,10 +153,14 @@ MIGRATIONS = {
         "CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL)",
     ),
     # a draft shared before this step is listed by `who` once its conversation changes
-    # again, or after `inbox reindex`; `show` has it in the view already
+    # again, or after `inbox reindex`; `show` has it in the view already. Replies queued
+    # before it are indexed for sending likewise.
     6: (
         "CREATE TABLE IF NOT EXISTS drafts(rid INTEGER NOT NULL, agent TEXT NOT NULL, "
         "started_at TEXT NOT NULL, PRIMARY KEY(rid, agent)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS deliveries(rid INTEGER NOT NULL, message_id TEXT NOT NULL, "
+        "state TEXT NOT NULL, at TEXT, PRIMARY KEY(rid, message_id)) WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries(state, at)",
         # every sort of `list` read from an index, its tie-break included (queries.SORTS):
         # a 50-row page of 100k took ~0.3 s sorting the whole table (~1 s to build them)
         "DROP INDEX IF EXISTS conversations_updated",

@@ -31,3 +31,23 @@ def test_a_replica_of_schema_6_gains_the_drafts_index_and_sorted_indexes(tmp_pat
     assert found == str(schema.SCHEMA_VERSION) and "drafts" in made
     assert "conversations_priority" in made and "updated_at, id" in made["conversations_updated"]
     assert run_inbox(home, "reindex").returncode == 0
+
+
+def test_replies_are_indexed_by_delivery_state(tmp_path: Path) -> None:
+    from crdt.replica import Replica
+
+    home = new_home(tmp_path / "home")
+    ok(home, "import", str(MBOX))
+    first = ok(home, "list", "--limit", "1", "-0").strip("\0")
+    ok(home, "claim", first)
+    ok(home, "reply", first, "-m", "Hi, on it.")
+    with Replica.open(home) as replica:
+        (queued,) = replica.deliveries("queued")
+        assert queued["conversation"] == first
+        assert queued["message"] not in {d["message"] for d in replica.deliveries("sent")}
+        shown = replica.conversation(first)
+        message = next(m for m in shown["messages"] if m["id"] == queued["message"])
+        assert message["delivery"] == "queued" and message["delivery_at"] == queued["at"]
+    assert run_inbox(home, "reindex").returncode == 0
+    with Replica.open(home) as replica:
+        assert [d["message"] for d in replica.deliveries("queued")] == [queued["message"]]
