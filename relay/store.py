@@ -78,8 +78,8 @@ UPDATE meta SET value = '3' WHERE key = 'schema';
 MIGRATE_3 = """
 CREATE TABLE IF NOT EXISTS mailboxes(address TEXT PRIMARY KEY, settings TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'idle', error TEXT, state_at TEXT, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER,
-    last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
+CREATE TABLE IF NOT EXISTS mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL,
+    uidvalidity INTEGER, last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
     PRIMARY KEY(address, folder)) WITHOUT ROWID;
 UPDATE meta SET value = '4' WHERE key = 'schema';
 """
@@ -289,6 +289,34 @@ class RelayStore(sqlite.Closing):
                 }
             )
         return out
+
+    def folder_read(self, address: str, folder: str) -> tuple[int | None, int]:
+        """How far the gateway has read a folder: its UIDVALIDITY then, and the last UID."""
+        row = self.conn.execute(
+            "SELECT uidvalidity, last_uid FROM mail_folders WHERE address = ? AND folder = ?",
+            (address, folder),
+        ).fetchone()
+        return (None, 0) if row is None else (row[0], int(row[1]))
+
+    def folder_moved(
+        self, address: str, folder: str, uidvalidity: int, last_uid: int, modseq: int | None
+    ) -> None:
+        """The folder read up to ``last_uid``: written once its mail is at the relay."""
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO mail_folders VALUES (?, ?, ?, ?, ?) ON CONFLICT(address, folder) "
+                "DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+                "last_uid = excluded.last_uid, highestmodseq = excluded.highestmodseq",
+                (address, folder, uidvalidity, last_uid, modseq),
+            )
+
+    def mailbox_state(self, address: str, state: str, error: str | None, at: str) -> None:
+        """What the gateway is doing with a mailbox (idle, syncing, error), and why."""
+        with self.write():
+            self.conn.execute(
+                "UPDATE mailboxes SET state = ?, error = ?, state_at = ? WHERE address = ?",
+                (state, error, at, address),
+            )
 
     def remove_mailbox(self, address: str) -> bool:
         with self.write():

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inbox_cli.context import Context
 from inbox_cli.parsing import add_output_flags, example, verbs
+
+if TYPE_CHECKING:
+    import socket
+    import subprocess
 
 DEFAULT_STORE = "relay.db"
 
@@ -47,6 +52,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "--tls-cert", metavar="FILE", help="serve https/wss: PEM certificate chain (with --tls-key)"
     )
     serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key, unencrypted")
+    serve.add_argument(
+        "--no-gateway",
+        action="store_true",
+        help="do not start the mail gateway for the store's mailboxes (`relay gateway`)",
+    )
     example(
         serve,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -88,6 +98,22 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
             example(sub, "inbox relay token revoke dana@acme.example.com --store ./relay.db")
     example(token, "inbox relay token create dana@acme.example.com --store ./relay.db > dana.token")
     _mailbox_verbs(verb("mailbox", "the shared addresses the mail gateway reads and sends"), name)
+    gateway = verb("gateway", "read the store's mailboxes into the workspace, through the relay")
+    _store_option(gateway)
+    gateway.add_argument(
+        "--url",
+        default="http://127.0.0.1:8787",
+        metavar="RELAY_URL",
+        help="the relay of that store (default http://127.0.0.1:8787)",
+    )
+    gateway.add_argument(
+        "--once", action="store_true", help="read every mailbox once, sync, and exit"
+    )
+    example(
+        gateway,
+        "inbox relay gateway --store ./relay.db --url http://127.0.0.1:8787",
+        "inbox relay gateway --store ./relay.db --once   # read what came, then exit",
+    )
     example(
         p,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -97,7 +123,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
-    from relay.gateway.settings import SECURITY
+    from relay.gateway.security import SECURITY
 
     mailbox.set_defaults(area="mailbox")  # its verbs share names with token's (list)
     mailbox_verb = verbs(mailbox, f"{name} mailbox")
@@ -144,6 +170,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         from inbox_cli.commands import relay_mailbox
 
         relay_mailbox.run(args, ctx)
+    elif args.verb == "gateway":
+        _gateway(args, ctx)
     elif args.verb == "serve":
         _serve(args, ctx)
     elif args.verb == "create":
@@ -182,7 +210,38 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     sock.listen(BACKLOG)  # connections queue from now on: the banner is true
     scheme = "https" if tls else "http"
     ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
-    serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock)
+    gateway = None if args.no_gateway else _start_gateway(args, sock, tls is not None, ctx)
+    try:
+        serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock)
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(10)
+
+
+def _start_gateway(
+    args: argparse.Namespace, sock: socket.socket, tls: bool, ctx: Context
+) -> subprocess.Popen[bytes] | None:
+    """The mail gateway beside the relay, when the store has mailboxes: a process of its
+    own (``relay gateway``) that reaches the relay over loopback. A relay serving TLS or
+    bound off loopback has it run by hand, with the URL it is reached at."""
+    from relay.client.address import is_loopback
+    from relay.store import RelayStore
+
+    with RelayStore.open(Path(args.store_path)) as store:
+        if not store.mailboxes():
+            return None
+    if tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::")):
+        ctx.out.warn(
+            "the mail gateway is not started for a relay serving TLS or bound off "
+            "loopback: run `inbox relay gateway --store ... --url RELAY_URL` beside it"
+        )
+        return None
+    from relay.gateway import child
+
+    gateway = child.start(Path(args.store_path), f"http://127.0.0.1:{sock.getsockname()[1]}")
+    ctx.out.say(f"mail gateway started for the mailboxes of {args.store_path}")
+    return gateway
 
 
 def _seed(args: argparse.Namespace, ctx: Context) -> str:
@@ -200,6 +259,15 @@ def _seed(args: argparse.Namespace, ctx: Context) -> str:
             "`inbox join URL --token-file F` (a token from `relay token create --admin`)"
         )
     return seeded.workspace
+
+
+def _gateway(args: argparse.Namespace, ctx: Context) -> None:
+    from relay.gateway import runner
+
+    try:
+        runner.run(Path(args.store_path), args.url, ctx.out.say, once=args.once)
+    except KeyboardInterrupt:
+        ctx.out.say("mail gateway stopped")
 
 
 def _create(args: argparse.Namespace, ctx: Context) -> None:

@@ -12,9 +12,8 @@ from typing import Any, NamedTuple
 
 from crdt.errors import UsageError
 from crdt.model.items import check_email
-from relay.client.address import is_loopback
+from relay.gateway.security import check
 
-SECURITY = ("tls", "starttls", "none")
 TLS_PORTS = {993, 465}  # IMAPS and SMTPS: TLS from the first byte; others start plain
 DEFAULT_PORTS = {"imap": {"tls": 993, "starttls": 143, "none": 143},
                  "smtp": {"tls": 465, "starttls": 587, "none": 25}}  # fmt: skip
@@ -63,24 +62,18 @@ class Settings(NamedTuple):
 
 def server(text: str, kind: str, security: str | None) -> Server:
     """``HOST[:PORT]`` of an IMAP or SMTP server; the security follows the port (993 and
-    465 are TLS, others STARTTLS) unless given. Plain text only on loopback: a password
-    must not cross a network in clear."""
+    465 are TLS, others STARTTLS) unless given, and is checked as every connection is
+    (``security.check``: plain text only on loopback)."""
     host, _, port_text = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
     if port_text and not port_text.isdigit():
         raise UsageError(f"{text!r} is not HOST[:PORT]")
-    if security is not None and security not in SECURITY:
-        raise UsageError(f"no security {security!r}: one of {', '.join(SECURITY)}")
     if not host:
         raise UsageError(f"{text!r} names no host")
     port = int(port_text) if port_text else None
     if port is not None and not 1 <= port <= 65535:
         raise UsageError(f"{text!r}: a port is 1-65535")
     chosen = security or ("tls" if port is None or port in TLS_PORTS else "starttls")
-    if chosen == "none" and not is_loopback(host):
-        raise UsageError(
-            f"--security none sends the password in clear: only for a server on this "
-            f"machine, not {host}"
-        )
+    check(host, chosen)
     return Server(host, port or DEFAULT_PORTS[kind][chosen], chosen)
 
 

@@ -35,7 +35,7 @@ def test_a_server_and_its_security(
         ("imap.example.com:x", None, "is not HOST"),
         ("imap.example.com:0", None, "1-65535"),
         (":993", None, "no host"),
-        ("imap.example.com", "ssl", "no security"),
+        ("imap.example.com", "ssl", "unknown security"),
     ],
 )
 def test_a_bad_server_is_refused(text: str, security: str | None, says: str) -> None:

@@ -1,0 +1,60 @@
+"""Mail in: a mailbox's folders read over IMAP into the gateway's replica, and from there
+to the relay, under the rules `inbox import` has (threading, duplicates, notices).
+
+Each folder is read by UID from where the gateway stopped. The position moves only once
+what was read is stored in the gateway's replica, whose outbox takes it to the relay
+across any crash; a gateway stopped between the two reads that batch again, and the
+import takes nothing twice (Message-ID, then content). When a folder's
+UIDVALIDITY changes (the server renumbered it), the folder is read again from its first
+UID: the same rule keeps every message once, and loses none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from crdt.ingest.importer import import_messages
+from crdt.replica import Replica
+from relay.gateway.imap import Fetched, Imap
+from relay.gateway.settings import Settings
+from relay.store import RelayStore
+
+
+class Read(NamedTuple):
+    folder: str
+    fetched: int
+    imported: int
+    too_big: int  # messages over the size cap: passed, their UIDs noted in the state
+    again: bool  # UIDVALIDITY changed: the folder was read from its start
+
+
+def read_folder(
+    imap: Imap, peer: Replica, store: RelayStore, settings: Settings, folder: str
+) -> Read:
+    """Everything new in ``folder``, into ``peer``, the position moved after each batch
+    is stored there."""
+    state = imap.select(folder)
+    validity, last_uid = store.folder_read(settings.address, folder)
+    again = validity is not None and validity != state.uidvalidity
+    if again:
+        last_uid = 0
+    fetched = imported = too_big = 0
+    for batch in imap.fetch_since(last_uid):
+        mails = [m for m in batch if isinstance(m, Fetched)]
+        if mails:
+            names = _names(settings.address, folder, [m.uid for m in mails])
+            imported += import_messages(peer, [m.raw for m in mails], names).imported
+        store.folder_moved(
+            settings.address, folder, state.uidvalidity, batch[-1].uid, state.highestmodseq
+        )
+        fetched += len(mails)
+        too_big += len(batch) - len(mails)
+    if again and not fetched:  # an empty renumbered folder: its new validity is kept
+        store.folder_moved(settings.address, folder, state.uidvalidity, 0, state.highestmodseq)
+    return Read(folder, fetched, imported, too_big, again)
+
+
+def _names(address: str, folder: str, uids: list[int]) -> Callable[[int], str]:
+    """How a message that is not mail is named in a report: where it is on the server."""
+    return lambda n: f"{address} {folder} UID {uids[n]}"

@@ -1,0 +1,156 @@
+"""The mail gateway's process: one thread per mailbox reading it over IMAP into the
+gateway's replica, and the replica kept in step with the relay (``link.watch``).
+
+A mailbox's thread reads every folder from where it stopped, then waits on INBOX with
+IDLE (a poll where the server has none) and reads again as mail comes; other folders
+are read again every ``FOLDERS_EVERY`` seconds. A failure (the server gone, a password
+command that fails) is written into the mailbox's state with its reason, and the thread
+tries again after a backoff with full jitter, up to ``BACKOFF_MAX``. Each thread has its
+own connections to the replica and the store: SQLite orders their writes.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crdt.errors import InboxError
+from crdt.model import clock, items
+from crdt.replica import Replica
+from relay.client import link
+from relay.client.address import Relay
+from relay.client.tokens import kept_token
+from relay.gateway import inbound, peer
+from relay.gateway.imap import Imap
+from relay.gateway.secrets import read_secret
+from relay.gateway.settings import Settings
+from relay.store import RelayStore
+
+IDLE_FOR = 300.0  # seconds of one IDLE before reading again anyway (servers end it at 30 min)
+FOLDERS_EVERY = 300.0
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0
+
+Say = Callable[[str], None]
+
+
+def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
+    """Serve every mailbox of the store until interrupted; ``once``: read each mailbox
+    once, sync, and return (`inbox relay gateway --once`, and tests)."""
+    home = peer.home_of(store_path)
+    with peer.held(home):
+        replica = peer.open_peer(store_path, relay_url)
+        relay, token = Relay(relay_url), kept_token(home)
+        try:
+            link.sync_once(replica, relay, token)
+            mailboxes = _mailboxes(store_path)
+            _known(replica, mailboxes)
+            if once:
+                for settings in mailboxes:
+                    _read_once(store_path, home, settings, say)
+                link.sync_once(replica, relay, token)
+                return
+            for settings in mailboxes:
+                worker = threading.Thread(
+                    target=_serve, args=(store_path, home, settings, say), daemon=True
+                )
+                worker.start()
+            link.watch(replica, relay, token, say)
+        finally:
+            replica.close()
+
+
+def _mailboxes(store_path: Path) -> list[Settings]:
+    with RelayStore.open(store_path) as store:
+        return [Settings.of(m["settings"]) for m in store.mailboxes()]
+
+
+def _known(replica: Replica, mailboxes: list[Settings]) -> None:
+    """Each mailbox in the workspace's settings, so every replica tells mail to it (in)
+    from mail it sent (out)."""
+    known = replica.items("mailboxes")
+    missing: dict[str, dict[str, Any] | None] = {
+        m.address: items.mailbox(m.address) for m in mailboxes if m.address not in known
+    }
+    if missing:
+        replica.put_items("mailboxes", missing)
+
+
+def _serve(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+    delay = BACKOFF_FIRST
+    while True:
+        try:
+            _read_and_wait(store_path, home, settings, say)
+        except InboxError as exc:
+            _state(store_path, settings, "error", exc.message)
+            say(f"{settings.address}: {exc.message}; trying again")
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _read_once(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+    try:
+        with _connect(settings) as imap, Replica.open(home) as replica:
+            _read_all(imap, replica, store_path, settings, say)
+        _state(store_path, settings, "idle", None)
+    except InboxError as exc:
+        _state(store_path, settings, "error", exc.message)
+        say(f"{settings.address}: {exc.message}")
+
+
+def _read_and_wait(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+    with _connect(settings) as imap, Replica.open(home) as replica:
+        folders_at = 0.0
+        while True:
+            if time.monotonic() - folders_at >= FOLDERS_EVERY:
+                _read_all(imap, replica, store_path, settings, say)
+                folders_at = time.monotonic()
+            else:
+                _read(imap, replica, store_path, settings, "INBOX", say)
+            _state(store_path, settings, "idle", None)
+            imap.select("INBOX")
+            imap.wait(IDLE_FOR)
+
+
+def _read_all(imap: Imap, replica: Replica, store_path: Path, settings: Settings, say: Say) -> None:
+    for folder in dict.fromkeys(("INBOX", *settings.folders)):
+        _read(imap, replica, store_path, settings, folder, say)
+
+
+def _read(
+    imap: Imap, replica: Replica, store_path: Path, settings: Settings, folder: str, say: Say
+) -> None:
+    _state(store_path, settings, "syncing", None)
+    with RelayStore.open(store_path) as store:
+        done = inbound.read_folder(imap, replica, store, settings, folder)
+    if done.again:
+        say(f"{settings.address} {folder}: UIDVALIDITY changed; read again from the start")
+    if done.fetched:
+        say(f"{settings.address} {folder}: {done.fetched} read, {done.imported} new")
+    if done.too_big:
+        say(f"{settings.address} {folder}: {done.too_big} over the size cap, passed")
+
+
+def _connect(settings: Settings) -> Imap:
+    password = token = None
+    if settings.oauth_command:
+        token = read_secret(command=settings.oauth_command)
+    else:
+        password = read_secret(command=settings.password_command, file=settings.password_file)
+    return Imap.connect(
+        settings.imap.host,
+        settings.imap.port,
+        settings.imap.security,
+        settings.user,
+        password=password,
+        oauth_token=token,
+        ca_file=settings.ca_file,
+    )
+
+
+def _state(store_path: Path, settings: Settings, state: str, error: str | None) -> None:
+    with RelayStore.open(store_path) as store:
+        store.mailbox_state(settings.address, state, error, clock.now_iso())
