@@ -1,0 +1,216 @@
+"""The mail gateway against a real Dovecot on loopback: its first sync of a mailbox, and
+how long a delivered message takes to reach an agent's replica.
+
+    python benchmarks/gateway_bench.py                         # 10,000 messages, 50 deliveries
+    python benchmarks/gateway_bench.py --messages 2000 --deliveries 20 --runs 3
+
+First sync: the mailbox is filled by IMAP APPEND (not timed) with mail written by
+generate.py, then `inbox relay gateway --once` runs as a whole process beside a relay
+(`relay serve --no-gateway`): messages a second over the whole process (connect, read,
+import, sync to the relay), with its peak RSS from GNU time; medians over --runs, each
+on a fresh store. Delivery: `relay serve` runs the gateway for another, empty mailbox, an agent's
+replica keeps in step with `inbox sync --watch`, and each message APPENDed to its INBOX
+is timed from the
+APPEND's answer to its Message-ID being in the agent's index (what `inbox list` reads),
+looked at every 10 ms.
+
+Needs Dovecot (`make test` installs it) and runs it with the tests' own fixture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mailbox
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from generate import generate  # noqa: E402
+from run import INBOX  # noqa: E402
+
+from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot  # noqa: E402
+
+AGENT = "dana@acme.example.com"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_accepting(port: int, proc: subprocess.Popen[bytes]) -> None:
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the relay did not start") from None
+            time.sleep(0.05)
+
+
+def inbox(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    done = subprocess.run([*INBOX, *argv], env=env, capture_output=True)
+    if done.returncode:
+        raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr.decode()[-2000:]}")
+    return done
+
+
+def fill(dovecot: Dovecot, raw: list[bytes]) -> None:
+    with dovecot.client(SUPPORT) as imap:
+        for message in raw:
+            imap.append("INBOX", message)
+
+
+def add_mailbox(
+    where: Path, store: Path, dovecot: Dovecot, env: dict[str, str], address: str = SUPPORT
+) -> None:
+    secret = where / "mailbox.password"
+    secret.write_text(MAILBOXES[address] + "\n")
+    os.chmod(secret, 0o600)
+    inbox(
+        "relay", "mailbox", "add", address, "--store", str(store),
+        "--imap", f"127.0.0.1:{dovecot.port}", "--security", "none",
+        "--password-file", str(secret), env=env,
+    )  # fmt: skip
+
+
+def first_sync(dovecot: Dovecot, count: int, work: Path, env: dict[str, str]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir=work) as scratch:
+        where = Path(scratch)
+        store, port = where / "relay.db", free_port()
+        add_mailbox(where, store, dovecot, env)
+        relay = subprocess.Popen(
+            [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store), "--no-gateway"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_accepting(port, relay)
+            timer = shutil.which("time") or "/usr/bin/time"
+            report = where / "rss"
+            url = f"http://127.0.0.1:{port}"
+            start = time.perf_counter()
+            argv = [timer, "-f", "%M", "-o", str(report), *INBOX, "relay", "gateway"]
+            subprocess.run(
+                [*argv, "--store", str(store), "--url", url, "--once"],
+                env=env,
+                capture_output=True,
+                check=True,
+            )
+            seconds = time.perf_counter() - start
+            peak_mb = int(report.read_text().split()[-1]) / 1024
+        finally:
+            relay.terminate()
+            relay.wait(30)
+    return {"seconds": seconds, "per_second": count / seconds, "peak_mb": peak_mb}
+
+
+def deliveries(
+    dovecot: Dovecot, template: bytes, count: int, work: Path, env: dict[str, str]
+) -> list[float]:
+    with tempfile.TemporaryDirectory(dir=work) as scratch:
+        where = Path(scratch)
+        store, port = where / "relay.db", free_port()
+        add_mailbox(where, store, dovecot, env, BILLING)  # empty: the gateway idles at once
+        relay = subprocess.Popen(
+            [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        watcher = None
+        try:
+            wait_accepting(port, relay)
+            token = inbox("relay", "token", "create", AGENT, "--store", str(store), env=env)
+            (where / "dana.token").write_bytes(token.stdout)
+            home = {**env, "INBOX_HOME": str(where / "dana")}
+            url = f"http://127.0.0.1:{port}"
+            inbox("join", url, "--token-file", str(where / "dana.token"), env=home)
+            watcher = subprocess.Popen(
+                [*INBOX, "sync", "--watch"],
+                env=home,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(3)  # the gateway in IDLE, the watcher in step
+            index = sqlite3.connect(where / "dana" / "replica.db")
+            return [_one(dovecot, index, template, n) for n in range(count)]
+        finally:
+            if watcher is not None:
+                watcher.terminate()
+                watcher.wait(30)
+            relay.terminate()
+            relay.wait(30)
+
+
+def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -> float:
+    """APPEND one new message; seconds until its Message-ID is in the agent's index."""
+    message_id = f"<delivery-{n}-{os.urandom(6).hex()}@bench.example.com>"
+    raw = template.replace(b"Message-ID:", b"X-Old-Message-ID:", 1)
+    raw = f"Message-ID: {message_id}\r\n".encode() + raw
+    dovecot.append(BILLING, "INBOX", raw)
+    start = time.perf_counter()
+    bare = message_id.strip("<>")
+    while time.perf_counter() - start < 30:
+        found = index.execute(
+            "SELECT 1 FROM mail_ids WHERE message_id IN (?, ?)", (message_id, bare)
+        ).fetchone()
+        if found:
+            return time.perf_counter() - start
+        time.sleep(0.01)
+    raise SystemExit(f"{message_id} did not arrive in 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--deliveries", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    mbox = args.work / f"gateway-{args.messages}.mbox"
+    if not mbox.exists():
+        generate(mbox, args.messages // 5, 5)
+    raw = [m.as_bytes() for m in mailbox.mbox(str(mbox))]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result: dict[str, object] = {"messages": len(raw)}
+    dovecot = Dovecot().start()
+    try:
+        print(f"appending {len(raw)} messages ...", file=sys.stderr)
+        fill(dovecot, raw)
+        runs = [first_sync(dovecot, len(raw), args.work, env) for _ in range(args.runs)]
+        for key in runs[0]:
+            result[f"first_sync_{key}"] = round(statistics.median(r[key] for r in runs), 1)
+        result["first_sync_runs"] = runs
+        waits = deliveries(dovecot, raw[0], args.deliveries, args.work, env)
+    finally:
+        dovecot.stop()
+        dovecot.close()
+    waits.sort()
+    result["delivery_p50_ms"] = round(statistics.median(waits) * 1000, 1)
+    result["delivery_p90_ms"] = round(waits[int(len(waits) * 0.9) - 1] * 1000, 1)
+    result["delivery_max_ms"] = round(waits[-1] * 1000, 1)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
