@@ -23,26 +23,38 @@ Two headers are left out on purpose:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from crdt.mail.mime import parse_params
 from crdt.mail.subjects import reply_subject
 from crdt.model.clock import parse_iso
-from crdt.model.printable import one_line
+from crdt.model.printable import BIDI, CONTROLS, one_line
 
 MAX_REFERENCES = 20  # as common clients keep them: the thread's first id and the newest
 MAX_ID = 250  # characters: a longer "Message-ID" is junk no header should carry
+MAX_FILENAME = 200  # characters; file systems take 255 bytes a name
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 _ID = re.compile(r"[!-;=?-~]+")  # printable ASCII but the angle brackets
+_TOKEN = re.compile(r"[A-Za-z0-9!#$&^_.+-]+")  # a media type's names (RFC 6838)
+_NOT_IN_FILENAME = re.compile(f"[{CONTROLS}{BIDI}\t\n]+")
+
+
+class AttachedFile(NamedTuple):
+    """A file to send with a reply: its bytes, and the name and type to give them."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class _MessageIds(UnstructuredHeader, BaseHeader):
@@ -92,6 +104,7 @@ def outgoing(
     *,
     own: Collection[str] = (),
     quote: bool = False,
+    attachments: Sequence[AttachedFile] = (),
 ) -> EmailMessage:
     """The mail of a queued reply, as it is to be sent at ``at`` (an aware time).
 
@@ -118,6 +131,7 @@ def outgoing(
     msg["Message-ID"] = f"<{message_id_for(str(reply['id']), address)}>"
     _thread(msg, reply, conversation)
     msg.set_content(body_text(reply, mailbox, parent if quote else None))
+    _attach(msg, attachments)
     return msg
 
 
@@ -272,7 +286,7 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-# -- body -----------------------------------------------------------------------------------
+# -- body and files -------------------------------------------------------------------------
 
 
 def body_text(
@@ -302,6 +316,41 @@ def quoted(message: Mapping[str, Any]) -> str:
         when = ""
     lines = (f"> {line}" if line else ">" for line in text.split("\n"))
     return f"{when}{who} wrote:\n" + "\n".join(lines)
+
+
+def safe_filename(name: str) -> str:
+    """A file name that is only a name: no folders (either slash), no control or bidi
+    characters (``invoice<U+202E>fdp.exe`` shows as ``invoiceexe.pdf``), no leading or
+    trailing dots and spaces, at most ``MAX_FILENAME`` characters, its extension kept."""
+    base = _NOT_IN_FILENAME.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    if len(base) > MAX_FILENAME:
+        stem, dot, ext = base.rpartition(".")
+        ext = f".{ext}" if stem and dot and len(ext) < 16 else ""
+        base = base[: MAX_FILENAME - len(ext)].rstrip(" .") + ext
+    return base or "attachment"
+
+
+def _attach(msg: EmailMessage, files: Sequence[AttachedFile]) -> None:
+    """Each file as a part of a multipart/mixed (the email package writes a non-ASCII
+    name the RFC 2231 way, ``filename*=utf-8''...``)."""
+    for file in files:
+        ctype, params = parse_params(file.content_type)
+        maintype, _, subtype = ctype.partition("/")
+        if maintype in ("multipart", "message") or not (
+            _TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)
+        ):  # a container's bytes are no container: sent as plain bytes
+            maintype, subtype = "application", "octet-stream"
+        charset = params.get("charset", "")
+        extra = {"charset": charset} if maintype == "text" and _TOKEN.fullmatch(charset) else {}
+        msg.add_attachment(
+            file.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=safe_filename(file.filename),
+            params=extra,
+        )
+    for part in msg.iter_attachments():
+        del part["MIME-Version"]  # the email package gives each part one; only the top needs it
 
 
 def _lines(text: str) -> str:

@@ -1,6 +1,6 @@
 """The email a queued reply becomes, over the example workspace's own mail: headers,
-body, threading, what is not emailed, and that the mail read back by the import's
-parser is the reply it was made from."""
+body, threading, attachments, what is not emailed, and that the mail read back by the
+import's parser is the reply it was made from."""
 
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ import pytest
 from crdt.ingest.importer import message_of
 from crdt.ingest.sources import mbox_messages
 from crdt.mail.compose import (
+    MAX_FILENAME,
     MAX_REFERENCES,
+    AttachedFile,
     emailable,
     message_id_for,
     outgoing,
     references,
+    safe_filename,
     usable_address,
     why_not_emailed,
 )
@@ -420,6 +423,63 @@ def test_a_non_ascii_subject_and_names_come_back_as_written() -> None:
     rec = parse_mail(raw)
     assert rec.subject == "Re: Kalender synchronisiert nicht mehr – dringend"
     assert (rec.from_name, rec.from_email) == ("Équipe d'assistance, Acme (Zürich)", SUPPORT)
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+FILES = (
+    AttachedFile("../../Rechnungen/Grüße März 2026.pdf", "application/pdf", b"%PDF-1.7\n\x00\xff"),
+    AttachedFile("C:\\Users\\dana\\notes.txt", "text/plain; charset=utf-8", "Grüße\n".encode()),
+    AttachedFile("forward.eml", "message/rfc822", b"From: x@example.com\r\n\r\nhi\r\n"),
+    AttachedFile("odd", "not a type", b"\x01\x02"),
+)
+
+
+def test_attachments_come_back_with_their_names_types_and_bytes() -> None:
+    _, raw = compose(double_charge(), attachments=FILES)
+    got = parsed(raw)
+    assert got.get_content_type() == "multipart/mixed"
+    assert text_of(raw) == "Refunded.\n"
+    parts = list(got.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type()) for p in parts] == [
+        ("Grüße März 2026.pdf", "application/pdf"),
+        ("notes.txt", "text/plain"),
+        ("forward.eml", "application/octet-stream"),
+        ("odd", "application/octet-stream"),
+    ]
+    assert [p.get_payload(decode=True) for p in parts] == [f.data for f in FILES]
+    assert parts[1].get_content_charset() == "utf-8"
+    assert all("MIME-Version" not in p for p in parts)
+    assert b"filename*=utf-8''Gr%C3%BC%C3%9Fe%20M%C3%A4rz%202026.pdf" in raw
+    rec = parse_mail(raw)
+    assert rec.body == "Refunded."
+    assert [(a.filename, a.size) for a in rec.attachments] == [
+        (safe_filename(f.filename), len(f.data)) for f in FILES
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\dana\\Invoice.pdf", "Invoice.pdf"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),
+        ("a\r\nContent-Type: text/html.txt", "html.txt"),
+        ("report\x00\x1b[2J.pdf", "report[2J.pdf"),
+        ("  .hidden. ", "hidden"),
+        ("..", "attachment"),
+        ("", "attachment"),
+        ("dir/", "attachment"),
+    ],
+)
+def test_a_file_name_is_only_a_name(name: str, safe: str) -> None:
+    assert safe_filename(name) == safe
+
+
+def test_a_long_file_name_is_cut_keeping_its_extension() -> None:
+    cut = safe_filename("x" * 500 + ".pdf")
+    assert len(cut) == MAX_FILENAME
+    assert cut.endswith("x.pdf")
 
 
 # -- header injection -------------------------------------------------------------------------
