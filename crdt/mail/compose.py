@@ -29,8 +29,9 @@ from email.headerregistry import Address, BaseHeader, HeaderRegistry, Unstructur
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
 from email.utils import format_datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 
+from crdt.mail.kinds import MailKind
 from crdt.mail.mime import parse_params
 from crdt.mail.subjects import reply_subject
 from crdt.model.clock import parse_iso
@@ -39,6 +40,9 @@ from crdt.model.printable import BIDI, CONTROLS, one_line
 MAX_REFERENCES = 20  # as common clients keep them: the thread's first id and the newest
 MAX_ID = 250  # characters: a longer "Message-ID" is junk no header should carry
 MAX_FILENAME = 200  # characters; file systems take 255 bytes a name
+
+# Every kind the import gives but a person's message: a machine or a list wrote them.
+NEVER_ANSWERED = frozenset(get_args(MailKind)) - {"message"}
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
@@ -171,6 +175,17 @@ def why_not_emailed(
 def emailable(conversation: Mapping[str, Any], reply: Mapping[str, Any] | None = None) -> bool:
     """Whether the reply goes out as email (``why_not_emailed`` says why not)."""
     return why_not_emailed(conversation, reply) is None
+
+
+def never_answer(message: Mapping[str, Any]) -> bool:
+    """Whether nothing automatic may answer this message: not an auto-reply, a bounce,
+    spam or a list's mail (the kinds the import gave it; answering a machine starts a
+    mail loop), not our own mail, and not a sender without an address."""
+    return (
+        message.get("kind") in NEVER_ANSWERED
+        or message.get("direction") != "in"
+        or not usable_address(str(message.get("from") or ""))
+    )
 
 
 def usable_address(address: str) -> bool:

@@ -1,5 +1,5 @@
 """The email a queued reply becomes, over the example workspace's own mail: headers,
-body, threading, attachments, what is not emailed, and that the mail read back by the
+body, threading, attachments, what is never emailed, and that the mail read back by the
 import's parser is the reply it was made from."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.generator import BytesGenerator
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -21,15 +21,18 @@ from crdt.ingest.sources import mbox_messages
 from crdt.mail.compose import (
     MAX_FILENAME,
     MAX_REFERENCES,
+    NEVER_ANSWERED,
     AttachedFile,
     emailable,
     message_id_for,
+    never_answer,
     outgoing,
     references,
     safe_filename,
     usable_address,
     why_not_emailed,
 )
+from crdt.mail.kinds import MailKind
 from crdt.mail.parse import parse_mail
 from crdt.mail.threads import MemoryThreadIndex, decide
 from crdt.model.clock import to_iso
@@ -581,6 +584,20 @@ def test_the_mailbox_given_must_be_the_one_the_reply_goes_from() -> None:
 )
 def test_usable_addresses(address: str, usable: bool) -> None:
     assert usable_address(address) is usable
+
+
+def test_machines_and_lists_are_never_answered() -> None:
+    assert set(get_args(MailKind)) - NEVER_ANSWERED == {"message"}
+    messages = [m for _, conv in _examples() for m in conv["messages"]]
+    payout = next(m for m in messages if m["subject"] == "Payout report for week 47")
+    assert payout["kind"] == "bulk"
+    assert never_answer(payout)
+    first = double_charge()["messages"][0]
+    assert not never_answer(first)
+    for kind in ("auto-reply", "bounce", "spam", "bulk"):
+        assert never_answer({**first, "kind": kind})
+    assert never_answer({**first, "direction": "out"})  # our own mail
+    assert never_answer({**first, "from": ""})  # a sender without an address
 
 
 # -- round trip -------------------------------------------------------------------------------
