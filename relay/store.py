@@ -15,6 +15,10 @@ Tables
             error and why). Only here: no replica ever holds any of it.
     mail_folders   per mailbox and folder, how far the gateway has read (UIDVALIDITY,
             the last UID taken, CONDSTORE's HIGHESTMODSEQ)
+    sent    the outbound ledger: each reply the gateway handed to SMTP, by the reply's id:
+            its Message-ID, state (sending, sent, retrying, failed), attempts, when to try
+            again, the server's last answer. "sending" is written before the SMTP
+            transaction begins, so a crash leaves a reply that may have gone marked so.
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -57,6 +61,10 @@ CREATE TABLE mailboxes(address TEXT PRIMARY KEY, settings TEXT NOT NULL,
 CREATE TABLE mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER,
     last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
     PRIMARY KEY(address, folder)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
+    conversation TEXT NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL)
+    WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -81,6 +89,10 @@ CREATE TABLE IF NOT EXISTS mailboxes(address TEXT PRIMARY KEY, settings TEXT NOT
 CREATE TABLE IF NOT EXISTS mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL,
     uidvalidity INTEGER, last_uid INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER,
     PRIMARY KEY(address, folder)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
+    conversation TEXT NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL)
+    WITHOUT ROWID;
 UPDATE meta SET value = '4' WHERE key = 'schema';
 """
 MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3}  # from a schema, the next
@@ -316,6 +328,19 @@ class RelayStore(sqlite.Closing):
             self.conn.execute(
                 "UPDATE mailboxes SET state = ?, error = ?, state_at = ? WHERE address = ?",
                 (state, error, at, address),
+            )
+
+    def ledger(self, reply: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM sent WHERE reply = ?", (reply,)).fetchone()
+        return dict(row) if row else None
+
+    def ledger_put(self, entry: dict[str, Any]) -> None:
+        """Record where a reply's sending stands, committed before the caller goes on."""
+        columns = ", ".join(entry)
+        with self.write():
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO sent({columns}) VALUES ({', '.join('?' * len(entry))})",
+                list(entry.values()),
             )
 
     def remove_mailbox(self, address: str) -> bool:

@@ -144,6 +144,7 @@ def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
         choices=SECURITY,
         help="tls (993, 465), starttls (143, 587) or none (loopback only); default: by port",
     )
+    add.add_argument("--smtp-security", choices=SECURITY, help="the SMTP server's, when it differs")
     add.add_argument(
         "--folder", action="append", default=[], metavar="NAME", help="read it too (INBOX always)"
     )

@@ -33,7 +33,8 @@ def _add(args: argparse.Namespace, ctx: Context) -> None:
     from relay.store import RelayStore
 
     imap = server(args.imap, "imap", args.security)
-    smtp = server(args.smtp, "smtp", args.security) if args.smtp else None
+    smtp_security = args.smtp_security or args.security
+    smtp = server(args.smtp, "smtp", smtp_security) if args.smtp else None
     secret = {
         "password_command": args.password_command,
         "password_file": str(Path(args.password_file).resolve()) if args.password_file else None,

@@ -78,13 +78,25 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
         yield style(f"  {ago(a['at'])}  {_who(a['who'])} {a['action']}{detail}", "2")
 
 
+def _delivery(m: dict[str, Any]) -> str:
+    """ " (sent 3m ago via support@...)", " (failed: 550 5.1.1 ...)", " (queued)" ..."""
+    state = m.get("delivery")
+    if not state:
+        return ""
+    when = f" {ago(m['delivery_at'])}" if m.get("delivery_at") and state == "sent" else ""
+    detail = m.get("delivery_detail")
+    if detail and state == "sent":
+        return f" (sent{when} {detail})"
+    return f" ({state}: {detail})" if detail else f" ({state}{when})"
+
+
 def _timeline(c: dict[str, Any]) -> list[list[str]]:
     entries: list[tuple[str, list[str]]] = []
     # (the printer cleans each line: a body may hold escapes, see inbox_cli/output.py)
     for m in c["messages"]:
         arrow = "→" if m.get("direction") == "out" else "←"
         kind = f" [{m['kind']}]" if m.get("kind") not in (None, "message") else ""
-        delivery = f" ({m['delivery']})" if m.get("delivery") else ""  # queued, sent, bounced
+        delivery = _delivery(m)
         head = f"{arrow} {m.get('from_name') or m.get('from') or ''} · {ago(m.get('created_at'))}"
         lines = [head + kind + delivery]
         lines += [f"  (imported with a warning: {w})" for w in m.get("warnings") or []]

@@ -24,7 +24,7 @@ from crdt.replica import Replica
 from relay.client import link
 from relay.client.address import Relay
 from relay.client.tokens import kept_token
-from relay.gateway import inbound, peer
+from relay.gateway import inbound, outbound, peer
 from relay.gateway.imap import Imap
 from relay.gateway.secrets import read_secret
 from relay.gateway.settings import Settings
@@ -33,6 +33,7 @@ from relay.store import RelayStore
 IDLE_FOR = 300.0  # seconds of one IDLE before reading again anyway (servers end it at 30 min)
 FOLDERS_EVERY = 300.0
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0
+SEND_POLL, SEND_EVERY = 0.05, 5.0  # seconds between looks at the replica; at most between sends
 
 Say = Callable[[str], None]
 
@@ -51,6 +52,7 @@ def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
             if once:
                 for settings in mailboxes:
                     _read_once(store_path, home, settings, say)
+                _send(replica, store_path, mailboxes, say)
                 link.sync_once(replica, relay, token)
                 return
             for settings in mailboxes:
@@ -58,6 +60,10 @@ def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
                     target=_serve, args=(store_path, home, settings, say), daemon=True
                 )
                 worker.start()
+            sender = threading.Thread(
+                target=_send_loop, args=(store_path, home, mailboxes, say), daemon=True
+            )
+            sender.start()
             link.watch(replica, relay, token, say)
         finally:
             replica.close()
@@ -134,12 +140,51 @@ def _read(
         say(f"{settings.address} {folder}: {done.too_big} over the size cap, passed")
 
 
-def _connect(settings: Settings) -> Imap:
-    password = token = None
+def _send_loop(store_path: Path, home: Path, mailboxes: list[Settings], say: Say) -> None:
+    """Send what agents queue: looked for whenever the replica changed (a reply came in
+    from the relay, a delivery state went out), and every ``SEND_EVERY`` seconds for
+    retries that fell due."""
+    with Replica.open(home) as replica:
+        seen, looked = -1, 0.0
+        while True:
+            moved = replica.store.data_version()
+            if moved != seen or time.monotonic() - looked >= SEND_EVERY:
+                seen, looked = moved, time.monotonic()
+                try:
+                    _send(replica, store_path, mailboxes, say)
+                except InboxError as exc:
+                    say(f"sending: {exc.message}; trying again")
+                seen = replica.store.data_version()  # its own delivery states
+            time.sleep(SEND_POLL)
+
+
+def _send(replica: Replica, store_path: Path, mailboxes: list[Settings], say: Say) -> int:
+    by_address = {m.address: m for m in mailboxes}
+    with RelayStore.open(store_path) as store:
+        return outbound.send_due(replica, store, by_address, _secret, _in_sent, say)
+
+
+def _secret(settings: Settings) -> tuple[str | None, str | None]:
+    """(password, OAuth2 token) of a mailbox, read from its command or file now."""
     if settings.oauth_command:
-        token = read_secret(command=settings.oauth_command)
-    else:
-        password = read_secret(command=settings.password_command, file=settings.password_file)
+        return None, read_secret(command=settings.oauth_command)
+    return read_secret(command=settings.password_command, file=settings.password_file), None
+
+
+def _in_sent(settings: Settings, message_id: str) -> bool:
+    """Whether a reply that may have gone is in the mailbox's Sent folder already."""
+    with _connect(settings) as imap:
+        names = {f.name for f in imap.folders()}
+        folder = settings.sent_folder or next(
+            (f.name for f in imap.folders() if "\\Sent" in f.flags), "Sent"
+        )
+        if folder not in names:
+            return False
+        return imap.find_message_id(folder, message_id) is not None
+
+
+def _connect(settings: Settings) -> Imap:
+    password, token = _secret(settings)
     return Imap.connect(
         settings.imap.host,
         settings.imap.port,
@@ -147,7 +192,7 @@ def _connect(settings: Settings) -> Imap:
         settings.user,
         password=password,
         oauth_token=token,
-        ca_file=settings.ca_file,
+        ca_file=None if settings.imap.security == "none" else settings.ca_file,
     )
 
 

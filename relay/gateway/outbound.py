@@ -1,0 +1,158 @@
+"""Mail out: the replies agents queued, sent once each from their conversation's mailbox,
+and what became of them written back into the conversation for every replica to see.
+
+The ledger (``sent`` in the relay's store) makes it once: "sending" is committed before
+the SMTP transaction begins and "sent" as soon as the server said yes. A reply found
+"sending" was interrupted somewhere in between: it is looked for in the mailbox's Sent
+folder by its Message-ID (derived from the reply's id, so it is known in advance) and
+sent again only when it is not there. A temporary refusal (4xx, a lost connection) is
+tried again later, up to ``ATTEMPTS`` times; a permanent one (5xx) fails at once, with
+the server's words in the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crdt.mail import compose
+from crdt.model import clock, conversation
+from crdt.replica import Replica
+from relay.gateway import smtp
+from relay.gateway.errors import MailServerError
+from relay.gateway.settings import Settings
+from relay.store import RelayStore
+
+ATTEMPTS = 5
+RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempt 2, 3, 4, 5
+Secret = Callable[[Settings], tuple[str | None, str | None]]  # (password, oauth token)
+Find = Callable[[Settings, str], bool]  # is this Message-ID in the mailbox's Sent folder?
+Say = Callable[[str], None]
+
+
+def send_due(
+    peer: Replica,
+    store: RelayStore,
+    mailboxes: dict[str, Settings],
+    secret: Secret,
+    in_sent: Find,
+    say: Say,
+) -> int:
+    """Send every queued reply, and every one whose retry is due; returns how many went."""
+    sent = 0
+    for due in peer.deliveries("queued", "retrying"):
+        view = peer.conversation(due["conversation"])
+        reply = next((m for m in view["messages"] if m.get("id") == due["message"]), None)
+        if reply is None or compose.why_not_emailed(view, reply):
+            continue  # a chat reply, or one no mailbox of this workspace sends
+        settings = mailboxes.get(str(reply["from"]).lower())
+        if settings is None or settings.smtp is None:
+            continue  # a mailbox this gateway does not send for
+        sent += _one(peer, store, settings, view, reply, secret, in_sent, say)
+    return sent
+
+
+def _one(
+    peer: Replica,
+    store: RelayStore,
+    settings: Settings,
+    view: dict[str, Any],
+    reply: dict[str, Any],
+    secret: Secret,
+    in_sent: Find,
+    say: Say,
+) -> int:
+    entry = store.ledger(str(reply["id"]))
+    now = clock.now()
+    if entry and entry["state"] == "retrying" and (entry["next_at"] or "") > clock.to_iso(now):
+        return 0
+    message_id = compose.message_id_for(str(reply["id"]), settings.address)
+    if entry and entry["state"] in ("sent", "failed"):  # decided; the conversation missed it
+        _delivered(peer, view["id"], reply, entry["state"], entry["answer"])
+        return 0
+    if entry and entry["state"] == "sending" and in_sent(settings, message_id):
+        _record(store, reply, view, settings, message_id, "sent", entry["attempts"], None, "")
+        _delivered(peer, view["id"], reply, "sent", f"found in Sent, via {settings.address}")
+        return 1
+    server = settings.smtp
+    if server is None:
+        return 0
+    attempts = int(entry["attempts"]) + 1 if entry else 1
+    mailbox = {"address": settings.address, **peer.items("mailboxes").get(settings.address, {})}
+    own = set(peer.items("mailboxes"))
+    message = compose.outgoing(reply, view, mailbox, now, own=own)
+    password, token = secret(settings)  # a failing command: nothing begun, tried again later
+    _record(store, reply, view, settings, message_id, "sending", attempts, None, None)
+    try:
+        answer = smtp.send(server, settings.user, message, password, token, settings.ca_file)
+    except MailServerError as exc:
+        _refused(peer, store, settings, view, reply, message_id, attempts, exc, now, say)
+        return 0
+    _record(store, reply, view, settings, message_id, "sent", attempts, None, answer)
+    _delivered(peer, view["id"], reply, "sent", f"via {settings.address}")
+    say(f"sent {view['id'][:8]} from {settings.address}")
+    return 1
+
+
+def _refused(
+    peer: Replica,
+    store: RelayStore,
+    settings: Settings,
+    view: dict[str, Any],
+    reply: dict[str, Any],
+    message_id: str,
+    attempts: int,
+    exc: MailServerError,
+    now: datetime,
+    say: Say,
+) -> None:
+    if exc.temporary and attempts < ATTEMPTS:
+        at = now + timedelta(seconds=RETRY_AFTER[min(attempts, len(RETRY_AFTER)) - 1])
+        again = clock.to_iso(at)
+        _record(store, reply, view, settings, message_id, "retrying", attempts, again, exc.message)
+        when = at.astimezone(UTC).strftime("%H:%M")
+        detail = f"{exc.message} - retry {attempts + 1}/{ATTEMPTS} at {when} UTC"
+        _delivered(peer, view["id"], reply, "retrying", detail)
+    else:
+        _record(store, reply, view, settings, message_id, "failed", attempts, None, exc.message)
+        _delivered(peer, view["id"], reply, "failed", exc.message)
+    say(f"{view['id'][:8]} from {settings.address}: {exc.message}")
+
+
+def _record(
+    store: RelayStore,
+    reply: dict[str, Any],
+    view: dict[str, Any],
+    settings: Settings,
+    message_id: str,
+    state: str,
+    attempts: int,
+    next_at: str | None,
+    answer: str | None,
+) -> None:
+    store.ledger_put(
+        {
+            "reply": str(reply["id"]),
+            "address": settings.address,
+            "conversation": str(view["id"]),
+            "message_id": message_id,
+            "state": state,
+            "attempts": attempts,
+            "next_at": next_at,
+            "answer": answer,
+            "at": clock.now_iso(),
+        }
+    )
+
+
+def _delivered(
+    peer: Replica, ident: str, reply: dict[str, Any], state: str, detail: str | None
+) -> None:
+    """The reply's delivery state, in its conversation (every replica sees it)."""
+    at, who = clock.now_iso(), peer.agent
+
+    def change(doc: Any) -> None:
+        conversation.set_delivery(doc, str(reply["id"]), state, who, at, detail)
+
+    peer.edit(ident, change)
