@@ -12,7 +12,9 @@ on a fresh store. Delivery: `relay serve` runs the gateway for another, empty ma
 replica keeps in step with `inbox sync --watch`, and each message APPENDed to its INBOX
 is timed from the
 APPEND's answer to its Message-ID being in the agent's index (what `inbox list` reads),
-looked at every 10 ms.
+looked at every 10 ms. Reply: `inbox reply` to each of those conversations (it claims
+first), timed from its return to the SMTP server (aiosmtpd, the tests' own) having
+accepted the mail.
 
 Needs Dovecot (`make test` installs it) and runs it with the tests' own fixture.
 """
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from generate import generate  # noqa: E402
 from run import INBOX  # noqa: E402
 
-from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot  # noqa: E402
+from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot, Smtp  # noqa: E402
 
 AGENT = "dana@acme.example.com"
 
@@ -77,14 +79,20 @@ def fill(dovecot: Dovecot, raw: list[bytes]) -> None:
 
 
 def add_mailbox(
-    where: Path, store: Path, dovecot: Dovecot, env: dict[str, str], address: str = SUPPORT
+    where: Path,
+    store: Path,
+    dovecot: Dovecot,
+    env: dict[str, str],
+    address: str = SUPPORT,
+    smtp: Smtp | None = None,
 ) -> None:
     secret = where / "mailbox.password"
     secret.write_text(MAILBOXES[address] + "\n")
     os.chmod(secret, 0o600)
+    sends = ["--smtp", f"127.0.0.1:{smtp.port}"] if smtp else []
     inbox(
         "relay", "mailbox", "add", address, "--store", str(store),
-        "--imap", f"127.0.0.1:{dovecot.port}", "--security", "none",
+        "--imap", f"127.0.0.1:{dovecot.port}", "--security", "none", *sends,
         "--password-file", str(secret), env=env,
     )  # fmt: skip
 
@@ -122,12 +130,14 @@ def first_sync(dovecot: Dovecot, count: int, work: Path, env: dict[str, str]) ->
 
 
 def deliveries(
-    dovecot: Dovecot, template: bytes, count: int, work: Path, env: dict[str, str]
-) -> list[float]:
+    dovecot: Dovecot, smtp: Smtp, template: bytes, count: int, work: Path, env: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    """Seconds from each APPEND to the agent's index; then from each `inbox reply`'s
+    return to the SMTP server's having the mail."""
     with tempfile.TemporaryDirectory(dir=work) as scratch:
         where = Path(scratch)
         store, port = where / "relay.db", free_port()
-        add_mailbox(where, store, dovecot, env, BILLING)  # empty: the gateway idles at once
+        add_mailbox(where, store, dovecot, env, BILLING, smtp)  # empty: it idles at once
         relay = subprocess.Popen(
             [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store)],
             env=env,
@@ -150,7 +160,10 @@ def deliveries(
             )
             time.sleep(3)  # the gateway in IDLE, the watcher in step
             index = sqlite3.connect(where / "dana" / "replica.db")
-            return [_one(dovecot, index, template, n) for n in range(count)]
+            inbound = [_one(dovecot, index, template, n) for n in range(count)]
+            ids = [str(r[0]) for r in index.execute("SELECT id FROM conversations")]
+            outbound = [_reply(smtp, ident, home) for ident in ids[:count]]
+            return inbound, outbound
         finally:
             if watcher is not None:
                 watcher.terminate()
@@ -177,6 +190,19 @@ def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -
     raise SystemExit(f"{message_id} did not arrive in 30 s")
 
 
+def _reply(smtp: Smtp, ident: str, home: dict[str, str]) -> float:
+    """`inbox reply` (it claims first); seconds from its return until the SMTP server
+    has accepted one more message."""
+    before = len(smtp.captured())
+    inbox("reply", ident, "-m", "Thanks, we are on it.", env=home)
+    start = time.perf_counter()
+    while time.perf_counter() - start < 30:
+        if len(list((smtp.where / "captured").glob("*.json"))) > before:
+            return time.perf_counter() - start
+        time.sleep(0.01)
+    raise SystemExit(f"the reply to {ident} did not reach the SMTP server in 30 s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -194,6 +220,8 @@ def main() -> None:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     result: dict[str, object] = {"messages": len(raw)}
     dovecot = Dovecot().start()
+    smtp = Smtp(args.work / "smtp").start()
+    smtp.route(dovecot)
     try:
         print(f"appending {len(raw)} messages ...", file=sys.stderr)
         fill(dovecot, raw)
@@ -201,14 +229,16 @@ def main() -> None:
         for key in runs[0]:
             result[f"first_sync_{key}"] = round(statistics.median(r[key] for r in runs), 1)
         result["first_sync_runs"] = runs
-        waits = deliveries(dovecot, raw[0], args.deliveries, args.work, env)
+        inbound, outbound = deliveries(dovecot, smtp, raw[0], args.deliveries, args.work, env)
     finally:
+        smtp.stop()
         dovecot.stop()
         dovecot.close()
-    waits.sort()
-    result["delivery_p50_ms"] = round(statistics.median(waits) * 1000, 1)
-    result["delivery_p90_ms"] = round(waits[int(len(waits) * 0.9) - 1] * 1000, 1)
-    result["delivery_max_ms"] = round(waits[-1] * 1000, 1)
+    for name, waits in (("delivery", inbound), ("reply", outbound)):
+        waits.sort()
+        result[f"{name}_p50_ms"] = round(statistics.median(waits) * 1000, 1)
+        result[f"{name}_p90_ms"] = round(waits[int(len(waits) * 0.9) - 1] * 1000, 1)
+        result[f"{name}_max_ms"] = round(waits[-1] * 1000, 1)
     print(json.dumps(result, indent=2))
 
 
