@@ -176,7 +176,9 @@ def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -
     """APPEND one new message; seconds until its Message-ID is in the agent's index."""
     message_id = f"<delivery-{n}-{os.urandom(6).hex()}@bench.example.com>"
     raw = template.replace(b"Message-ID:", b"X-Old-Message-ID:", 1)
-    raw = f"Message-ID: {message_id}\r\n".encode() + raw
+    raw = raw.replace(b"Subject:", b"X-Old-Subject:", 1)  # a conversation of its own
+    head = f"Message-ID: {message_id}\r\nSubject: Delivery {n} of the benchmark\r\n"
+    raw = head.encode() + raw
     dovecot.append(BILLING, "INBOX", raw)
     start = time.perf_counter()
     bare = message_id.strip("<>")

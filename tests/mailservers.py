@@ -391,13 +391,21 @@ class Smtp:
         assert self.tls is not None, "a plain server"
         return ssl.create_default_context(cafile=str(self.tls.ca))
 
-    def route(self, dovecot: Dovecot | None, logins: Mapping[str, str] | None = None) -> None:
+    def route(
+        self,
+        dovecot: Dovecot | None,
+        logins: Mapping[str, str] | None = None,
+        file_sent: bool = False,
+    ) -> None:
         """Deliver the mail of ``dovecot``'s users into it; accept ``logins`` (login ->
-        password; with TLS, ``dovecot``'s mailboxes unless told)."""
+        password; with TLS, ``dovecot``'s mailboxes unless told). ``file_sent``: a copy of
+        what a Dovecot user sends goes into their Sent folder before the server says yes,
+        as Gmail, Microsoft 365 and Fastmail file what their SMTP servers send."""
         if logins is None and dovecot is not None:
             logins = dovecot.users
         config = str(dovecot.config) if dovecot else None
-        _write_json(self.where / "route.json", {"dovecot": config, "logins": dict(logins or {})})
+        route = {"dovecot": config, "logins": dict(logins or {}), "file_sent": file_sent}
+        _write_json(self.where / "route.json", route)
 
     def fail_next(self, reply: str, times: int = 1, stage: str = "DATA") -> None:
         """Answer ``reply`` (e.g. ``451 4.3.0 Try again later``) to the next ``times``
@@ -478,6 +486,11 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if reply := self._fault("DATA"):
             return reply
+        # the whole message is here: delivered, filed and captured even if the client
+        # goes now, as a server that queued it would (aiosmtpd cancels a dropped session)
+        return await asyncio.shield(self._accept(session, envelope))
+
+    async def _accept(self, session: Any, envelope: Any) -> str:
         route = _read_json(self.where / "route.json", {})
         delivered = []
         for rcpt in envelope.rcpt_tos:
@@ -486,15 +499,25 @@ class _Handler:
                 delivered.append(rcpt)
             elif code != EX_NOUSER:
                 return f"451 4.3.0 delivery to Dovecot failed ({code})"
+        if route.get("file_sent") and envelope.mail_from:
+            await self._deliver(route.get("dovecot"), envelope.mail_from, envelope.content, "Sent")
         self._capture(session, envelope, delivered)
         return "250 OK"
 
-    async def _deliver(self, config: str | None, rcpt: str, data: bytes) -> int:
-        """``doveadm save`` into the INBOX of ``rcpt``: Dovecot's own delivery, as the
-        mailbox's user; EX_NOUSER when ``rcpt`` is no user of it."""
+    async def _deliver(
+        self, config: str | None, rcpt: str, data: bytes, folder: str = "INBOX"
+    ) -> int:
+        """``doveadm save`` into ``folder`` (made if missing) of ``rcpt``: Dovecot's own
+        delivery, as the mailbox's user; EX_NOUSER when ``rcpt`` is no user of it."""
         if config is None:
             return EX_NOUSER
-        argv = [_program("doveadm"), "-c", config, "save", "-u", rcpt.lower()]
+        if folder != "INBOX":
+            make = [_program("doveadm"), "-c", config, "mailbox", "create", "-u", rcpt.lower()]
+            made = await asyncio.create_subprocess_exec(
+                *make, folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            await made.wait()  # already there: an error, and nothing to do
+        argv = [_program("doveadm"), "-c", config, "save", "-u", rcpt.lower(), "-m", folder]
         save = await asyncio.create_subprocess_exec(
             *argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=sys.stderr
         )

@@ -84,12 +84,15 @@ def _one(
     message = compose.outgoing(reply, view, mailbox, now, own=own)
     password, token = secret(settings)  # a failing command: nothing begun, tried again later
     _record(store, reply, view, settings, message_id, "sending", attempts, None, None)
+
+    def accepted(answer: str) -> None:
+        _record(store, reply, view, settings, message_id, "sent", attempts, None, answer)
+
     try:
-        answer = smtp.send(server, settings.user, message, password, token, settings.ca_file)
+        smtp.send(server, settings.user, message, accepted, password, token, settings.ca_file)
     except MailServerError as exc:
         _refused(peer, store, settings, view, reply, message_id, attempts, exc, now, say)
         return 0
-    _record(store, reply, view, settings, message_id, "sent", attempts, None, answer)
     _delivered(peer, view["id"], reply, "sent", f"via {settings.address}")
     say(f"sent {view['id'][:8]} from {settings.address}")
     return 1

@@ -9,6 +9,7 @@ temporary (try again later), 5xx permanent (the agent is told the server's words
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -25,20 +26,25 @@ def send(
     server: Server,
     user: str,
     message: EmailMessage,
+    accepted: Callable[[str], None],
     password: str | None = None,
     oauth_token: str | None = None,
     ca_file: str | None = None,
 ) -> str:
-    """Hand ``message`` to ``server``; the server's answer ("250 2.0.0 Ok: queued")."""
+    """Hand ``message`` to ``server``; the server's answer ("250 2.0.0 Ok: queued").
+    ``accepted`` is told the answer the moment the server took the message, before
+    anything else is said to it (QUIT): the caller's record of it comes as soon as it
+    can, since a crash between the two would send the message again."""
     ca_file = None if server.security == "none" else ca_file  # a bundle for the other server
     check(server.host, server.security, ca_file)
-    return asyncio.run(_send(server, user, message, password, oauth_token, ca_file))
+    return asyncio.run(_send(server, user, message, accepted, password, oauth_token, ca_file))
 
 
 async def _send(
     server: Server,
     user: str,
     message: EmailMessage,
+    accepted: Callable[[str], None],
     password: str | None,
     token: str | None,
     ca_file: str | None,
@@ -59,6 +65,9 @@ async def _send(
         if client.supports_extension("auth"):  # else a relay that knows us by address
             await _login(client, user, password, token)
         answers, said = await client.send_message(message)
+        refused = {r: a for r, a in answers.items() if not 200 <= a.code < 300}
+        if not refused:
+            accepted(_short(said))
     except aiosmtplib.SMTPRecipientsRefused as exc:
         refusal = exc.recipients[0]
         raise _answered(where, refusal.code, refusal.message) from None
@@ -72,7 +81,6 @@ async def _send(
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
-    refused = {r: a for r, a in answers.items() if not 200 <= a.code < 300}
     if refused:  # some recipients refused, the message went to the others
         first = next(iter(refused.values()))
         raise _answered(where, first.code, first.message)
