@@ -34,6 +34,9 @@ _FORWARD = re.compile(
 )
 
 
+SENT_HERE = "sent-here"  # the content key of a reply written here (no mail's key is a word)
+
+
 @dataclass(frozen=True, slots=True)
 class Known:
     """What the threader needs to know about one stored mail."""
@@ -182,6 +185,8 @@ def decide(rec: MailRecord, index: ThreadIndex, our_addresses: frozenset[str]) -
     for known in index.find_message(rec.message_id):
         if known.content_key == rec.content_key:
             return made("duplicate", known.conversation_id, "the same message is stored already")
+        if known.content_key == SENT_HERE:
+            return made("duplicate", known.conversation_id, "the copy of a reply sent from here")
     if rec.kind == "spam":
         return made("spam", None, f"spam ({rec.kind_reason})")
     if rec.kind in NOTICES:

@@ -129,6 +129,7 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         for m in view["messages"]
         if m.get("message_id")
     ]
+    mail += _sent_here(view["messages"])
     roots = [
         (m["thread_index"], m.get("from"))
         for m in view["messages"]
@@ -151,6 +152,37 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         mail,
         roots,
     )
+
+
+MailRow = tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]
+
+
+def _sent_here(messages: list[dict[str, Any]]) -> list[MailRow]:
+    """Look-up rows of the replies written here, under the Message-ID their email has
+    (``compose.message_id_for``): a customer's answer to one threads by it, and the copy
+    a mail server files in Sent is known for the reply it is (``threads.SENT_HERE``)."""
+    replies = [m for m in messages if m.get("author") and m.get("direction") == "out"]
+    if not replies:
+        return []
+    from crdt.mail.compose import message_id_for
+    from crdt.mail.threads import SENT_HERE
+
+    rows: list[MailRow] = []
+    for m in replies:
+        if m.get("message_id") or not m.get("from") or m.get("channel") == "chat":
+            continue
+        try:
+            ident = message_id_for(str(m["id"]), str(m["from"]))
+        except ValueError:  # no address to make one at
+            continue
+        people = (str(m["from"]), *m.get("to", []))
+        rows.append((ident, SENT_HERE, "out", m.get("from"), people, "message", _first(m)))
+    return rows
+
+
+def _first(message: dict[str, Any]) -> str | None:
+    parents = message.get("in_reply_to") or []
+    return str(parents[0]) if parents else None
 
 
 def write_conversation(conn: Connection, view: dict[str, Any], packed: bytes | None = None) -> int:

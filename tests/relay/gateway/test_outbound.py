@@ -168,3 +168,31 @@ def test_starttls_and_a_login_when_the_server_asks_for_them(
     (mail,) = smtp_tls.captured()
     assert mail.tls and mail.login == SUPPORT
     assert delivery(dana, ident, sent["id"])["delivery"] == "sent"
+
+
+def test_the_sent_copy_is_no_second_message_and_an_answer_to_it_threads(
+    relay: RelayProcess, dovecot: Dovecot, smtp: Smtp, tmp_path: Path
+) -> None:
+    dana, ident = setup(relay, dovecot, smtp, tmp_path)
+    ok(relay.where, "relay", "mailbox", "add", SUPPORT, "--store", str(relay.store),
+       "--imap", f"127.0.0.1:{dovecot.port}", "--smtp", f"127.0.0.1:{smtp.port}",
+       "--security", "none", "--password-file", str(tmp_path / "support.password"),
+       "--folder", "Sent")  # fmt: skip
+    sent = reply(dana, ident, "Hi Maria, the refund is on its way.")
+    gateway(relay)
+    (mail,) = smtp.captured()
+    dovecot.append(SUPPORT, "Sent", mail.data)  # as the provider files what it sent
+    answer = (
+        "From: Maria Santos <maria@example.com>\r\nTo: support@acme.example.com\r\n"
+        "Subject: Thank you!\r\nMessage-ID: <thanks-2041@example.com>\r\n"
+        f"In-Reply-To: <{sent['id']}@acme.example.com>\r\n"
+        "Date: Fri, 04 Dec 2026 09:00:00 +0000\r\n\r\nGot it, thanks.\r\n"
+    )
+    dovecot.append(SUPPORT, "INBOX", answer.encode())
+    gateway(relay)
+    ok(dana, "sync")
+    assert [c["id"] for c in json.loads(ok(dana, "list", "--json"))] == [ident]
+    view = json.loads(ok(dana, "show", ident, "--json"))
+    bodies = [m["body"].strip() for m in view["messages"]]
+    assert bodies.count("Hi Maria, the refund is on its way.") == 1
+    assert "Got it, thanks." in bodies
