@@ -30,7 +30,8 @@ from relay.gateway.secrets import read_secret
 from relay.gateway.settings import Settings
 from relay.store import RelayStore
 
-IDLE_FOR = 300.0  # seconds of one IDLE before reading again anyway (servers end it at 30 min)
+IDLE_FOR = 30.0  # seconds of one IDLE before reading again anyway (and seeing a stop)
+MAILBOXES_EVERY = 5.0  # seconds between looks at the store's mailboxes
 FOLDERS_EVERY = 300.0
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0
 SEND_POLL, SEND_EVERY = 0.05, 5.0  # seconds between looks at the replica; at most between sends
@@ -55,15 +56,8 @@ def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
                 _send(replica, store_path, mailboxes, say)
                 link.sync_once(replica, relay, token)
                 return
-            for settings in mailboxes:
-                worker = threading.Thread(
-                    target=_serve, args=(store_path, home, settings, say), daemon=True
-                )
-                worker.start()
-            sender = threading.Thread(
-                target=_send_loop, args=(store_path, home, mailboxes, say), daemon=True
-            )
-            sender.start()
+            for work in (_supervise, _send_loop):
+                threading.Thread(target=work, args=(store_path, home, say), daemon=True).start()
             link.watch(replica, relay, token, say)
         finally:
             replica.close()
@@ -85,15 +79,43 @@ def _known(replica: Replica, mailboxes: list[Settings]) -> None:
         replica.put_items("mailboxes", missing)
 
 
-def _serve(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+def _supervise(store_path: Path, home: Path, say: Say) -> None:
+    """A thread for each mailbox of the store, as `relay mailbox add|rm` change them while
+    the gateway runs: a new one started, a changed one started again, a removed one
+    stopped (each looked at every ``MAILBOXES_EVERY`` seconds)."""
+    running: dict[str, tuple[Settings, threading.Event]] = {}
+    with Replica.open(home) as replica:
+        while True:
+            mailboxes = {m.address: m for m in _mailboxes(store_path)}
+            _known(replica, list(mailboxes.values()))
+            for address, (settings, stop) in list(running.items()):
+                if mailboxes.get(address) != settings:
+                    stop.set()
+                    del running[address]
+            for address, settings in mailboxes.items():
+                if address not in running:
+                    stop = threading.Event()
+                    running[address] = (settings, stop)
+                    worker = threading.Thread(
+                        target=_serve, args=(store_path, home, settings, say, stop), daemon=True
+                    )
+                    worker.start()
+            time.sleep(MAILBOXES_EVERY)
+
+
+def _serve(
+    store_path: Path, home: Path, settings: Settings, say: Say, stop: threading.Event
+) -> None:
     delay = BACKOFF_FIRST
-    while True:
+    while not stop.is_set():
         try:
-            _read_and_wait(store_path, home, settings, say)
+            _read_and_wait(store_path, home, settings, say, stop)
         except InboxError as exc:
+            if stop.is_set():
+                return
             _state(store_path, settings, "error", exc.message)
             say(f"{settings.address}: {exc.message}; trying again")
-        time.sleep(random.uniform(0, delay))
+        stop.wait(random.uniform(0, delay))
         delay = min(delay * 2, BACKOFF_MAX)
 
 
@@ -107,10 +129,12 @@ def _read_once(store_path: Path, home: Path, settings: Settings, say: Say) -> No
         say(f"{settings.address}: {exc.message}")
 
 
-def _read_and_wait(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+def _read_and_wait(
+    store_path: Path, home: Path, settings: Settings, say: Say, stop: threading.Event
+) -> None:
     with _connect(settings) as imap, Replica.open(home) as replica:
         folders_at = 0.0
-        while True:
+        while not stop.is_set():
             if time.monotonic() - folders_at >= FOLDERS_EVERY:
                 _read_all(imap, replica, store_path, settings, say)
                 folders_at = time.monotonic()
@@ -140,7 +164,7 @@ def _read(
         say(f"{settings.address} {folder}: {done.too_big} over the size cap, passed")
 
 
-def _send_loop(store_path: Path, home: Path, mailboxes: list[Settings], say: Say) -> None:
+def _send_loop(store_path: Path, home: Path, say: Say) -> None:
     """Send what agents queue: looked for whenever the replica changed (a reply came in
     from the relay, a delivery state went out), and every ``SEND_EVERY`` seconds for
     retries that fell due."""
@@ -151,7 +175,7 @@ def _send_loop(store_path: Path, home: Path, mailboxes: list[Settings], say: Say
             if moved != seen or time.monotonic() - looked >= SEND_EVERY:
                 seen, looked = moved, time.monotonic()
                 try:
-                    _send(replica, store_path, mailboxes, say)
+                    _send(replica, store_path, _mailboxes(store_path), say)
                 except InboxError as exc:
                     say(f"sending: {exc.message}; trying again")
                 seen = replica.store.data_version()  # its own delivery states

@@ -149,3 +149,28 @@ def gateways(store: Path) -> list[int]:
         if b"gateway" in argv and str(store).encode() in argv:
             found.append(int(proc.name))
     return found
+
+
+def test_a_mailbox_added_while_the_gateway_runs_is_read(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    from tests.mailservers import BILLING
+
+    where = tmp_path / "relay"
+    where.mkdir()
+    relay = RelayProcess(where)
+    connect(relay, dovecot, tmp_path)
+    relay.start()
+    try:
+        dana = relay.join(tmp_path / "dana", DANA)
+        secret = tmp_path / "billing.password"
+        secret.write_text(MAILBOXES[BILLING] + "\n")
+        os.chmod(secret, 0o600)
+        ok(tmp_path, "relay", "mailbox", "add", BILLING, "--store", str(relay.store),
+           "--imap", f"127.0.0.1:{dovecot.port}", "--security", "none",
+           "--password-file", str(secret))  # fmt: skip
+        dovecot.append(BILLING, "INBOX", RAW[0])
+        assert wait_for(lambda: len(messages(dana)) == 1, timeout=30), relay.logged()
+        assert BILLING in ok(dana, "mailbox", "list")
+    finally:
+        relay.stop()
