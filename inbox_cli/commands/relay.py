@@ -148,7 +148,12 @@ def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
     add.add_argument(
         "--folder", action="append", default=[], metavar="NAME", help="read it too (INBOX always)"
     )
-    add.add_argument("--sent-folder", metavar="NAME", help="where sent replies go (default Sent)")
+    add.add_argument(
+        "--sent-folder",
+        metavar="NAME",
+        help="where the server files what it sends, looked in before a reply is sent again "
+        "(default: the folder flagged \\Sent, else Sent)",
+    )
     add.add_argument("--ca-file", metavar="FILE", help="PEM bundle to verify the servers with")
     example(
         add,
