@@ -151,9 +151,7 @@ def gateways(store: Path) -> list[int]:
     return found
 
 
-def test_a_mailbox_added_while_the_gateway_runs_is_read(
-    dovecot: Dovecot, tmp_path: Path
-) -> None:
+def test_a_mailbox_added_while_the_gateway_runs_is_read(dovecot: Dovecot, tmp_path: Path) -> None:
     from tests.mailservers import BILLING
 
     where = tmp_path / "relay"
