@@ -50,8 +50,12 @@ def read_folder(
         )
         fetched += len(mails)
         too_big += len(batch) - len(mails)
-    if again and not fetched:  # an empty renumbered folder: its new validity is kept
-        store.folder_moved(settings.address, folder, state.uidvalidity, 0, state.highestmodseq)
+    # every UID below the SELECT's UIDNEXT is read (or was expunged): the position passes
+    # gaps, so "is there more" is UIDNEXT against it (runner._more_since)
+    _, moved = store.folder_read(settings.address, folder)
+    if again or state.uidnext - 1 > moved:
+        top = max(moved if not again or fetched else 0, state.uidnext - 1)
+        store.folder_moved(settings.address, folder, state.uidvalidity, top, state.highestmodseq)
     return Read(folder, fetched, imported, too_big, again)
 
 

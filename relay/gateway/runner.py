@@ -141,8 +141,17 @@ def _read_and_wait(
             else:
                 _read(imap, replica, store_path, settings, "INBOX", say)
             _state(store_path, settings, "idle", None)
-            imap.select("INBOX")
-            imap.wait(IDLE_FOR)
+            if not _more_since(imap, store_path, settings):
+                imap.wait(IDLE_FOR)
+
+
+def _more_since(imap: Imap, store_path: Path, settings: Settings) -> bool:
+    """Whether INBOX got mail after it was last read, before the wait begins: IDLE tells
+    only of what comes once it has started."""
+    state = imap.select("INBOX")
+    with RelayStore.open(store_path) as store:
+        _, last_uid = store.folder_read(settings.address, "INBOX")
+    return state.uidnext > last_uid + 1 and state.exists > 0
 
 
 def _read_all(imap: Imap, replica: Replica, store_path: Path, settings: Settings, say: Say) -> None:
