@@ -41,17 +41,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from generate import generate  # noqa: E402
-from run import INBOX  # noqa: E402
+from run import INBOX, free_port, inbox  # noqa: E402
 
 from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot, Smtp  # noqa: E402
 
 AGENT = "dana@acme.example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_accepting(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -63,13 +57,6 @@ def wait_accepting(port: int, proc: subprocess.Popen[bytes]) -> None:
             if proc.poll() is not None:
                 raise SystemExit("the relay did not start") from None
             time.sleep(0.05)
-
-
-def inbox(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    done = subprocess.run([*INBOX, *argv], env=env, capture_output=True)
-    if done.returncode:
-        raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr.decode()[-2000:]}")
-    return done
 
 
 def fill(dovecot: Dovecot, raw: list[bytes]) -> None:
@@ -148,7 +135,7 @@ def deliveries(
         try:
             wait_accepting(port, relay)
             token = inbox("relay", "token", "create", AGENT, "--store", str(store), env=env)
-            (where / "dana.token").write_bytes(token.stdout)
+            (where / "dana.token").write_text(token)
             home = {**env, "INBOX_HOME": str(where / "dana")}
             url = f"http://127.0.0.1:{port}"
             inbox("join", url, "--token-file", str(where / "dana.token"), env=home)
@@ -223,6 +210,7 @@ def main() -> None:
     result: dict[str, object] = {"messages": len(raw)}
     dovecot = Dovecot().start()
     smtp = Smtp(args.work / "smtp").start()
+    smtp.reset()  # what an earlier run captured there
     smtp.route(dovecot)
     try:
         print(f"appending {len(raw)} messages ...", file=sys.stderr)

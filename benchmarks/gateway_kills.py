@@ -22,7 +22,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from run import INBOX  # noqa: E402
+from run import INBOX, free_port, inbox  # noqa: E402
 
 from tests.mailservers import MAILBOXES, SUPPORT, Dovecot, Smtp  # noqa: E402
 
@@ -46,19 +45,6 @@ CUSTOMER = (
     b"Subject: Refund for INV-2041\r\nMessage-ID: <refund-2041@example.com>\r\n"
     b"Date: Thu, 03 Dec 2026 09:00:00 +0000\r\n\r\nHello, I was charged twice.\r\n"
 )
-
-
-def inbox(*argv: str, env: dict[str, str]) -> str:
-    done = subprocess.run([*INBOX, *argv], env=env, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr[-2000:]}")
-    return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def sent_ids(smtp: Smtp) -> Counter[str]:

@@ -18,7 +18,6 @@ import argparse
 import json
 import mailbox
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,25 +30,12 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from run import INBOX  # noqa: E402
+from run import INBOX, free_port, inbox  # noqa: E402
 
 from tests.mailservers import MAILBOXES, SUPPORT, Dovecot  # noqa: E402
 
 DANA = "dana@acme.example.com"
 MBOX = ROOT / "examples" / "mail" / "support.mbox"
-
-
-def inbox(*argv: str, env: dict[str, str]) -> str:
-    done = subprocess.run([*INBOX, *argv], env=env, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr[-2000:]}")
-    return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def messages(n: int) -> list[bytes]:

@@ -39,6 +39,23 @@ def setup(argv: list[str], env: dict[str, str]) -> None:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a relay a benchmark starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def inbox(*argv: str, env: dict[str, str]) -> str:
+    """stdout of an `inbox` command that must succeed (its stderr's end otherwise)."""
+    done = subprocess.run([*INBOX, *argv], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
 def run_rss(argv: list[str], env: dict[str, str], terminal: bool = False) -> tuple[float, int]:
     """Wall seconds and the command's own peak RSS in KB; ``terminal``: its output goes
     to a pseudo-terminal (120 columns), as when a person runs it, and is read as it comes.

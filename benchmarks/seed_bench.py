@@ -28,15 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
-from run import INBOX, setup  # noqa: E402
+from run import INBOX, free_port, setup  # noqa: E402
 
 AGENT = "dana@acme.example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def accepts(port: int) -> bool:
