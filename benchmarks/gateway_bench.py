@@ -166,6 +166,8 @@ def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -
     raw = raw.replace(b"Subject:", b"X-Old-Subject:", 1)  # a conversation of its own
     head = f"Message-ID: {message_id}\r\nSubject: Delivery {n} of the benchmark\r\n"
     raw = head.encode() + raw
+    # to the address whose INBOX it lands in, so the reply goes out from there
+    raw = raw.replace(b"info@acme.example.com", BILLING.encode())
     dovecot.append(BILLING, "INBOX", raw)
     start = time.perf_counter()
     bare = message_id.strip("<>")
