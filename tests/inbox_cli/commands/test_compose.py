@@ -1,5 +1,6 @@
 """`inbox compose`: a new email conversation from a shared mailbox, through real processes;
-its flags, errors and exit codes. The mail it becomes is tests/relay/gateway/test_compose.py."""
+its flags, errors and exit codes. The mail it becomes, round the loop with real servers:
+tests/relay/gateway/test_outbound_compose.py."""
 
 from __future__ import annotations
 
