@@ -281,9 +281,11 @@ def new_conversation(
     replica: Replica, sender: str, to: list[str], cc: list[str], subject: str
 ) -> NewConversation:
     """What `inbox compose` asks for, checked against the workspace's mailboxes before
-    anything is written or an editor opens; the conversation's id is made here."""
+    anything is written or an editor opens (whose text a replica that cannot be written
+    could not keep); the conversation's id is made here."""
     from crdt.workflow import composed
 
+    replica.check_writable()
     return composed.plan(new_id(), sender, to, cc, subject, replica.items("mailboxes"))
 
 

@@ -54,7 +54,6 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     if args.draft and args.macro:
         raise UsageError("--macro applies its actions as the message is sent, not to a draft")
     replica = ctx.replica
-    replica.check_writable()  # before an editor opens: its text could not be kept
     new = actions.new_conversation(replica, args.mailbox, args.recipients, args.cc, args.subject)
     text = ctx.given_body(args.message, args.body_file)
     template = actions.saved_reply(replica, args.template, args.macro, text is not None)
