@@ -21,6 +21,7 @@ from crdt.workflow import mentions, templates
 
 if TYPE_CHECKING:
     from crdt.model.ydoc import Doc
+    from crdt.workflow.composed import NewConversation
     from crdt.workflow.drafts import Draft
 
 
@@ -258,7 +259,8 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
         drafting = [d for d in current["drafts"] if d["agent"] != replica.agent]
         if drafting and not force:
             raise replies.drafting(ident, drafting, now)
-        message = replies.outbound(current, body.strip(), me, at, message_id)
+        to, cc = (saved.to, saved.cc) if saved else ((), ())
+        message = replies.outbound(current, body.strip(), me, at, message_id, to, cc)
         with doc.transaction():
             if claim:
                 conv.claim(doc, replica.agent, at)
@@ -270,6 +272,90 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
     drafts.remove(home, ident)
     sent = next(m for m in replica.conversation(ident)["messages"] if m["id"] == message_id)
     return {"conversation": ident, "message": sent, "claimed": claimed}
+
+
+# -- a new conversation ------------------------------------------------------------------------
+
+
+def new_conversation(
+    replica: Replica, sender: str, to: list[str], cc: list[str], subject: str
+) -> NewConversation:
+    """What `inbox compose` asks for, checked against the workspace's mailboxes before
+    anything is written or an editor opens (whose text a replica that cannot be written
+    could not keep); the conversation's id is made here."""
+    from crdt.workflow import composed
+
+    replica.check_writable()
+    return composed.plan(new_id(), sender, to, cc, subject, replica.items("mailboxes"))
+
+
+def compose(
+    replica: Replica,
+    new: NewConversation,
+    text: str | None,
+    template: str | None = None,
+    draft: bool = False,
+) -> dict[str, Any]:
+    """Start an email conversation with the customer (``new.to``'s first), owned by this
+    agent, whose first message is queued for delivery as a reply is: the gateway sends it
+    from ``new.mailbox`` under a Message-ID derived from its id, so the customer's answer
+    threads back here. ``template`` renders the text for the conversation it is about to
+    be. One transaction: the conversation is made with its message or not at all. With
+    ``draft`` the text is saved as this agent's draft of it instead (`inbox reply ID`
+    sends it). Returns ``{"conversation", "message"}`` (``"draft"`` with ``draft``)."""
+    from crdt.model import conversation as conv
+    from crdt.workflow import replies
+
+    at, message_id, ident = clock.now_iso(), new_id(), new.id
+    known = replica.customer_name(new.customer.email)
+    view = new.view(known, at)
+    body = _render(replica, template, view) if template else (text or "")
+    if not body.strip():
+        raise UsageError("empty message; nothing was sent")
+    me = replica.items("agents").get(replica.agent) or {"email": replica.agent}
+    to, cc = [a.email for a in new.to], [a.email for a in new.cc]
+    message = replies.outbound(view, body.strip(), me, at, message_id, to, cc)
+
+    saved = None
+    if draft:  # the text first: a draft the conversation announces is always there
+        from crdt.workflow import drafts
+
+        more = len(to) > 1 or bool(cc)  # the customer alone is what a reply goes to
+        saved = drafts.save(
+            replica.home,
+            ident,
+            body,
+            seen=(),
+            agent=replica.agent,
+            started_at=at,
+            to=to if more else (),
+            cc=cc if more else (),
+        )
+
+    def change(doc: Doc) -> None:
+        with doc.transaction():
+            conv.create(
+                doc,
+                conversation_id=ident,
+                subject=new.subject,
+                channel="email",
+                mailbox=new.mailbox,
+                customer=new.customer.email,
+                customer_name=view["customer_name"],
+                who=replica.agent,
+                at=at,
+            )
+            conv.claim(doc, replica.agent, at)
+            if saved is None:
+                conv.add_message(doc, message, replica.agent, at)
+            else:
+                conv.set_draft(doc, replica.agent, at, at)
+
+    replica.edit(ident, change)
+    if saved is not None:
+        return {"conversation": ident, "draft": saved}
+    sent = next(m for m in replica.conversation(ident)["messages"] if m["id"] == message_id)
+    return {"conversation": ident, "message": sent}
 
 
 def begin_draft(replica: Replica, ident: str) -> Draft:
@@ -331,6 +417,8 @@ def save_draft(replica: Replica, ident: str, text: str | None) -> Draft:
         seen=draft.seen,
         agent=draft.agent,
         started_at=draft.started_at,
+        to=draft.to,
+        cc=draft.cc,
     )
     _announce_draft(replica, ident, draft.started_at)
     return saved
@@ -395,11 +483,29 @@ def template_get(replica: Replica, name: str) -> dict[str, Any]:
 
 
 def template_render(replica: Replica, name: str, ident: str) -> str:
-    conversation = replica.conversation(ident)
+    return _render(replica, name, replica.conversation(ident))
+
+
+def _render(replica: Replica, name: str, conversation: dict[str, Any]) -> str:
+    """A saved reply for a conversation view, sent by this agent from its mailbox."""
     agent = replica.items("agents").get(replica.agent, {"email": replica.agent})
-    return templates.render(
-        template_get(replica, name)["body"], templates.context(conversation, agent)
-    )
+    address = str(conversation.get("mailbox") or "")
+    mailbox = replica.items("mailboxes").get(address, {"address": address}) if address else {}
+    values = templates.context(conversation, agent, mailbox)
+    return templates.render(template_get(replica, name)["body"], values)
+
+
+def saved_reply(
+    replica: Replica, template: str | None, macro: str | None, text_given: bool
+) -> str | None:
+    """The template a reply (or a composed message) is rendered from: ``template``, or
+    the reply ``macro`` carries; None when the text is given or written. Two sources of
+    the text are a usage error, not one silently winning."""
+    carried = macro_rules.reply_of(macro_get(replica, macro)["actions"]) if macro else None
+    if carried and (template or text_given):
+        given = "--template" if template else "the text given"
+        raise UsageError(f"macro {macro} replies with template {carried}; drop {given}")
+    return template or carried
 
 
 def template_remove(replica: Replica, name: str) -> None:
@@ -411,6 +517,8 @@ def macro_add(replica: Replica, name: str, actions: list[dict[str, Any]]) -> Non
     for action in macro_rules.check(actions):
         if "assign" in action:
             action["assign"] = replica.find_agent(str(action["assign"]))
+        if "reply" in action:
+            template_get(replica, str(action["reply"]))  # a reply it could not send: exit 5
     replica.put_item("macros", name, items.macro(name, actions, replica.agent))
 
 
@@ -432,9 +540,26 @@ def _remove_item(replica: Replica, kind: str, name: str, what: str) -> None:
 
 
 def macro_run(replica: Replica, name: str, ids: list[str]) -> Outcome:
-    """Apply each action of the macro, in order, to each conversation."""
+    """Apply each action of the macro, in order, to each conversation. One that replies
+    is run by `inbox reply ID --macro NAME`: a list of ids mails nobody (macros.py)."""
+    actions = macro_get(replica, name)["actions"]
+    if template := macro_rules.reply_of(actions):
+        raise UsageError(
+            f"macro {name} replies with template {template}: send it with "
+            f"`inbox reply ID --macro {name}`"
+        )
+    return _apply_macro(replica, actions, ids)
+
+
+def macro_with_reply(replica: Replica, name: str, ident: str) -> Outcome:
+    """The actions a macro applies beside its reply, once the reply is recorded."""
+    actions = macro_rules.without_reply(macro_get(replica, name)["actions"])
+    return _apply_macro(replica, actions, [ident])
+
+
+def _apply_macro(replica: Replica, actions: list[dict[str, Any]], ids: list[str]) -> Outcome:
     out = Outcome()
-    for action in macro_get(replica, name)["actions"]:
+    for action in actions:
         kind, value = next(iter(action.items()))
         if kind == "tag":
             tag(replica, ids, [value], [])

@@ -174,6 +174,10 @@ class Replica(Closing):
     def customer(self, email: str) -> dict[str, Any]:
         return queries.customer(self.store.conn, email, clock.now_iso())
 
+    def customer_name(self, email: str) -> str | None:
+        """What the customer is called, as their mail said; None for one never heard from."""
+        return queries.customer_name(self.store.conn, email)
+
     def mentions(self, limit: int | None) -> list[dict[str, Any]]:
         """Notes that mention this replica's agent, newest first."""
         return queries.mentions(self.store.conn, self.agent, limit)

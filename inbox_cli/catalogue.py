@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tag": ("tag", "add or remove tags"),
     "note": ("note", "add an internal note (@name mentions)"),
     "reply": ("reply", "reply to the customer (queued for delivery); drafts"),
+    "compose": ("compose", "start an email conversation: a new message from a mailbox"),
     "status": ("status", "set status: open, pending, closed"),
     "close": ("status", "close conversations"),
     "reopen": ("status", "reopen conversations"),

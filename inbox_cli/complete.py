@@ -19,12 +19,13 @@ from inbox_cli.catalogue import COMMANDS, build_parser, command_name, subcommand
 FILES = ":files"
 Candidate = tuple[str, str]  # (word, description)
 
-# Options whose value is a path, and options whose value is a tag or an agent.
+# Options whose value is a path, and options whose value is a tag, an agent, a mailbox.
 _PATH_DESTS = {"home", "dir", "store", "body_file", "token_file", "ca_file", "tls_cert", "tls_key"}
 _PATH_METAVARS = ("FILE", "DIR", "PATH")
 _TAG_DESTS = {"add", "remove", "tag"}
 _AGENT_DESTS = {"to", "assignee"}
 _ID_DESTS = {"ids", "id", "into", "sources", "target", "conversation"}
+_MAILBOX_DESTS = {"mailbox"}  # list --mailbox, compose --from
 
 
 def answer(args: list[str]) -> int:
@@ -146,6 +147,8 @@ def _values(action: argparse.Action, home: str | None, current: str) -> list[Can
     elif dest in _AGENT_DESTS:
         found += [(w, "") for w in ("me", "none") if dest == "assignee"]
         found += [(handle, name) for handle, name in _replica("agents", home, current)]
+    elif dest in _MAILBOX_DESTS:
+        found += _replica("mailboxes", home, current)
     return found
 
 
@@ -168,6 +171,8 @@ def _replica(what: str, home: str | None, prefix: str) -> list[tuple[str, str]]:
             return replica.id_candidates(prefix)
         if what == "tags":
             return [(t, "") for t in replica.tag_candidates(prefix)]
+        if what == "mailboxes":
+            return [(a, str(m.get("name") or "")) for a, m in replica.items("mailboxes").items()]
         from crdt.model.items import handle
 
         agents = replica.items("agents")

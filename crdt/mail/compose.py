@@ -114,7 +114,9 @@ def outgoing(
 
     ``mailbox``: the workspace item the reply goes from (``address``, ``name``,
     ``signature``); ``own``: every address of the workspace, kept out of Cc.
-    ``quote`` adds the message answered under the reply, "> " before each line.
+    ``quote`` adds the message answered under the reply, "> " before each line. The
+    first message of a conversation an agent composed answers nothing: no In-Reply-To
+    or References, its own subject and its own To and Cc.
     Raises ValueError when the reply is not to be emailed (``why_not_emailed``).
     """
     if reason := why_not_emailed(conversation, reply):
@@ -127,7 +129,8 @@ def outgoing(
     msg = EmailMessage(policy=POLICY)
     msg["From"] = _address(mailbox.get("name"), address)
     msg["To"] = [_address(_name_of(a, conversation), a) for a in to]
-    if cc := carbon_copies(parent, {address, *to, *(a.lower() for a in own)}):
+    copies = [*(reply.get("cc") or ()), *((parent or {}).get("cc") or ())]
+    if cc := carbon_copies(copies, {address, *to, *(a.lower() for a in own)}):
         msg["Cc"] = [_address(None, a) for a in cc]
     subject = reply.get("subject") or reply_subject(str(conversation.get("subject") or ""))
     msg["Subject"] = one_line(str(subject))
@@ -166,7 +169,7 @@ def why_not_emailed(
     to = reply.get("to") if reply is not None else [customer] if customer else []
     if not to:
         return "no one to send it to"
-    for recipient in to:
+    for recipient in [*to, *((reply or {}).get("cc") or ())]:
         if not usable_address(str(recipient)):
             return f"no mail can reach {recipient!r}"
     return None
@@ -278,10 +281,11 @@ def _first(ids: Any) -> str | None:
 # -- addresses ------------------------------------------------------------------------------
 
 
-def carbon_copies(parent: Mapping[str, Any] | None, leave_out: Collection[str]) -> list[str]:
-    """Who the reply copies: the Cc of the message answered but for ``leave_out`` (the
-    workspace's addresses, the recipients) and what no mail can reach."""
-    cc = (str(a).lower() for a in (parent or {}).get("cc") or ())
+def carbon_copies(copies: Sequence[str], leave_out: Collection[str]) -> list[str]:
+    """Who the reply copies: those its agent gave (``compose --cc``), then the Cc of the
+    message answered, but for ``leave_out`` (the workspace's addresses, the recipients)
+    and what no mail can reach; each once."""
+    cc = (str(a).lower() for a in copies)
     return [a for a in dict.fromkeys(cc) if a not in leave_out and usable_address(a)]
 
 

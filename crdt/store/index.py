@@ -175,7 +175,7 @@ def _sent_here(messages: list[dict[str, Any]]) -> list[MailRow]:
             ident = message_id_for(str(m["id"]), str(m["from"]))
         except ValueError:  # no address to make one at
             continue
-        people = (str(m["from"]), *m.get("to", []))
+        people = (str(m["from"]), *m.get("to", []), *m.get("cc", []))
         rows.append((ident, SENT_HERE, "out", m.get("from"), people, "message", _first(m)))
     return rows
 

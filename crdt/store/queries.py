@@ -316,6 +316,12 @@ def deliveries(conn: Connection, states: tuple[str, ...]) -> list[dict[str, Any]
     return [{"conversation": r[0], "message": r[1], "state": r[2], "at": r[3]} for r in rows]
 
 
+def customer_name(conn: Connection, email: str) -> str | None:
+    """The name a customer's mail gave them, if any mail did."""
+    found = conn.execute("SELECT name FROM customers WHERE email = ?", (email.lower(),)).fetchone()
+    return str(found["name"]) if found and found["name"] else None
+
+
 def customer(conn: Connection, email: str, now: str) -> dict[str, Any]:
     address = email.strip().lower()
     found = conn.execute("SELECT email, name FROM customers WHERE email = ?", (address,)).fetchone()

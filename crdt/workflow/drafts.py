@@ -3,6 +3,7 @@ files in the replica home::
 
     <home>/drafts/<conversation>.txt    the text: the very file an editor edits
     <home>/drafts/<conversation>.json   {"conversation", "started_at", "seen", "agent"}
+                                        (+ "to", "cc": a composed first message's)
 
 Files rather than a document: a draft belongs to one agent on one machine and changes
 with every keystroke, so it is never synced; and a watcher can tell someone is typing
@@ -35,15 +36,20 @@ class Draft(NamedTuple):
     seen: list[str]
     agent: str
     path: Path  # the text file
+    # the recipients of a composed conversation's first message, when more than its
+    # customer (`inbox compose --draft`): kept with the text until it is sent
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "conversation": self.conversation,
             "path": str(self.path),
             "started_at": self.started_at,
             "seen": self.seen,
             "agent": self.agent,
         }
+        return {**out, "to": list(self.to), "cc": list(self.cc)} if self.to else out
 
 
 def paths(home: Path, conversation: str) -> tuple[Path, Path]:
@@ -70,23 +76,36 @@ def load(home: Path, conversation: str) -> Draft | None:
         [str(i) for i in meta.get("seen", [])],
         str(meta.get("agent", "")),
         text_path,
+        tuple(str(a) for a in meta.get("to", [])),
+        tuple(str(a) for a in meta.get("cc", [])),
     )
 
 
 def save(
-    home: Path, conversation: str, text: str, *, seen: Iterable[str], agent: str, started_at: str
+    home: Path,
+    conversation: str,
+    text: str,
+    *,
+    seen: Iterable[str],
+    agent: str,
+    started_at: str,
+    to: Iterable[str] = (),
+    cc: Iterable[str] = (),
 ) -> Draft:
     text_path, meta_path = paths(home, conversation)
     seen_ids = sorted(set(seen))
-    meta = {
+    meta: dict[str, Any] = {
         "conversation": conversation,
         "started_at": started_at,
         "seen": seen_ids,
         "agent": agent,
     }
+    recipients, copies = tuple(to), tuple(cc)
+    if recipients:
+        meta.update(to=list(recipients), cc=list(copies))
     write_atomic(text_path, text.encode("utf-8"))
     write_atomic(meta_path, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
-    return Draft(conversation, text, started_at, seen_ids, agent, text_path)
+    return Draft(conversation, text, started_at, seen_ids, agent, text_path, recipients, copies)
 
 
 def remove(home: Path, conversation: str) -> None:

@@ -16,7 +16,7 @@ The rules, in the order they are checked (``force`` skips the first two):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,8 @@ def outbound(
     agent: Mapping[str, Any],
     at: str,
     message_id: str,
+    to: Sequence[str] = (),
+    cc: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The immutable message entry of a reply, shaped as an imported one (importer.py).
 
@@ -53,6 +55,9 @@ def outbound(
     wrote to support@, so the answer comes from support@), under the agent's name; the
     agent is recorded apart as ``author``. ``message_id`` is made on the agent's machine:
     the gateways key on it, so a message is sent once however often it syncs.
+
+    The first message of a conversation (one an agent composed) goes under its subject
+    as it stands, to ``to`` (default: the customer) and ``cc``.
     """
     customer = conversation.get("customer")
     if not customer:
@@ -66,15 +71,17 @@ def outbound(
         "from": conversation.get("mailbox") or email,
         "from_name": agent.get("name") or None,
         "author": email,
-        "to": [customer],
+        "to": list(to) or [customer],
+        "cc": list(cc) or None,
         "body": body,
         "created_at": at,
         "delivery": "queued",
     }
-    parent = latest_inbound(conversation.get("messages", []))
+    messages = conversation.get("messages", [])
+    parent = latest_inbound(messages)
     if channel == "email":
         base = (parent or {}).get("subject") or conversation.get("subject") or ""
-        out["subject"] = reply_subject(str(base))
+        out["subject"] = reply_subject(str(base)) if messages else str(base)
     if parent and parent.get("message_id"):
         out["in_reply_to"] = [parent["message_id"]]
     return {k: v for k, v in out.items() if v is not None}

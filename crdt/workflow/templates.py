@@ -1,4 +1,9 @@
-"""Saved replies with ``{{customer.name}}``-style variables, rendered over plain values."""
+"""Saved replies with ``{{customer.name}}``-style variables, rendered over plain values.
+
+The variables come from the conversation (its customer and subject), the agent who
+sends, and the shared mailbox it goes from; a new conversation (`inbox compose`) is
+given as the view it is about to be, so a template says the same in a reply and a
+first message."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ def variables(text: str) -> list[str]:
 
 def known() -> list[str]:
     """Every variable a template can use, dotted (``customer.first_name``)."""
-    return sorted(_leaves(context({}, {})))
+    return sorted(_leaves(context({}, {}, {})))
 
 
 def _leaves(values: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -53,9 +58,14 @@ def check(text: str) -> str:
     return text
 
 
-def context(conversation: Mapping[str, Any], agent: Mapping[str, Any]) -> dict[str, Any]:
-    """The variables a template can use, from a conversation view and the sending agent."""
+def context(
+    conversation: Mapping[str, Any], agent: Mapping[str, Any], mailbox: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The variables a template can use, from a conversation view, the sending agent and
+    the workspace's item of the mailbox it goes from (empty when it has none: a chat). A
+    name falls back to the address, as a customer's and an agent's do."""
     name = conversation.get("customer_name") or ""
+    address = mailbox.get("address") or conversation.get("mailbox") or ""
     return {
         "customer": {
             "name": name or conversation.get("customer") or "",
@@ -71,6 +81,7 @@ def context(conversation: Mapping[str, Any], agent: Mapping[str, Any]) -> dict[s
             "first_name": (agent.get("name") or "").split(" ")[0],
             "email": agent.get("email", ""),
         },
+        "mailbox": {"name": mailbox.get("name") or address, "address": address},
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from inbox_cli.context import Context
 from inbox_cli.parsing import add_output_flags, example, verbs
 
-STEPS = ("tag", "untag", "status", "priority", "assign", "note", "snooze")
+STEPS = ("tag", "untag", "status", "priority", "assign", "note", "snooze", "reply")
 
 
 class _Step(argparse.Action):
@@ -37,6 +37,8 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         add,
         "inbox macro add refund --tag refund --status pending --note 'refund requested'",
         "inbox macro add later --snooze 'tomorrow 9:00' --assign me",
+        "inbox macro add refund-ok --reply refund-ok --tag refund --status pending"
+        "   # inbox reply ID --macro refund-ok",
     )
     listing = verb("list", "the saved macros")
     add_output_flags(listing)

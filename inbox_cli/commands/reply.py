@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from crdt.errors import UsageError
 from inbox_cli.context import Context
 from inbox_cli.parsing import add_output_flags, example
 
@@ -15,6 +16,9 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     source.add_argument("-m", "--message", metavar="TEXT")
     source.add_argument("--body-file", metavar="FILE", help="- for stdin")
     source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
+    p.add_argument(
+        "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
+    )
     p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
     p.add_argument(
         "--force",
@@ -26,6 +30,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         p,
         'inbox reply 3f2a -m "Refunded, you will see it in 3 days."',
         "inbox reply 3f2a --template thanks",
+        "inbox reply 3f2a --macro refund   # its template, then its tags, status ...",
         "inbox reply 3f2a --draft -m 'Checking with finance'   # later: inbox reply 3f2a",
     )
 
@@ -34,12 +39,15 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt import actions
     from crdt.sync import presence
 
+    if args.draft and args.macro:
+        raise UsageError("--macro applies its actions as the reply is sent, not to a draft")
     replica = ctx.replica
     ident = replica.resolve(args.id)
     presence.note(replica, presence.VIEWING, ident)  # working here, not where `show` was
     text = ctx.given_body(args.message, args.body_file)
-    if args.template:
-        text = actions.template_render(replica, args.template, ident)
+    template = actions.saved_reply(replica, args.template, args.macro, text is not None)
+    if template:
+        text = actions.template_render(replica, template, ident)
     if text is None and ctx.interactive:  # the editor works on the draft file itself
         _warn_typing(ctx, ident)
         draft_path = actions.begin_draft(replica, ident).path
@@ -54,12 +62,15 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         ctx.out.say(f"draft saved for {ident[:8]}; `inbox reply {ident[:8]}` sends it")
         return
     result = actions.reply(replica, ident, text, force=args.force)
+    done = actions.macro_with_reply(replica, args.macro, ident) if args.macro else None
     message: dict[str, Any] = {**result["message"], "conversation": ident}
     shown = message["id"] if not ctx.out.tty else message["id"][:8]
     ctx.out.obj(message, lambda: [shown])
     if result["claimed"]:
         ctx.out.say(f"claimed {ident[:8]}")
     ctx.out.say(f"reply queued on {ident[:8]} (delivery: {message['delivery']})")
+    if done is not None and done.messages:
+        ctx.out.say(f"ran {args.macro}: " + "; ".join(done.messages))
 
 
 def _warn_typing(ctx: Context, ident: str) -> None:

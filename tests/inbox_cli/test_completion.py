@@ -75,6 +75,19 @@ def test_bash_completes_ids_tags_and_agents_from_the_replica(
     assert set(_complete(home, f"inbox status {first[:6]} c")) == {"closed"}
 
 
+def test_bash_completes_the_workspaces_mailboxes_and_offers_no_agents_as_recipients(
+    home: Path, run: Run
+) -> None:
+    for address in ("support@acme.example.com", "billing@acme.example.com"):
+        assert run("mailbox", "add", address).returncode == 0
+    assert _complete(home, "inbox compose --from s") == ["support@acme.example.com"]
+    assert sorted(_complete(home, "inbox list --mailbox ")) == [
+        "billing@acme.example.com",
+        "support@acme.example.com",
+    ]
+    assert _complete(home, "inbox compose --to b") == []  # a customer, not an agent
+
+
 def test_bash_completes_paths_where_a_path_goes(home: Path) -> None:
     assert _complete(home, "inbox import examples/mail/sup") == ["examples/mail/support.mbox"]
     assert _complete(home, "inbox --home exam") == ["examples"]

@@ -20,11 +20,14 @@ DOCUMENTED = {0, 1, 2, 3, 4, 5}  # the contract's exit codes (130 is Ctrl-C)
 # `demo` is left out: it makes a workspace of its own and never reads the one given
 LEFT_OUT = {"demo"}
 NO_REPLICA = {"completion", "config", "help"}  # print a script, the config file, help
+# from the mailbox `mailbox add` made just before it in every_command
+COMPOSE = ("--from", "help@acme.example.com", "--to", "maria@example.com", "--subject", "Hi")
 
 
 def every_command(home: Path, ident: str) -> dict[str, list[str]]:
     """One ordinary use of each command (a verb for those that have them); ``note``,
-    ``reply`` and ``template add`` without a body, so that a terminal gets the editor."""
+    ``reply``, ``compose`` (from the mailbox added just before) and ``template add``
+    without a body, so that a terminal gets the editor."""
     token = home.parent / "ben.token"
     return {
         "agent": ["agent", "add", "ben@acme.example.com"],
@@ -41,6 +44,7 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "list": ["list"],
         "macro": ["macro", "list"],
         "mailbox": ["mailbox", "add", "help@acme.example.com"],
+        "compose": ["compose", *COMPOSE],
         "mentions": ["mentions"],
         "merge": ["merge", "--into", ident, ident],
         "note": ["note", ident],

@@ -638,3 +638,60 @@ def _example_raw(message_id: str) -> bytes:
         if f"<{message_id}>".encode() in raw.split(b"\n\n", 1)[0]:
             return raw
     raise AssertionError(message_id)
+
+
+# -- a conversation an agent composed ---------------------------------------------------------
+
+
+def composed() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A conversation `inbox compose` made (no mail in yet) and its first message."""
+    conv = {
+        "id": "c0" + "1" * 30,
+        "subject": "Your order 1042",
+        "channel": "email",
+        "mailbox": SUPPORT,
+        "customer": "maria@example.com",
+        "customer_name": "Maria Santos",
+        "messages": [],
+    }
+    to, cc = ["maria@example.com", "li@example.org"], ["boss@example.net", SUPPORT]
+    first = outbound(conv, "It shipped today.", DANA, to_iso(AT), REPLY_ID, to, cc)
+    return {**conv, "messages": [first]}, first
+
+
+def test_a_composed_first_message_answers_nothing_and_goes_to_whom_it_was_given() -> None:
+    conv, first = composed()
+    assert why_not_emailed(conv, first) is None
+    _, raw = compose(conv, first, mailbox={**MAILBOXES[SUPPORT], "signature": "Acme Support"})
+    got = parsed(raw)
+    assert got["Subject"] == "Your order 1042"
+    assert got["From"] == "Acme Support <support@acme.example.com>"
+    assert [a.addr_spec for a in got["To"].addresses] == ["maria@example.com", "li@example.org"]
+    assert got["To"].addresses[0].display_name == "Maria Santos"
+    assert [a.addr_spec for a in got["Cc"].addresses] == ["boss@example.net"]  # not our own
+    assert got["Message-ID"] == f"<{REPLY_ID}@acme.example.com>"
+    assert "In-Reply-To" not in got and "References" not in got
+    assert text_of(raw) == "It shipped today.\n\n-- \nAcme Support\n"
+
+
+def test_a_copy_no_mail_can_reach_keeps_the_message_from_being_emailed() -> None:
+    conv, first = composed()
+    bad = {**first, "cc": ["boss@localhost"]}
+    assert "no mail can reach 'boss@localhost'" in str(why_not_emailed(conv, bad))
+
+
+def test_the_customers_answer_to_a_composed_message_threads_into_its_conversation() -> None:
+    """The look-up row `index._sent_here` writes for it is what the threading finds."""
+    from crdt.mail.threads import SENT_HERE
+
+    conv, first = composed()
+    index = MemoryThreadIndex()
+    sent = parse_mail(compose(conv, first)[1])
+    index.record(conv["id"], sent._replace(content_key=SENT_HERE), "out", "maria@example.com")
+    answer = (
+        "From: Li <li@example.org>\r\nTo: support@acme.example.com\r\nSubject: Re: Your order"
+        f" 1042\r\nMessage-ID: <li-1@example.org>\r\nIn-Reply-To: <{REPLY_ID}@acme.example.com>"
+        "\r\nDate: Wed, 25 Nov 2026 11:00:00 +0000\r\n\r\nThanks!\r\n"
+    ).encode()
+    decision = decide(parse_mail(answer), index, frozenset(MAILBOXES))
+    assert (decision.action, decision.conversation_id) == ("append", conv["id"])

@@ -18,6 +18,7 @@ VALID: list[dict[str, Any]] = [
     {"unassign": True},
     {"note": "refund requested"},
     {"snooze": "2d"},
+    {"reply": "refund-ok"},
 ]
 
 
@@ -66,6 +67,8 @@ def test_unknown_or_malformed_actions_are_rejected(action: Any) -> None:
         {"assign": ""},
         {"unassign": "x"},
         {"tag": 3},
+        {"reply": "no spaces allowed"},
+        {"reply": ""},
     ],
 )
 def test_actions_with_values_that_would_fail_when_run_are_rejected(action: Any) -> None:
@@ -83,4 +86,21 @@ def test_describe_reads_like_the_command_line() -> None:
         "unassign",
         "note refund requested",
         "snooze 2d",
+        "reply refund-ok",
     ]
+
+
+def test_a_macro_sends_at_most_one_reply() -> None:
+    with pytest.raises(UsageError, match="at most one reply"):
+        macros.check([{"reply": "a"}, {"tag": "x"}, {"reply": "b"}])
+
+
+def test_the_reply_is_told_apart_from_the_actions_beside_it() -> None:
+    actions: list[dict[str, Any]] = [
+        {"tag": "refund"},
+        {"reply": "refund-ok"},
+        {"status": "pending"},
+    ]
+    assert macros.reply_of(actions) == "refund-ok"
+    assert macros.without_reply(actions) == [{"tag": "refund"}, {"status": "pending"}]
+    assert macros.reply_of([{"tag": "refund"}]) is None

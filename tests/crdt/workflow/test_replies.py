@@ -118,10 +118,33 @@ def test_outbound_chat_comes_from_the_agent_without_subject_or_threading() -> No
     assert "subject" not in m and "in_reply_to" not in m and "from_name" not in m
 
 
-def test_outbound_without_customer_messages_uses_the_conversation_subject() -> None:
-    m = replies.outbound(conversation(messages=[]), "Hello", AGENT, t(9), "r1")
+def test_outbound_without_customer_messages_answers_the_conversation_subject() -> None:
+    ours = {"id": "r0", "direction": "out", "from": "support@acme.example.com", "author": DANA}
+    m = replies.outbound(
+        conversation(messages=[{**ours, "created_at": t(1)}]), "Hi", AGENT, t(9), "r1"
+    )
     assert m["subject"] == "Re: Double charge"
     assert "in_reply_to" not in m
+
+
+def test_the_first_message_of_a_conversation_goes_under_its_subject_to_whom_it_is_given() -> None:
+    """A composed conversation: nothing to answer, so no Re: and no threading."""
+    first = conversation(messages=[], subject="Your order 1042")
+    m = replies.outbound(
+        first,
+        "It shipped.",
+        AGENT,
+        t(9),
+        "r1",
+        ["maria@example.com", "li@example.com"],
+        ["boss@example.com"],
+    )
+    assert m["subject"] == "Your order 1042"
+    assert m["to"] == ["maria@example.com", "li@example.com"]
+    assert m["cc"] == ["boss@example.com"]
+    assert m["from"] == "support@acme.example.com" and m["delivery"] == "queued"
+    assert "in_reply_to" not in m
+    assert "cc" not in replies.outbound(first, "It shipped.", AGENT, t(9), "r1")
 
 
 def test_outbound_needs_someone_to_answer() -> None:

@@ -1,4 +1,5 @@
-"""Saved replies: variables filled from a conversation view and the sending agent."""
+"""Saved replies: variables filled from a conversation view, the sending agent and the
+mailbox it goes from."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ CONVERSATION: dict[str, Any] = {
     "customer_name": "Maria Lopez",
 }
 AGENT = {"email": "dana@example.com", "name": "Dana Kim"}
+MAILBOX = {"address": "support@acme.example.com", "name": "Acme Support"}
 
 
 def values(conversation: dict[str, Any] | None = None) -> dict[str, Any]:
-    return templates.context(conversation or CONVERSATION, AGENT)
+    return templates.context(conversation or CONVERSATION, AGENT, MAILBOX)
 
 
 def test_render_fills_variables_from_the_conversation_and_agent() -> None:
@@ -38,6 +40,26 @@ def test_context_offers_names_emails_and_ids() -> None:
     assert v["agent"] == {"name": "Dana Kim", "first_name": "Dana", "email": "dana@example.com"}
 
 
+def test_the_mailbox_gives_its_name_and_address() -> None:
+    text = "{{agent.first_name}}, {{mailbox.name}} <{{mailbox.address}}>"
+    assert templates.render(text, values()) == "Dana, Acme Support <support@acme.example.com>"
+
+
+def test_a_mailbox_without_a_name_is_called_by_address() -> None:
+    v = templates.context(CONVERSATION, AGENT, {"address": "billing@acme.example.com"})
+    assert v["mailbox"] == {
+        "name": "billing@acme.example.com",
+        "address": "billing@acme.example.com",
+    }
+    assert templates.render("{{ mailbox.name | Acme }}", v) == "billing@acme.example.com"
+
+
+def test_a_conversation_with_no_mailbox_item_leaves_the_fallback() -> None:
+    chat = {**CONVERSATION, "channel": "chat", "mailbox": None}
+    v = templates.context(chat, AGENT, {})
+    assert templates.render("The {{mailbox.name | Acme}} team", v) == "The Acme team"
+
+
 def test_customer_without_a_name_is_called_by_address_and_has_no_first_name() -> None:
     v = values({**CONVERSATION, "customer_name": None})
     assert v["customer"]["name"] == "maria@example.org"
@@ -45,7 +67,7 @@ def test_customer_without_a_name_is_called_by_address_and_has_no_first_name() ->
 
 
 def test_agent_without_a_name_is_called_by_address() -> None:
-    v = templates.context(CONVERSATION, {"email": "dana@example.com"})
+    v = templates.context(CONVERSATION, {"email": "dana@example.com"}, MAILBOX)
     assert v["agent"]["name"] == "dana@example.com"
     assert v["agent"]["first_name"] == ""
 
@@ -110,6 +132,12 @@ def test_check_refuses_what_cannot_be_filled_and_lists_what_can() -> None:
     assert "customer.nope" in message and "{{oops!}}" in message
     assert "agent.name" not in message.split("known:")[0]
     assert "known: agent.email, agent.first_name, agent.name, conversation.id" in message
+
+
+def test_check_knows_the_mailbox_variables_and_still_refuses_others() -> None:
+    assert templates.check("{{mailbox.name}} {{mailbox.address}}")
+    with pytest.raises(UsageError, match=r"mailbox\.signature"):
+        templates.check("{{mailbox.signature}}")
 
 
 def test_every_known_variable_renders() -> None:

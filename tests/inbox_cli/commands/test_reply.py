@@ -111,6 +111,80 @@ def test_reply_body_from_a_template(run: Run, thread: str) -> None:
     assert run("reply", thread, "--template", "nope", stdin="").returncode == 5
 
 
+def test_a_template_fills_the_mailbox_it_goes_from(run: Run, thread: str) -> None:
+    assert run("mailbox", "add", MAILBOX, "--name", "Acme Support").returncode == 0
+    tpl = "{{agent.first_name}} at {{mailbox.name}} <{{mailbox.address}}>"
+    assert run("template", "add", "sig", "-m", tpl).returncode == 0
+    assert run("reply", thread, "--template", "sig", stdin="").returncode == 0
+    [reply] = replies_of(run, thread)
+    assert reply["body"] == f"Dana at Acme Support <{MAILBOX}>"
+
+
+# -- saved replies with actions (macros) ------------------------------------------------------
+
+
+@pytest.fixture
+def refund_macro(run: Run) -> str:
+    tpl = "Hi {{customer.first_name}}, refunded."
+    assert run("template", "add", "refund-ok", "-m", tpl).returncode == 0
+    made = run("macro", "add", "refund", "--tag", "refund", "--reply", "refund-ok",
+               "--status", "pending")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return "refund"
+
+
+def test_reply_with_a_macro_sends_its_template_and_applies_its_actions(
+    run: Run, thread: str, refund_macro: str
+) -> None:
+    done = run("reply", thread, "--macro", refund_macro, "--json", stdin="")
+    assert done.returncode == 0, done.stderr
+    assert "ran refund: tag refund; status pending" in done.stderr
+    [reply] = replies_of(run, thread)
+    assert as_json(done)["id"] == reply["id"] and reply["body"] == "Hi Kim, refunded."
+    conv = shown(run, thread)
+    assert (conv["tags"], conv["status"], conv["assignee"]) == (["refund"], "pending", DANA)
+
+
+def test_a_macro_without_a_reply_goes_with_the_text_given(run: Run, thread: str) -> None:
+    assert run("macro", "add", "done", "--status", "closed").returncode == 0
+    assert run("reply", thread, "-m", "All set.", "--macro", "done", stdin="").returncode == 0
+    assert [r["body"] for r in replies_of(run, thread)] == ["All set."]
+    assert shown(run, thread)["status"] == "closed"
+
+
+def test_a_held_reply_leaves_the_macros_actions_undone(
+    run: Run, thread: str, refund_macro: str
+) -> None:
+    assert run("claim", thread, env={"INBOX_AGENT": "ben"}).returncode == 0
+    done = run("reply", thread, "--macro", refund_macro, stdin="")
+    assert done.returncode == 3 and "claimed by ben" in done.stderr
+    conv = shown(run, thread)
+    assert (conv["tags"], conv["status"], replies_of(run, thread)) == ([], "open", [])
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("-m", "mine"), "replies with template refund-ok; drop the text given"),
+        (("--template", "refund-ok"), "drop --template"),
+        (("--draft",), "not to a draft"),
+    ],
+)
+def test_a_macros_reply_and_another_body_or_a_draft_are_a_usage_error(
+    run: Run, thread: str, refund_macro: str, args: tuple[str, ...], said: str
+) -> None:
+    done = run("reply", thread, "--macro", refund_macro, *args, stdin="")
+    assert done.returncode == 2 and said in done.stderr
+    conv = shown(run, thread)
+    assert (conv["tags"], replies_of(run, thread)) == ([], [])
+
+
+def test_an_unknown_macro_exits_5_and_sends_nothing(run: Run, thread: str) -> None:
+    done = run("reply", thread, "--macro", "nope", "-m", "Hi", stdin="")
+    assert done.returncode == 5 and "no macro 'nope'" in done.stderr
+    assert replies_of(run, thread) == []
+
+
 def test_empty_body_is_refused_and_nothing_is_written(run: Run, home: Path, thread: str) -> None:
     before = shown(run, thread)
     for args in (["-m", "  \n"], ["--body-file", "-"], []):
