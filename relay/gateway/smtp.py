@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 import aiosmtplib
 
@@ -22,6 +23,12 @@ TIMEOUT = 60.0
 SHOWN = 300  # characters of the server's answer kept
 
 
+def flatten(message: EmailMessage) -> bytes:
+    """The bytes of ``message`` as they go to the server, and as a copy of it is filed
+    in Sent: made once, since a multipart boundary is drawn anew at each flattening."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def send(
     server: Server,
     user: str,
@@ -30,20 +37,37 @@ def send(
     password: str | None = None,
     oauth_token: str | None = None,
     ca_file: str | None = None,
+    raw: bytes | None = None,
 ) -> str:
-    """Hand ``message`` to ``server``; the server's answer ("250 2.0.0 Ok: queued").
+    """Hand ``message`` to ``server``, as ``raw`` (``flatten(message)``, when the caller
+    keeps them too); the server's answer ("250 2.0.0 Ok: queued").
     ``accepted`` is told the answer the moment the server took the message, before
     anything else is said to it (QUIT): the caller's record of it comes as soon as it
     can, since a crash between the two would send the message again."""
     ca_file = None if server.security == "none" else ca_file  # a bundle for the other server
     check(server.host, server.security, ca_file)
-    return asyncio.run(_send(server, user, message, accepted, password, oauth_token, ca_file))
+    data = flatten(message) if raw is None else raw
+    envelope = _envelope(message)
+    return asyncio.run(
+        _send(server, user, envelope, data, accepted, password, oauth_token, ca_file)
+    )
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The sender and recipients, from its headers (Bcc too, which ``flatten`` keeps out
+    of what is sent only when the message has none: a reply has none)."""
+    if "bcc" in message:
+        raise ValueError("a Bcc would be in what is sent; send it as a separate message")
+    sender = getaddresses(message.get_all("from", []))
+    recipients = getaddresses([*message.get_all("to", []), *message.get_all("cc", [])])
+    return sender[0][1], [address for _, address in recipients if address]
 
 
 async def _send(
     server: Server,
     user: str,
-    message: EmailMessage,
+    envelope: tuple[str, list[str]],
+    data: bytes,
     accepted: Callable[[str], None],
     password: str | None,
     token: str | None,
@@ -64,7 +88,7 @@ async def _send(
         await client.ehlo()  # what it offers now, after STARTTLS
         if client.supports_extension("auth"):  # else a relay that knows us by address
             await _login(client, user, password, token)
-        answers, said = await client.send_message(message)
+        answers, said = await client.sendmail(envelope[0], envelope[1], data)
         refused = {r: a for r, a in answers.items() if not 200 <= a.code < 300}
         if not refused:
             accepted(_short(said))
