@@ -30,6 +30,7 @@ LIST_FIELDS = (
     "snoozed_until",
     "last_inbound_at",
     "last_outbound_at",
+    "delivery",
 )
 # each read from its index (store/schema.py), the tie-break too: a sort the index cannot
 # give sorts every matching row before the first page
@@ -40,6 +41,8 @@ SORTS = {
     "due": "coalesce(snooze_until, last_inbound_at, created_at) ASC, id",
 }
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
+# replies not (yet) out, most pressing first: what `list` marks a conversation with
+UNDELIVERED = ("failed", "retrying", "sending", "queued")
 _COLUMNS = (
     "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
     "priority, sentiment, snooze_until, created_at, updated_at, last_inbound_at, "
@@ -168,12 +171,39 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
     if f.sort not in SORTS:
         raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
     matching = f"FROM conversations WHERE {' AND '.join(where)}"
-    sql = f"SELECT {_COLUMNS} {matching} ORDER BY {SORTS[f.sort]}"
+    sql = f"SELECT rid, {_COLUMNS} {matching} ORDER BY {SORTS[f.sort]}"
     if f.limit is not None:
         sql += f" LIMIT {int(f.limit) + 1}"
     rows = conn.execute(sql, args).fetchall()
     total = _total(conn, rows, f.limit, matching, args)
-    return _paged([row_to_item(r, now) for r in rows[: f.limit]], total)
+    rows = rows[: f.limit]
+    states = _reply_states(conn, [int(r["rid"]) for r in rows])
+    items = []
+    for r in rows:
+        item = row_to_item(r, now)
+        item["delivery"], item["undelivered"] = states.get(int(r["rid"]), (None, None))
+        items.append(item)
+    return _paged(items, total)
+
+
+def _reply_states(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Per conversation with replies: the newest reply's delivery state, and the most
+    pressing of its replies not out (``UNDELIVERED``), if any. One look at the
+    ``deliveries`` index for the whole page, whatever its size."""
+    found: dict[int, tuple[str, str | None]] = {}
+    if not rids:
+        return found
+    rank = {state: n for n, state in enumerate(UNDELIVERED)}
+    for rid, state, _ in conn.execute(
+        "SELECT rid, state, at FROM deliveries WHERE rid IN (SELECT value FROM json_each(?)) "
+        "ORDER BY rid, at, message_id",
+        (json.dumps(rids),),
+    ):
+        pressing = found.get(rid, (state, None))[1]
+        if state in rank and (pressing is None or rank[state] < rank[pressing]):
+            pressing = state
+        found[rid] = (state, pressing)  # the rows come oldest first: the last is the newest
+    return found
 
 
 _TERM = re.compile(r'"[^"]*"|\S+')
