@@ -9,6 +9,7 @@ temporary (try again later), 5xx permanent (the agent is told the server's words
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -25,8 +26,11 @@ SHOWN = 300  # characters of the server's answer kept
 
 def flatten(message: EmailMessage) -> bytes:
     """The bytes of ``message`` as they go to the server, and as a copy of it is filed
-    in Sent: made once, since a multipart boundary is drawn anew at each flattening."""
-    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    in Sent: made once, since a multipart boundary is drawn anew at each flattening;
+    without its Bcc, which only the envelope carries."""
+    bare = copy.copy(message)  # a deletion gives the copy a header list of its own
+    del bare["bcc"]
+    return bare.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
 def send(
@@ -54,12 +58,10 @@ def send(
 
 
 def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
-    """The sender and recipients, from its headers (Bcc too, which ``flatten`` keeps out
-    of what is sent only when the message has none: a reply has none)."""
-    if "bcc" in message:
-        raise ValueError("a Bcc would be in what is sent; send it as a separate message")
+    """The sender and the recipients (To, Cc and Bcc), from its headers."""
     sender = getaddresses(message.get_all("from", []))
-    recipients = getaddresses([*message.get_all("to", []), *message.get_all("cc", [])])
+    named = [message.get_all(h, []) for h in ("to", "cc", "bcc")]
+    recipients = getaddresses([value for values in named for value in values])
     return sender[0][1], [address for _, address in recipients if address]
 
 
