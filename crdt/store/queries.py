@@ -43,6 +43,7 @@ SORTS = {
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
 # replies not (yet) out, most pressing first: what `list` marks a conversation with
 UNDELIVERED = ("failed", "retrying", "sending", "queued")
+WHOLE_INDEX = 2000  # rows of a page past which its replies are read from the whole index
 _COLUMNS = (
     "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
     "priority, sentiment, snooze_until, created_at, updated_at, last_inbound_at, "
@@ -188,22 +189,30 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
 
 def _reply_states(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None]]:
     """Per conversation with replies: the newest reply's delivery state, and the most
-    pressing of its replies not out (``UNDELIVERED``), if any. One look at the
-    ``deliveries`` index for the whole page, whatever its size."""
-    found: dict[int, tuple[str, str | None]] = {}
+    pressing of its replies not out (``UNDELIVERED``), if any. Two looks at the
+    ``deliveries`` index for the whole page: the newest state of each conversation (the
+    row of the greatest ``at``, which SQLite gives with ``max``), and the few replies not
+    out (by state). A page of thousands reads the whole index rather than look up each."""
     if not rids:
-        return found
+        return {}
+    page, args = "", []
+    if len(rids) <= WHOLE_INDEX:
+        page, args = " AND rid IN (SELECT value FROM json_each(?))", [json.dumps(rids)]
+    newest: dict[int, str] = {
+        rid: state
+        for rid, state, _ in conn.execute(
+            f"SELECT rid, state, max(at) FROM deliveries WHERE 1{page} GROUP BY rid", args
+        )
+    }
     rank = {state: n for n, state in enumerate(UNDELIVERED)}
-    for rid, state, _ in conn.execute(
-        "SELECT rid, state, at FROM deliveries WHERE rid IN (SELECT value FROM json_each(?)) "
-        "ORDER BY rid, at, message_id",
-        (json.dumps(rids),),
+    pressing: dict[int, str] = {}
+    states = ", ".join(f"'{state}'" for state in UNDELIVERED)
+    for rid, state in conn.execute(
+        f"SELECT rid, state FROM deliveries WHERE state IN ({states}){page}", args
     ):
-        pressing = found.get(rid, (state, None))[1]
-        if state in rank and (pressing is None or rank[state] < rank[pressing]):
-            pressing = state
-        found[rid] = (state, pressing)  # the rows come oldest first: the last is the newest
-    return found
+        if rid not in pressing or rank[state] < rank[pressing[rid]]:
+            pressing[rid] = state
+    return {rid: (state, pressing.get(rid)) for rid, state in newest.items()}
 
 
 _TERM = re.compile(r'"[^"]*"|\S+')
