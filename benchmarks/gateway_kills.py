@@ -8,10 +8,12 @@ A real Dovecot and SMTP server (the tests' own) on loopback, a relay, and dana's
 Each trial: dana queues 3 replies and syncs; `inbox relay gateway` starts and is killed
 after a random 0-1.5 s (while it connects, reads, sends, or writes back); `relay gateway
 --once` then finishes what is left. Counted over all trials: replies the SMTP server got
-twice (duplicates) and never (losses). By default the SMTP server files what a mailbox
-sends in its Sent folder before it says yes, as Gmail, Microsoft 365 and Fastmail do, and
-the gateway looks there before it sends a reply again; with --no-sent-copy it files
-nothing, and a kill between the server's yes and the ledger's "sent" sends twice.
+twice (duplicates) and never (losses), and the copies in the mailbox's Sent folder of
+each. By default the SMTP server files what a mailbox sends in its Sent folder before it
+says yes, as Gmail and Microsoft 365 do (the mailbox is set `--sent-copy server`), and the
+gateway looks there before it sends a reply again; with --no-sent-copy it files nothing,
+the gateway files its own copy (`--sent-copy append`), and a kill between the server's
+yes and the ledger's "sent" sends twice.
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ def sent_ids(smtp: Smtp) -> Counter[str]:
     return seen
 
 
+def sent_copies(dovecot: Dovecot) -> Counter[str]:
+    """How many copies support@'s Sent folder holds of each Message-ID."""
+    seen: Counter[str] = Counter()
+    with dovecot.client(SUPPORT) as imap:
+        if not imap.folder_exists("Sent"):
+            return seen
+        imap.select_folder("Sent", readonly=True)
+        uids = imap.search(["ALL"])
+        if not uids:
+            return seen
+        for data in imap.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]).values():
+            header = next(v for k, v in data.items() if k.startswith(b"BODY"))
+            parsed = email.message_from_bytes(header, policy=policy.default)
+            seen[str(parsed["Message-ID"]).strip("<>")] += 1
+    return seen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,7 +98,8 @@ def main() -> None:
     inbox(
         "relay", "mailbox", "add", SUPPORT, "--store", str(store),
         "--imap", f"127.0.0.1:{dovecot.port}", "--smtp", f"127.0.0.1:{smtp.port}",
-        "--security", "none", "--password-file", str(secret), env=env,
+        "--security", "none", "--password-file", str(secret),
+        "--sent-copy", "append" if args.no_sent_copy else "server", env=env,
     )  # fmt: skip
     serve = ["relay", "serve", "--port", str(port), "--store", str(store), "--no-gateway"]
     relay = subprocess.Popen([*INBOX, *serve], env=env, stderr=subprocess.DEVNULL)
@@ -110,19 +130,22 @@ def main() -> None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             inbox(*gateway[len(INBOX) :], "--once", env=env)
-            seen = sent_ids(smtp)
+            seen, filed = sent_ids(smtp), sent_copies(dovecot)
             print(
                 f"trial {trial + 1}: {sum(1 for q in queued if seen[q] > 1)} duplicates, "
-                f"{sum(1 for q in queued if not seen[q])} lost so far",
+                f"{sum(1 for q in queued if not seen[q])} lost, "
+                f"{sum(1 for q in queued if filed[q] != 1)} without one copy in Sent so far",
                 file=sys.stderr,
             )
-        seen = sent_ids(smtp)
+        seen, filed = sent_ids(smtp), sent_copies(dovecot)
         result = {
             "trials": args.trials,
             "replies": len(queued),
-            "sent_copy": not args.no_sent_copy,
+            "sent_copy": "append" if args.no_sent_copy else "server",
             "duplicates": sum(1 for q in queued if seen[q] > 1),
             "lost": sum(1 for q in queued if not seen[q]),
+            # replies by how many copies of each Sent holds: {1: all of them} is right
+            "copies_in_sent": dict(sorted(Counter(filed[q] for q in queued).items())),
         }
         print(json.dumps(result, indent=2))
     finally:

@@ -19,6 +19,9 @@ Tables
             its Message-ID, state (sending, sent, retrying, failed), attempts, when to try
             again, the server's last answer. "sending" is written before the SMTP
             transaction begins, so a crash leaves a reply that may have gone marked so.
+            ``copy``: the bytes sent, kept from "sending" until the gateway has filed
+            them in the mailbox's Sent folder (``filed``: when), for a mailbox whose
+            server files nothing itself (settings ``sent_copy`` append).
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -43,7 +46,7 @@ from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -63,8 +66,8 @@ CREATE TABLE mail_folders(address TEXT NOT NULL, folder TEXT NOT NULL, uidvalidi
     PRIMARY KEY(address, folder)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     conversation TEXT NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL)
-    WITHOUT ROWID;
+    attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL,
+    filed TEXT, copy BLOB) WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -95,7 +98,14 @@ CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     WITHOUT ROWID;
 UPDATE meta SET value = '4' WHERE key = 'schema';
 """
-MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3}  # from a schema, the next
+
+# schema 4 -> 5: the copy of a sent reply the gateway files in Sent, until it has
+MIGRATE_4 = """
+ALTER TABLE sent ADD COLUMN filed TEXT;
+ALTER TABLE sent ADD COLUMN copy BLOB;
+UPDATE meta SET value = '5' WHERE key = 'schema';
+"""
+MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3, "4": MIGRATE_4}
 
 
 class LogEntry(NamedTuple):
@@ -331,17 +341,38 @@ class RelayStore(sqlite.Closing):
             )
 
     def ledger(self, reply: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT * FROM sent WHERE reply = ?", (reply,)).fetchone()
+        row = self.conn.execute(
+            "SELECT reply, address, conversation, message_id, state, attempts, next_at, "
+            "answer, at, filed FROM sent WHERE reply = ?",
+            (reply,),
+        ).fetchone()
         return dict(row) if row else None
 
     def ledger_put(self, entry: dict[str, Any]) -> None:
-        """Record where a reply's sending stands, committed before the caller goes on."""
+        """Record where a reply's sending stands, committed before the caller goes on;
+        the columns ``entry`` leaves out keep what they held."""
         columns = ", ".join(entry)
+        changed = ", ".join(f"{c} = excluded.{c}" for c in entry if c != "reply")
         with self.write():
             self.conn.execute(
-                f"INSERT OR REPLACE INTO sent({columns}) VALUES ({', '.join('?' * len(entry))})",
+                f"INSERT INTO sent({columns}) VALUES ({', '.join('?' * len(entry))}) "
+                f"ON CONFLICT(reply) DO UPDATE SET {changed}",
                 list(entry.values()),
             )
+
+    def unfiled(self) -> list[dict[str, Any]]:
+        """Replies sent whose copy the gateway is still to file in Sent, oldest first:
+        ``reply``, ``address``, ``message_id`` and ``copy`` (the bytes sent)."""
+        rows = self.conn.execute(
+            "SELECT reply, address, message_id, copy FROM sent "
+            "WHERE state = 'sent' AND filed IS NULL AND copy IS NOT NULL ORDER BY at, reply"
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def ledger_filed(self, reply: str, at: str) -> None:
+        """The reply's copy is in Sent: its bytes are no longer kept."""
+        with self.write():
+            self.conn.execute("UPDATE sent SET filed = ?, copy = NULL WHERE reply = ?", (at, reply))
 
     def remove_mailbox(self, address: str) -> bool:
         with self.write():

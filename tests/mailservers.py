@@ -84,7 +84,7 @@ base_dir = {where}/run
 state_dir = {where}/state
 log_path = /dev/stderr
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechanisms}
 # a test's wrong password is answered at once, and costs the next login nothing (no
 # auth penalty: the auth process cannot reach anvil's penalty socket, so it keeps none)
 auth_failure_delay = 0
@@ -115,8 +115,9 @@ service stats {{
     mode = 0666
   }}
 }}
-passdb {{
+{oauth2}passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%Lu {where}/users/%Lu
 }}
 userdb {{
@@ -141,6 +142,22 @@ namespace inbox {{
 mail_location = maildir:~/Maildir
 """
 
+# XOAUTH2 and OAUTHBEARER logins: the token is POSTed to an introspection URL (RFC 7662),
+# whose answer must say it is active and name the login's user (``email``)
+OAUTH2_PASSDB = """passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {conf}
+}}
+"""
+OAUTH2 = """introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = email
+active_attribute = active
+active_value = true
+"""
+
 
 class Dovecot:
     """``dovecot -F`` on 127.0.0.1 at a free port, its config, mailboxes and Maildirs in a
@@ -155,10 +172,16 @@ class Dovecot:
     host = "127.0.0.1"
 
     def __init__(
-        self, users: Mapping[str, str] | None = None, tls: Certificates | None = None
+        self,
+        users: Mapping[str, str] | None = None,
+        tls: Certificates | None = None,
+        starttls: bool = False,
+        introspection_url: str | None = None,
     ) -> None:
         self.dovecot = _program("dovecot")  # before anything is made for it
         self.tls, self.port = tls, _free_port()
+        self.starttls = starttls  # with tls: the IMAP port, STARTTLS required before a login
+        self.introspection_url = introspection_url  # with it: XOAUTH2 logins checked there
         self.owner, self.uid, self.gid = _mail_owner()
         # the system temp dir, not pytest's: as root, the mail user must reach its homes
         self.where = Path(tempfile.mkdtemp(prefix="inbox-dovecot-"))
@@ -174,11 +197,25 @@ class Dovecot:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _config(self) -> str:
-        ports = {"imap": 0, "imaps": self.port} if self.tls else {"imap": self.port, "imaps": 0}
+        imaps = self.tls and not self.starttls
+        ports = {"imap": 0, "imaps": self.port} if imaps else {"imap": self.port, "imaps": 0}
         tls = "ssl = no"
         if self.tls:
             tls = f"ssl = required\nssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}"
-        return CONFIG.format(where=self.where, user=self.owner, ssl=tls, **ports)
+        oauth2 = mechanisms = ""
+        if self.introspection_url:
+            mechanisms = " xoauth2 oauthbearer"
+            conf = self.where / "oauth2.conf.ext"
+            conf.write_text(OAUTH2.format(url=self.introspection_url))
+            oauth2 = OAUTH2_PASSDB.format(conf=conf)
+        return CONFIG.format(
+            where=self.where,
+            user=self.owner,
+            ssl=tls,
+            oauth2=oauth2,
+            oauth2_mechanisms=mechanisms,
+            **ports,
+        )
 
     def add_user(self, address: str, password: str) -> None:
         """A mailbox ``address`` (its login too) with ``password``; before or after start."""
@@ -210,7 +247,7 @@ class Dovecot:
         """Whether the IMAP port answers with a greeting (after TLS, in TLS mode)."""
         try:
             with socket.create_connection((self.host, self.port), timeout=2) as raw:
-                if not self.tls:
+                if not self.tls or self.starttls:
                     return raw.recv(100).startswith(b"* OK")
                 with self.ssl_context().wrap_socket(raw, server_hostname=self.host) as s:
                     return s.recv(100).startswith(b"* OK")
@@ -254,8 +291,11 @@ class Dovecot:
         from imapclient import IMAPClient
 
         context = self.ssl_context() if self.tls else None
-        imap = IMAPClient(self.host, self.port, ssl=bool(self.tls), ssl_context=context, timeout=10)
+        imaps = bool(self.tls) and not self.starttls
+        imap = IMAPClient(self.host, self.port, ssl=imaps, ssl_context=context, timeout=10)
         try:
+            if self.tls and self.starttls:
+                imap.starttls(context)
             imap.login(address, self.users[address.lower()])
             yield imap
         finally:
@@ -396,15 +436,18 @@ class Smtp:
         dovecot: Dovecot | None,
         logins: Mapping[str, str] | None = None,
         file_sent: bool = False,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         """Deliver the mail of ``dovecot``'s users into it; accept ``logins`` (login ->
-        password; with TLS, ``dovecot``'s mailboxes unless told). ``file_sent``: a copy of
-        what a Dovecot user sends goes into their Sent folder before the server says yes,
-        as Gmail, Microsoft 365 and Fastmail file what their SMTP servers send."""
+        password; with TLS, ``dovecot``'s mailboxes unless told) and ``tokens`` (login ->
+        OAuth2 access token, AUTH XOAUTH2). ``file_sent``: a copy of what a Dovecot user
+        sends goes into their Sent folder before the server says yes, as Gmail and
+        Microsoft 365 file what their SMTP servers send."""
         if logins is None and dovecot is not None:
             logins = dovecot.users
         config = str(dovecot.config) if dovecot else None
         route = {"dovecot": config, "logins": dict(logins or {}), "file_sent": file_sent}
+        route["tokens"] = dict(tokens or {})
         _write_json(self.where / "route.json", route)
 
     def fail_next(self, reply: str, times: int = 1, stage: str = "DATA") -> None:
@@ -455,6 +498,29 @@ class _Handler:
 
     def __init__(self, where: Path) -> None:
         self.where = where
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:
+        """AUTH XOAUTH2 (Google's and Microsoft's SASL mechanism): the initial response
+        is ``user=LOGIN^Aauth=Bearer TOKEN^A^A`` in base64, checked against ``tokens``."""
+        import base64
+        import binascii
+
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            fields = dict(
+                f.split("=", 1)
+                for f in base64.b64decode(blob, validate=True).decode().split("\x01")
+                if "=" in f
+            )
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return AuthResult(success=False, handled=False)
+        tokens = _read_json(self.where / "route.json", {}).get("tokens", {})
+        login, bearer = fields.get("user", ""), fields.get("auth", "")
+        if login in tokens and bearer == f"Bearer {tokens[login]}":
+            return AuthResult(success=True, auth_data=LoginPassword(login.encode(), b""))
+        return AuthResult(success=False, handled=False)
 
     def _fault(self, stage: str) -> str | None:
         """The reply of the first fault queued for ``stage``, counted down once."""

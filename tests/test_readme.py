@@ -327,3 +327,29 @@ def test_adapt_cuts_optional_tools_and_home_paths() -> None:
     assert inbox_lines("    export X=1\n    INBOX_AGENT=ben inbox who\n    make demo\n") == [
         "INBOX_AGENT=ben inbox who"
     ]
+
+
+def test_the_readmes_mailboxes_are_stored_as_it_says(tmp_path: Path) -> None:
+    """Each `relay mailbox add` of "Email: shared addresses" runs as written (lines
+    joined where they end in a backslash), in a scratch directory; nothing connects
+    yet, and each provider gets the Sent copy the text says."""
+    text = section(README.read_text(), "Email: shared addresses")
+    code = [ln[4:] for ln in text.splitlines() if ln.startswith("    ") and ln.strip()]
+    commands = "\n".join(code).replace("\\\n", "").splitlines()
+    adds = [words(c) for c in commands if words(c)[:4] == ["inbox", "relay", "mailbox", "add"]]
+    assert len(adds) >= 4
+    env = {**os.environ, "INBOX_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+
+    def inbox(*argv: str) -> str:
+        done = subprocess.run(
+            [str(BIN / "inbox"), *argv], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (argv, done.stderr)
+        return done.stdout
+
+    for argv in adds:
+        inbox(*argv[1:])
+    listed = json.loads(inbox("relay", "mailbox", "list", "--store", "./relay.db", "--json"))
+    copies = {m["address"]: m["sent_copy"] for m in listed}
+    assert copies.pop("support@acme.example.com") == "append"  # Fastmail
+    assert set(copies.values()) == {"server"} and len(copies) == 3  # Gmail, Microsoft 365

@@ -225,7 +225,6 @@ class _Batch:
             self.stored.refresh(conn)
             self.index = SqliteThreadIndex(conn, self.stored)
             self.queue = Queue(conn)
-            self.bounces_waiting = conn.execute("SELECT 1 FROM early_bounces LIMIT 1").fetchone()
             ours = frozenset(self.ours)
             self.waiting.begin(conn)
             for parsed in records:
@@ -258,8 +257,6 @@ class _Batch:
             if decision.to_broadcast:  # thousands of these follow a newsletter
                 report.skip(f"{rec.kind} to a broadcast: not kept")
                 return
-            if rec.kind == "bounce" and rec.bounced_message_id:
-                self._keep_bounce(rec, at)
             self.waiting.keep(parsed, decision)
             return
         if decision.absorb:
@@ -280,13 +277,6 @@ class _Batch:
             }
         if decision.action == "notice":
             report.notices += 1
-            if rec.kind == "bounce" and rec.bounced_message_id:
-                extra["bounce"] = {
-                    "message_id": rec.bounced_message_id,
-                    "status": rec.bounce_status,
-                }
-        elif rec.kind == "message" or decision.direction == "out":
-            extra.update(self._earlier_bounce(rec))
         self.queue.add(
             ident, QueuedMail(decision.action, decision.direction, who, at, parsed.message, extra)
         )
@@ -333,25 +323,6 @@ class _Batch:
         conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
         conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
         self.created.discard(source)
-
-    def _keep_bounce(self, rec: MailRecord, at: str) -> None:
-        """A bounce of mail not stored yet (a Sent folder imported after the inbox)."""
-        self.bounces_waiting = True
-        self.conn.execute(
-            "INSERT OR IGNORE INTO early_bounces VALUES (?, ?, ?)",
-            (rec.bounced_message_id, rec.bounce_status, at),
-        )
-
-    def _earlier_bounce(self, rec: MailRecord) -> dict[str, Any]:
-        if not self.bounces_waiting:  # the usual case: one look per batch, not per mail
-            return {}
-        row = self.conn.execute(
-            "SELECT status FROM early_bounces WHERE message_id = ?", (rec.message_id,)
-        ).fetchone()
-        if row is None:
-            return {}
-        self.conn.execute("DELETE FROM early_bounces WHERE message_id = ?", (rec.message_id,))
-        return {"bounce": {"message_id": rec.message_id, "status": row[0]}}
 
 
 class _Waiting:
@@ -537,6 +508,13 @@ def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
         out["thread_index"] = rec.thread_index
     if rec.in_reply_to:
         out["in_reply_to"] = list(rec.in_reply_to)
+    if rec.kind == "bounce" and rec.bounced_message_id:  # what it returns: view.py marks it
+        returned = {
+            "message_id": rec.bounced_message_id,
+            "status": rec.bounce_status,
+            "reason": rec.bounce_reason,
+        }
+        out["bounce"] = {k: v for k, v in returned.items() if v}
     if rec.warnings:
         out["warnings"] = list(rec.warnings)
     if rec.attachments:

@@ -72,6 +72,10 @@ _BOUNCE_SUBJECT = re.compile(
 _AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 _STATUS = re.compile(r"^\s*status\s*:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _ENHANCED_CODE = re.compile(r"(?<![\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.])")
+_DIAGNOSTIC = re.compile(
+    r"^\s*diagnostic-code\s*:\s*(?:[a-z0-9-]+\s*;)?\s*(.+(?:\n[ \t]+.+)*)", re.I | re.M
+)
+MAX_REASON = 300  # characters of a bounce's diagnostic kept
 _RETURNED_ID = re.compile(r"^\s*message-id\s*:\s*<?([^\s<>]+@[^\s<>]+)>?", re.I | re.M)
 
 
@@ -164,6 +168,16 @@ def delivery_status(report: str, body: str) -> str | None:
     """The RFC 3463 status of a bounce: from its report, else the first code in its text."""
     m = _STATUS.search(report) or _STATUS.search(body) or _ENHANCED_CODE.search(body)
     return m[1] if m else None
+
+
+def delivery_diagnostic(report: str) -> str | None:
+    """What the refusing server said, from a bounce's report (``Diagnostic-Code: smtp;
+    550 5.1.1 ...``) on one line, or None where it says nothing."""
+    m = _DIAGNOSTIC.search(report)
+    if m is None:
+        return None
+    said = " ".join(m[1].split())
+    return said[: MAX_REASON - 3] + "..." if len(said) > MAX_REASON else said or None
 
 
 def returned_message_id(text: str) -> str | None:

@@ -24,7 +24,13 @@ from crdt.mail.headers import (
     thread_root,
 )
 from crdt.mail.html_text import html_to_text
-from crdt.mail.kinds import MailKind, classify, delivery_status, returned_message_id
+from crdt.mail.kinds import (
+    MailKind,
+    classify,
+    delivery_diagnostic,
+    delivery_status,
+    returned_message_id,
+)
 from crdt.mail.mime import Part, parse_params, parse_part, split_head, unflow
 from crdt.mail.subjects import normalize_subject
 
@@ -81,6 +87,7 @@ class MailRecord(NamedTuple):
     content_key: str
     raw_size: int
     warnings: tuple[str, ...] = ()  # what was not taken as written, and why
+    bounce_reason: str | None = None  # what the refusing server said (Diagnostic-Code)
 
     @property
     def participants(self) -> frozenset[str]:
@@ -116,10 +123,11 @@ def parse_mail(
     key = content_key(  # with the From as written: keys of mail stored before stay
         ids[0] if ids else "", headers.get("date"), from_token, subject, body, content.attachments
     )
-    bounced = status = None
+    bounced = status = reason = None
     if kind == "bounce":
         bounced = content.returned[0] if content.returned else returned_message_id(body)
         status = delivery_status("\n".join(content.status), body)
+        reason = delivery_diagnostic("\n".join(content.status))
     return MailRecord(
         message_id=ids[0] if ids else synthetic_message_id(key),
         has_message_id=bool(ids),
@@ -145,6 +153,7 @@ def parse_mail(
         content_key=key,
         raw_size=len(raw),
         warnings=tuple(w for w in (root.cut, dated.note) if w),
+        bounce_reason=reason,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crdt.model import claims, registers, tags
+from crdt.model import bounces, claims, registers, tags
 from crdt.model.conversation import ARRAY_ROOTS, MAP_ROOTS
 from crdt.model.vocab import NOTICES
 from crdt.model.ydoc import Doc
@@ -53,6 +53,7 @@ def build(doc: Doc, bulk: bool = False) -> dict[str, Any]:
 def from_raw(r: dict[str, Any]) -> dict[str, Any]:
     meta = r["meta"]
     messages = [_message(m, r["delivery"]) for m in _unique(r["messages"])]
+    bounces.mark(messages)
     notes = _unique(r["notes"])
     activity = sorted(r["activity"], key=lambda a: (str(a.get("at", "")), str(a.get("who", ""))))
     own = claims.resolve(r["claims"])

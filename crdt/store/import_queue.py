@@ -40,7 +40,7 @@ class QueuedMail(NamedTuple):
     who: str
     at: str
     message: str  # JSON, without direction and delivery
-    extra: dict[str, Any]  # "create": conversation fields; "bounce": the returned mail
+    extra: dict[str, Any]  # "create": the conversation's fields, when it opens one
 
 
 class Queue:
@@ -297,19 +297,7 @@ def apply_entries(doc: Doc, ident: str, entries: list[QueuedMail], new: bool = F
         if e.direction == "out":
             message["delivery"] = "sent"
         conv.add_message(doc, message, e.who, e.at, reopen=e.action == "append", known=known)
-        if e.extra.get("bounce"):  # after the add: a bounce may have come before its mail
-            _mark_bounced(doc, e.extra["bounce"], e.who, e.at)
     if not doc.map("meta").get("id"):  # its own create was lost: made from another's
         first = next((e.extra["create"] for e in entries if e.extra.get("create")), None)
         if first is not None:
             conv.create(doc, **{**first, "conversation_id": ident})
-
-
-def _mark_bounced(doc: Doc, bounce: dict[str, Any], who: str, at: str) -> None:
-    from crdt.model import conversation as conv
-
-    for m in doc.array("messages").to_py():
-        if m.get("message_id") == bounce["message_id"]:
-            status = bounce.get("status")
-            detail = f"bounced {status}" if status else "bounced"
-            conv.set_delivery(doc, str(m["id"]), "bounced", who, at, detail)

@@ -30,6 +30,7 @@ LIST_FIELDS = (
     "snoozed_until",
     "last_inbound_at",
     "last_outbound_at",
+    "delivery",
 )
 # each read from its index (store/schema.py), the tie-break too: a sort the index cannot
 # give sorts every matching row before the first page
@@ -40,6 +41,9 @@ SORTS = {
     "due": "coalesce(snooze_until, last_inbound_at, created_at) ASC, id",
 }
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
+# replies not (yet) out, most pressing first: what `list` marks a conversation with
+UNDELIVERED = ("failed", "retrying", "sending", "queued")
+WHOLE_INDEX = 2000  # rows of a page past which its replies are read from the whole index
 _COLUMNS = (
     "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
     "priority, sentiment, snooze_until, created_at, updated_at, last_inbound_at, "
@@ -168,12 +172,49 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
     if f.sort not in SORTS:
         raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
     matching = f"FROM conversations WHERE {' AND '.join(where)}"
-    sql = f"SELECT {_COLUMNS} {matching} ORDER BY {SORTS[f.sort]}"
+    sql = f"SELECT rid, {_COLUMNS} {matching} ORDER BY {SORTS[f.sort]}"
     if f.limit is not None:
         sql += f" LIMIT {int(f.limit) + 1}"
     rows = conn.execute(sql, args).fetchall()
     total = _total(conn, rows, f.limit, matching, args)
-    return _paged([row_to_item(r, now) for r in rows[: f.limit]], total)
+    rows = rows[: f.limit]
+    states = _reply_states(conn, [r[0] for r in rows])  # rid, the first column
+    items = []
+    for r in rows:
+        item = row_to_item(r, now)
+        item["delivery"], item["undelivered"] = states.get(r[0], (None, None))
+        items.append(item)
+    return _paged(items, total)
+
+
+def _reply_states(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Per conversation with replies: the newest reply's delivery state, and the most
+    pressing of its replies not out (``UNDELIVERED``), if any. Two looks at the
+    ``deliveries`` index for the whole page: the newest state of each conversation (the
+    row of the greatest ``at``, which SQLite gives with ``max``), and the few replies not
+    out (by state). A page of thousands reads the whole index rather than look up each."""
+    if not rids:
+        return {}
+    plain = conn.cursor()
+    plain.row_factory = None  # tuples: unpacking 100k Rows costs several times more
+    page, args = "", []
+    if len(rids) <= WHOLE_INDEX:
+        page, args = " AND rid IN (SELECT value FROM json_each(?))", [json.dumps(rids)]
+    newest: dict[int, str] = {
+        rid: state
+        for rid, state, _ in plain.execute(
+            f"SELECT rid, state, max(at) FROM deliveries WHERE 1{page} GROUP BY rid", args
+        )
+    }
+    rank = {state: n for n, state in enumerate(UNDELIVERED)}
+    pressing: dict[int, str] = {}
+    states = ", ".join(f"'{state}'" for state in UNDELIVERED)
+    for rid, state in plain.execute(
+        f"SELECT rid, state FROM deliveries WHERE state IN ({states}){page}", args
+    ):
+        if rid not in pressing or rank[state] < rank[pressing[rid]]:
+            pressing[rid] = state
+    return {rid: (state, pressing.get(rid)) for rid, state in newest.items()}
 
 
 _TERM = re.compile(r'"[^"]*"|\S+')

@@ -12,7 +12,7 @@ Source of truth
     staged          unused since schema 4: a run of the relay's log an older sync kept
     dictionaries    zstd dictionaries trained on this replica's own views and snapshots
     import_queue    mail an import has threaded but not built into its document yet
-    early_bounces   bounces of mail not imported yet
+    early_bounces   unused since 2026-12-06: a bounce marks its mail in the view (bounces.py)
     import_merges   merges an import decided and has still to make
     waiting_notices notices (auto-replies, bounces) that came before what they answer,
     waiting_for     ... and the Message-IDs each waits for

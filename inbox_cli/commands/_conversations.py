@@ -25,6 +25,8 @@ COLUMNS = [
 
 # On a narrow terminal: free text gives way first, then who; ids, status and times keep.
 SHRINK = ("snippet", "subject", "presence", "tags", "customer", "assignee")
+# A conversation with a reply not out yet (`list`): the most pressing such reply's state.
+MARKERS = {"failed": "FAILED", "retrying": "retry", "sending": "sending", "queued": "queued"}
 
 
 def limit(ctx: Context, given: int | None) -> int | None:
@@ -65,6 +67,8 @@ def print_conversations(
             if not value:
                 return "-"
             return handle(str(value)) + ("?" if row.get("assignee_tentative") else "")
+        if name == "undelivered":
+            return MARKERS.get(str(value), "")
         if name == "presence":
             return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
@@ -77,6 +81,8 @@ def print_conversations(
         return "" if value is None else str(value)
 
     chosen = list(columns or COLUMNS)
+    if ctx.out.tty and ("status", "status") in chosen and any(r.get("undelivered") for r in rows):
+        chosen.insert(chosen.index(("status", "status")) + 1, ("undelivered", "reply"))
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
     ctx.out.items(rows, chosen, cell, SHRINK)

@@ -124,6 +124,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
     from relay.gateway.security import SECURITY
+    from relay.gateway.settings import SENT_COPY
 
     mailbox.set_defaults(area="mailbox")  # its verbs share names with token's (list)
     mailbox_verb = verbs(mailbox, f"{name} mailbox")
@@ -153,6 +154,13 @@ def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
         metavar="NAME",
         help="where the server files what it sends, looked in before a reply is sent again "
         "(default: the folder flagged \\Sent, else Sent)",
+    )
+    add.add_argument(
+        "--sent-copy",
+        choices=SENT_COPY,
+        help="who files a copy of each reply in Sent: append (the gateway, over IMAP) or "
+        "server (the SMTP server does, as Gmail and Microsoft 365 do); default: server "
+        "for those, append for others",
     )
     add.add_argument("--ca-file", metavar="FILE", help="PEM bundle to verify the servers with")
     example(

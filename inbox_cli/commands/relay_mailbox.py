@@ -16,6 +16,10 @@ COLUMNS = [
     ("last_uid", "last UID"),
     ("error", "error"),
 ]
+COPIES = {
+    "append": " and files a copy of each reply in Sent",
+    "server": " (which files the copies in Sent itself)",
+}
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
@@ -42,12 +46,21 @@ def _add(args: argparse.Namespace, ctx: Context) -> None:
     }
     ca_file = str(Path(args.ca_file).resolve()) if args.ca_file else None
     chosen = settings(
-        args.address, imap, smtp, args.user, secret, tuple(args.folder), args.sent_folder, ca_file
+        args.address,
+        imap,
+        smtp,
+        args.user,
+        secret,
+        tuple(args.folder),
+        args.sent_folder,
+        ca_file,
+        args.sent_copy,
     )
     with RelayStore.open(Path(args.store_path), create=True) as store:
         new = store.put_mailbox(chosen.address, chosen.as_dict(), clock.now_iso())
     done = "added" if new else "changed"
-    sends = f", sends by {chosen.smtp}" if chosen.smtp else ", sends nothing (no --smtp)"
+    copy = COPIES[chosen.sent_copy]
+    sends = f", sends by {chosen.smtp}{copy}" if chosen.smtp else ", sends nothing (no --smtp)"
     ctx.out.say(f"{done} mailbox {chosen.address}: reads {chosen.imap}{sends}")
 
 
@@ -63,6 +76,8 @@ def _list(args: argparse.Namespace, ctx: Context) -> None:
 
 def _row(mailbox: dict[str, Any]) -> dict[str, Any]:
     """What a person and a script see: never the secret's command or file."""
+    from relay.gateway.settings import Settings
+
     plain = mailbox["settings"]
     imap, smtp = plain["imap"], plain.get("smtp")
     uids = [f["last_uid"] for f in mailbox["folders"].values()]
@@ -73,6 +88,7 @@ def _row(mailbox: dict[str, Any]) -> dict[str, Any]:
         "smtp": f"{smtp['host']}:{smtp['port']}" if smtp else "",
         "user": plain["user"],
         "folders": plain["folders"],
+        "sent_copy": Settings.of(plain).sent_copy,
         "state": mailbox["state"],
         "error": mailbox["error"],
         "state_at": mailbox["state_at"],

@@ -8,19 +8,26 @@ folder by its Message-ID (derived from the reply's id, so it is known in advance
 sent again only when it is not there. A temporary refusal (4xx, a lost connection) is
 tried again later, up to ``ATTEMPTS`` times; a permanent one (5xx) fails at once, with
 the server's words in the conversation.
+
+A copy of each reply goes into the mailbox's Sent folder, as a mail client files what it
+sends, unless the mailbox's server files it itself (settings ``sent_copy``). The bytes
+sent are kept in the ledger from "sending" until they are filed, so a gateway killed
+between the server's yes and the APPEND files them when it starts again; the filing
+looks for the Message-ID in Sent first, so one killed after the APPEND files nothing twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import EllipsisType
 from typing import Any
 
 from crdt.mail import compose
 from crdt.model import clock, conversation
 from crdt.replica import Replica
 from relay.gateway import smtp
-from relay.gateway.errors import MailServerError
+from relay.gateway.errors import GatewayError, MailServerError
 from relay.gateway.settings import Settings
 from relay.store import RelayStore
 
@@ -28,6 +35,7 @@ ATTEMPTS = 5
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempt 2, 3, 4, 5
 Secret = Callable[[Settings], tuple[str | None, str | None]]  # (password, oauth token)
 Find = Callable[[Settings, str], bool]  # is this Message-ID in the mailbox's Sent folder?
+File = Callable[[Settings, str, bytes], bool]  # file these bytes in Sent unless it is there
 Say = Callable[[str], None]
 
 
@@ -37,9 +45,11 @@ def send_due(
     mailboxes: dict[str, Settings],
     secret: Secret,
     in_sent: Find,
+    file: File,
     say: Say,
 ) -> int:
-    """Send every queued reply, and every one whose retry is due; returns how many went."""
+    """Send every queued reply, and every one whose retry is due, then file the copies
+    still to be filed in Sent; returns how many went."""
     sent = 0
     for due in peer.deliveries("queued", "retrying"):
         view = peer.conversation(due["conversation"])
@@ -50,7 +60,30 @@ def send_due(
         if settings is None or settings.smtp is None:
             continue  # a mailbox this gateway does not send for
         sent += _one(peer, store, settings, view, reply, secret, in_sent, say)
+    file_copies(store, mailboxes, file, say)
     return sent
+
+
+def file_copies(store: RelayStore, mailboxes: dict[str, Settings], file: File, say: Say) -> int:
+    """File in Sent the copy of each reply sent and not filed yet (a gateway stopped
+    before it could, or a Sent folder that could not be reached); returns how many.
+    One that fails waits for the next round."""
+    filed = 0
+    for entry in store.unfiled():
+        settings = mailboxes.get(str(entry["address"]))
+        if settings is None:
+            continue  # a mailbox this gateway no longer serves
+        if settings.sent_copy != "append":
+            store.ledger_filed(str(entry["reply"]), "server")  # changed since: not ours
+            continue
+        try:
+            put = file(settings, str(entry["message_id"]), bytes(entry["copy"]))
+        except GatewayError as exc:
+            say(f"{settings.address}: the copy of {entry['reply'][:8]} in Sent: {exc.message}")
+            continue
+        store.ledger_filed(str(entry["reply"]), clock.now_iso())
+        filed += put
+    return filed
 
 
 def _one(
@@ -73,6 +106,7 @@ def _one(
         return 0
     if entry and entry["state"] == "sending" and in_sent(settings, message_id):
         _record(store, reply, view, settings, message_id, "sent", entry["attempts"], None, "")
+        store.ledger_filed(str(reply["id"]), clock.now_iso())  # the copy is what was found
         _delivered(peer, view["id"], reply, "sent", f"found in Sent, via {settings.address}")
         return 1
     server = settings.smtp
@@ -82,14 +116,16 @@ def _one(
     mailbox = {"address": settings.address, **peer.items("mailboxes").get(settings.address, {})}
     own = set(peer.items("mailboxes"))
     message = compose.outgoing(reply, view, mailbox, now, own=own)
+    raw = smtp.flatten(message)
     password, token = secret(settings)  # a failing command: nothing begun, tried again later
-    _record(store, reply, view, settings, message_id, "sending", attempts, None, None)
+    copy = raw if settings.sent_copy == "append" else None
+    _record(store, reply, view, settings, message_id, "sending", attempts, None, None, copy)
 
     def accepted(answer: str) -> None:
         _record(store, reply, view, settings, message_id, "sent", attempts, None, answer)
 
     try:
-        smtp.send(server, settings.user, message, accepted, password, token, settings.ca_file)
+        smtp.send(server, settings.user, message, accepted, password, token, settings.ca_file, raw)
     except MailServerError as exc:
         _refused(peer, store, settings, view, reply, message_id, attempts, exc, now, say)
         return 0
@@ -118,7 +154,9 @@ def _refused(
         detail = f"{exc.message} - retry {attempts + 1}/{ATTEMPTS} at {when} UTC"
         _delivered(peer, view["id"], reply, "retrying", detail)
     else:
-        _record(store, reply, view, settings, message_id, "failed", attempts, None, exc.message)
+        _record(
+            store, reply, view, settings, message_id, "failed", attempts, None, exc.message, None
+        )
         _delivered(peer, view["id"], reply, "failed", exc.message)
     say(f"{view['id'][:8]} from {settings.address}: {exc.message}")
 
@@ -133,20 +171,23 @@ def _record(
     attempts: int,
     next_at: str | None,
     answer: str | None,
+    copy: bytes | EllipsisType | None = ...,
 ) -> None:
-    store.ledger_put(
-        {
-            "reply": str(reply["id"]),
-            "address": settings.address,
-            "conversation": str(view["id"]),
-            "message_id": message_id,
-            "state": state,
-            "attempts": attempts,
-            "next_at": next_at,
-            "answer": answer,
-            "at": clock.now_iso(),
-        }
-    )
+    """``copy``: the bytes to file in Sent (None: none); left out, they stay as they are."""
+    entry: dict[str, Any] = {
+        "reply": str(reply["id"]),
+        "address": settings.address,
+        "conversation": str(view["id"]),
+        "message_id": message_id,
+        "state": state,
+        "attempts": attempts,
+        "next_at": next_at,
+        "answer": answer,
+        "at": clock.now_iso(),
+    }
+    if copy is not ...:
+        entry["copy"] = copy
+    store.ledger_put(entry)
 
 
 def _delivered(

@@ -24,7 +24,7 @@ from crdt.replica import Replica
 from relay.client import link
 from relay.client.address import Relay
 from relay.client.tokens import kept_token
-from relay.gateway import inbound, outbound, peer
+from relay.gateway import inbound, outbound, peer, sent
 from relay.gateway.imap import Imap
 from relay.gateway.secrets import read_secret
 from relay.gateway.settings import Settings
@@ -194,7 +194,7 @@ def _send_loop(store_path: Path, home: Path, say: Say) -> None:
 def _send(replica: Replica, store_path: Path, mailboxes: list[Settings], say: Say) -> int:
     by_address = {m.address: m for m in mailboxes}
     with RelayStore.open(store_path) as store:
-        return outbound.send_due(replica, store, by_address, _secret, _in_sent, say)
+        return outbound.send_due(replica, store, by_address, _secret, _in_sent, _file, say)
 
 
 def _secret(settings: Settings) -> tuple[str | None, str | None]:
@@ -207,13 +207,13 @@ def _secret(settings: Settings) -> tuple[str | None, str | None]:
 def _in_sent(settings: Settings, message_id: str) -> bool:
     """Whether a reply that may have gone is in the mailbox's Sent folder already."""
     with _connect(settings) as imap:
-        names = {f.name for f in imap.folders()}
-        folder = settings.sent_folder or next(
-            (f.name for f in imap.folders() if "\\Sent" in f.flags), "Sent"
-        )
-        if folder not in names:
-            return False
-        return imap.find_message_id(folder, message_id) is not None
+        return sent.holds(imap, settings, message_id)
+
+
+def _file(settings: Settings, message_id: str, raw: bytes) -> bool:
+    """The gateway's copy of a sent reply, filed in the mailbox's Sent folder once."""
+    with _connect(settings) as imap:
+        return sent.file_copy(imap, settings, message_id, raw)
 
 
 def _connect(settings: Settings) -> Imap:

@@ -17,6 +17,11 @@ from relay.gateway.security import check
 TLS_PORTS = {993, 465}  # IMAPS and SMTPS: TLS from the first byte; others start plain
 DEFAULT_PORTS = {"imap": {"tls": 993, "starttls": 143, "none": 143},
                  "smtp": {"tls": 465, "starttls": 587, "none": 25}}  # fmt: skip
+# Who puts a copy of a sent reply in the mailbox's Sent folder: the gateway, over IMAP
+# (append), or the provider's SMTP server itself (server), as Gmail and Microsoft 365 do
+# for what is sent through them; appending there too would file every reply twice.
+SENT_COPY = ("append", "server")
+SERVER_FILES = (".gmail.com", ".googlemail.com", ".office365.com", ".outlook.com")
 
 
 class Server(NamedTuple):
@@ -39,6 +44,7 @@ class Settings(NamedTuple):
     folders: tuple[str, ...] = ("INBOX",)
     sent_folder: str | None = None  # None: found by its SPECIAL-USE flag, or "Sent"
     ca_file: str | None = None  # a PEM bundle to verify the servers against
+    sent_copy: str = "append"  # who files a sent reply in Sent (SENT_COPY)
 
     def as_dict(self) -> dict[str, Any]:
         plain = self._asdict()
@@ -49,13 +55,14 @@ class Settings(NamedTuple):
 
     @classmethod
     def of(cls, plain: dict[str, Any]) -> Settings:
-        smtp = plain.get("smtp")
+        smtp = Server(**plain["smtp"]) if plain.get("smtp") else None
         return cls(
             **{
                 **plain,
                 "imap": Server(**plain["imap"]),
-                "smtp": Server(**smtp) if smtp else None,
+                "smtp": smtp,
                 "folders": tuple(plain.get("folders") or ("INBOX",)),
+                "sent_copy": plain.get("sent_copy") or default_sent_copy(smtp),  # older stores
             }
         )
 
@@ -86,8 +93,10 @@ def settings(
     folders: tuple[str, ...] = (),
     sent_folder: str | None = None,
     ca_file: str | None = None,
+    sent_copy: str | None = None,
 ) -> Settings:
-    """A mailbox's settings, checked: one source of its secret, never the secret."""
+    """A mailbox's settings, checked: one source of its secret, never the secret.
+    ``sent_copy`` None: as the SMTP server's provider does (``default_sent_copy``)."""
     given = {k: v for k, v in secret.items() if v}
     if len(given) != 1:
         raise UsageError(
@@ -102,5 +111,13 @@ def settings(
         folders=folders or ("INBOX",),
         sent_folder=sent_folder,
         ca_file=ca_file,
+        sent_copy=sent_copy or default_sent_copy(smtp),
         **given,
     )
+
+
+def default_sent_copy(smtp: Server | None) -> str:
+    """``server`` for the providers whose SMTP servers file what they send (Gmail,
+    Microsoft 365 and Outlook.com), ``append`` for every other."""
+    host = smtp.host.lower().rstrip(".") if smtp else ""
+    return "server" if host.endswith(SERVER_FILES) else "append"

@@ -9,8 +9,10 @@ temporary (try again later), 5xx permanent (the agent is told the server's words
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 import aiosmtplib
 
@@ -22,6 +24,15 @@ TIMEOUT = 60.0
 SHOWN = 300  # characters of the server's answer kept
 
 
+def flatten(message: EmailMessage) -> bytes:
+    """The bytes of ``message`` as they go to the server, and as a copy of it is filed
+    in Sent: made once, since a multipart boundary is drawn anew at each flattening;
+    without its Bcc, which only the envelope carries."""
+    bare = copy.copy(message)  # a deletion gives the copy a header list of its own
+    del bare["bcc"]
+    return bare.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def send(
     server: Server,
     user: str,
@@ -30,20 +41,35 @@ def send(
     password: str | None = None,
     oauth_token: str | None = None,
     ca_file: str | None = None,
+    raw: bytes | None = None,
 ) -> str:
-    """Hand ``message`` to ``server``; the server's answer ("250 2.0.0 Ok: queued").
+    """Hand ``message`` to ``server``, as ``raw`` (``flatten(message)``, when the caller
+    keeps them too); the server's answer ("250 2.0.0 Ok: queued").
     ``accepted`` is told the answer the moment the server took the message, before
     anything else is said to it (QUIT): the caller's record of it comes as soon as it
     can, since a crash between the two would send the message again."""
     ca_file = None if server.security == "none" else ca_file  # a bundle for the other server
     check(server.host, server.security, ca_file)
-    return asyncio.run(_send(server, user, message, accepted, password, oauth_token, ca_file))
+    data = flatten(message) if raw is None else raw
+    envelope = _envelope(message)
+    return asyncio.run(
+        _send(server, user, envelope, data, accepted, password, oauth_token, ca_file)
+    )
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The sender and the recipients (To, Cc and Bcc), from its headers."""
+    sender = getaddresses(message.get_all("from", []))
+    named = [message.get_all(h, []) for h in ("to", "cc", "bcc")]
+    recipients = getaddresses([value for values in named for value in values])
+    return sender[0][1], [address for _, address in recipients if address]
 
 
 async def _send(
     server: Server,
     user: str,
-    message: EmailMessage,
+    envelope: tuple[str, list[str]],
+    data: bytes,
     accepted: Callable[[str], None],
     password: str | None,
     token: str | None,
@@ -64,7 +90,7 @@ async def _send(
         await client.ehlo()  # what it offers now, after STARTTLS
         if client.supports_extension("auth"):  # else a relay that knows us by address
             await _login(client, user, password, token)
-        answers, said = await client.send_message(message)
+        answers, said = await client.sendmail(envelope[0], envelope[1], data)
         refused = {r: a for r, a in answers.items() if not 200 <= a.code < 300}
         if not refused:
             accepted(_short(said))

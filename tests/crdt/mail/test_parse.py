@@ -380,10 +380,13 @@ def test_kind(name: str, kind: str) -> None:
     assert corpus(name).kind == kind
 
 
-def test_bounce_names_the_returned_message_and_status() -> None:
+def test_bounce_names_the_returned_message_status_and_reason() -> None:
     rec = corpus("044.eml")
     assert rec.bounced_message_id == "reply-01K1XTXQNX1HVJVJSJBCDQJNYB@acme.example.com"
     assert rec.bounce_status == "5.2.2"
+    assert rec.bounce_reason == (  # its Diagnostic-Code, unfolded, without "smtp;"
+        "552 5.2.2 <daniel@achterberg-glass.example.net>: Recipient address rejected: Mailbox full"
+    )
 
 
 @pytest.mark.parametrize(

@@ -165,13 +165,17 @@ def test_auto_replies_and_bounces_are_messages_with_a_kind(
     assert present >= 3  # those answering a real conversation are kept inside it
 
 
-def test_bounce_marks_our_reply_bounced(corpus_convs: list[dict[str, Any]]) -> None:
+def test_bounce_marks_our_reply_failed(corpus_convs: list[dict[str, Any]]) -> None:
     bounce = next(n["file"] for n in TRUTH["non_conversations"] if n["expect"] == "bounce")
     reply = header_id("043.eml")
     (conv,) = holding(corpus_convs, reply)
     assert header_id(bounce) in {m["message_id"] for m in conv["messages"]}
-    delivery = {m["message_id"]: m["delivery"] for m in conv["messages"]}
-    assert delivery[reply] == "bounced"
+    delivery = {m["message_id"]: m for m in conv["messages"]}
+    assert delivery[reply]["delivery"] == "failed"
+    assert delivery[reply]["delivery_detail"] == (
+        "bounced: 552 5.2.2 <daniel@achterberg-glass.example.net>: Recipient address rejected:"
+        " Mailbox full"
+    )
     # the other reply of that conversation went out fine
     others = [m for m in conv["messages"] if m["direction"] == "out" and m["message_id"] != reply]
     assert others and all(m["delivery"] == "sent" for m in others)
@@ -300,7 +304,7 @@ def problems(convs: list[dict[str, Any]]) -> list[str]:
     out += [f"unexpected conversation {names(g)}" for g in sorted(got - want, key=names)]
     (c13,) = holding(convs, header_id("043.eml")) or [{"messages": []}]
     delivery = [m["delivery"] for m in c13["messages"] if m["message_id"] == header_id("043.eml")]
-    if delivery != ["bounced"]:
+    if delivery != ["failed"]:
         out.append(f"043.eml (bounced by 044.eml) has delivery {delivery}")
     return out
 

@@ -220,7 +220,7 @@ def test_a_bounce_imported_before_the_reply_it_returns_joins_and_marks_it(tmp_pa
     assert (report["notices"], report["waiting"]) == (1, 0)
     (conv,) = assert_whole(home)
     delivery = {m["message_id"][:8]: (m.get("kind"), m["delivery"]) for m in conv["messages"]}
-    assert delivery["reply-01"] == (None, "bounced")
+    assert delivery["reply-01"] == (None, "failed")
     assert delivery["20260213"] == ("bounce", None)
 
 

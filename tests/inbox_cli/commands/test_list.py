@@ -70,3 +70,38 @@ def test_a_search_on_a_terminal_brackets_every_word(home: Path, many: list[str])
     code, shown, err = run_on_screen(home, "search", "refund", "number", "--limit", "1")
     assert code == 0, err
     assert "[Refund] request [number] 59" in shown
+
+
+def test_a_reply_not_out_yet_is_marked_and_a_bounce_marks_it_failed(
+    run: Run, home: Path, tmp_path: Path
+) -> None:
+    from tests.inbox_cli.commands.test_reply import MAILBOX, import_mail, mail
+
+    assert run("mailbox", "add", MAILBOX).returncode == 0
+    import_mail(run, tmp_path / "mail", mail(1, "Order 1042 missing", "Where is my order?"))
+    (conv,) = as_json(run("list", "--json"))
+    assert conv["delivery"] is None and conv["undelivered"] is None
+    sent = as_json(run("reply", conv["id"], "-m", "It ships today.", "--json", stdin=""))
+    (conv,) = as_json(run("list", "--json"))
+    assert (conv["delivery"], conv["undelivered"]) == ("queued", "queued")
+    code, shown, err = run_on_screen(home, "list")
+    assert code == 0, err
+    header, row = shown.splitlines()
+    assert "REPLY" in header.split() and "queued" in row.split()
+    bounce = (  # the mail server's answer to the reply's mail, imported as a person would
+        "From: MAILER-DAEMON@mx.example.org\nTo: support@acme.example.com\n"
+        "Subject: Undelivered Mail Returned to Sender\nDate: Mon, 02 Feb 2026 10:00:00 +0000\n"
+        "Message-ID: <bounce-1@mx.example.org>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nNot delivered.\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+        "Final-Recipient: rfc822; kim@example.org\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 mailbox unavailable\n"
+        f"--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <{sent['id']}@acme.example.com>\n"
+        "--b--\n"
+    )
+    import_mail(run, tmp_path / "bounces", bounce)
+    (conv,) = as_json(run("list", "--json"))
+    assert (conv["delivery"], conv["undelivered"]) == ("failed", "failed")
+    assert "FAILED" in run_on_screen(home, "list")[1]
+    assert "failed: bounced: 550 5.1.1 mailbox unavailable" in run("show", conv["id"]).stdout

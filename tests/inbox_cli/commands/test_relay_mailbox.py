@@ -68,9 +68,35 @@ def test_a_schema_3_store_gains_the_mailbox_tables(tmp_path: Path) -> None:
     with conn:
         conn.execute("DROP TABLE mailboxes")
         conn.execute("DROP TABLE mail_folders")
+        conn.execute("DROP TABLE sent")
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
     conn.close()
     done = run_inbox(tmp_path, *ADD, "--store", str(store))
     assert done.returncode == 0, done.stderr
     tokens = run_inbox(tmp_path, "relay", "token", "list", "--store", str(store), "--json")
     assert [t["agent"] for t in json.loads(tokens.stdout)] == ["dana@acme.example.com"]
+
+
+def test_a_schema_4_ledger_gains_the_sent_copy(tmp_path: Path) -> None:
+    store = tmp_path / "relay.db"
+    assert run_inbox(tmp_path, *ADD, "--store", str(store)).returncode == 0
+    conn = sqlite3.connect(store)
+    with conn:  # the ledger as schema 4 had it, with a reply sent before the copy existed
+        conn.execute("ALTER TABLE sent DROP COLUMN filed")
+        conn.execute("ALTER TABLE sent DROP COLUMN copy")
+        conn.execute(
+            "INSERT INTO sent(reply, address, conversation, message_id, state, attempts, at) "
+            "VALUES ('r1', 'support@acme.example.com', 'c1', 'r1@acme.example.com', 'sent', 1, "
+            "'2026-12-05T10:00:00.000Z')"
+        )
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+    conn.close()
+    listed = run_inbox(tmp_path, "relay", "mailbox", "list", "--store", str(store), "--json")
+    assert listed.returncode == 0, listed.stderr
+    conn = sqlite3.connect(store)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sent)")}
+    row = conn.execute("SELECT state, filed, copy FROM sent").fetchone()
+    schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+    conn.close()
+    assert {"filed", "copy"} <= columns and schema == "5"
+    assert row == ("sent", None, None)  # sent before: no copy is filed for it now

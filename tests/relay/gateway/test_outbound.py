@@ -128,7 +128,8 @@ def test_a_reply_that_may_have_gone_is_looked_for_in_sent(
     with conn:  # what a gateway killed during the SMTP transaction leaves
         for sent in (gone, lost):
             conn.execute(
-                "INSERT INTO sent VALUES (?, ?, ?, ?, 'sending', 1, NULL, NULL, '2026-12-04')",
+                "INSERT INTO sent(reply, address, conversation, message_id, state, attempts, at) "
+                "VALUES (?, ?, ?, ?, 'sending', 1, '2026-12-04')",
                 (sent["id"], SUPPORT, ident, f"{sent['id']}@acme.example.com"),
             )
     conn.close()
