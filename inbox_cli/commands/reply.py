@@ -15,6 +15,13 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     source.add_argument("-m", "--message", metavar="TEXT")
     source.add_argument("--body-file", metavar="FILE", help="- for stdin")
     source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
+    p.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="send FILE with the reply (repeatable); `inbox sync` takes it to the relay",
+    )
     p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
     p.add_argument(
         "--force",
@@ -26,6 +33,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         p,
         'inbox reply 3f2a -m "Refunded, you will see it in 3 days."',
         "inbox reply 3f2a --template thanks",
+        "inbox reply 3f2a -m 'Your invoice, corrected.' --attach invoice.pdf",
         "inbox reply 3f2a --draft -m 'Checking with finance'   # later: inbox reply 3f2a",
     )
 
@@ -49,11 +57,16 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         finally:
             presence.note(replica, presence.TYPING, None)
     if args.draft:
+        if args.attach:
+            from crdt.errors import UsageError
+
+            raise UsageError("--attach goes with the reply that is sent, not with a draft")
         draft = actions.save_draft(replica, ident, text)
         ctx.out.obj(draft.as_dict(), lambda: [str(draft.path)])
         ctx.out.say(f"draft saved for {ident[:8]}; `inbox reply {ident[:8]}` sends it")
         return
-    result = actions.reply(replica, ident, text, force=args.force)
+    files = actions.attach(replica, args.attach) if args.attach else None
+    result = actions.reply(replica, ident, text, force=args.force, attachments=files)
     message: dict[str, Any] = {**result["message"], "conversation": ident}
     shown = message["id"] if not ctx.out.tty else message["id"][:8]
     ctx.out.obj(message, lambda: [shown])

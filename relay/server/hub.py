@@ -149,6 +149,7 @@ class Hub:
             "admin": session.grant.admin,
             "role": session.grant.role,
             "head": store.head(),
+            "attachment_limit": store.attachment_limit(),
         }
         session.push(p.welcome(info))
         for frame in p.awareness_frames(self.presence.snapshot(), self.limits.max_frame):
