@@ -391,6 +391,10 @@ class RelayStore(sqlite.Closing):
         """A held blob, to read (NotFoundError when there is none)."""
         return self._blobs.open(sha256)
 
+    def sweep_blobs(self) -> int:
+        """Remove what writers that died (a relay killed mid-upload) left; returns how many."""
+        return self._blobs.sweep()
+
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])

@@ -48,8 +48,7 @@ class MismatchError(StoreError):
 
 def megabytes(limit: int) -> str:
     """A limit as people read it: ``25``, or ``0.5`` for one under a megabyte."""
-    value = limit / MB
-    return f"{value:g}" if value >= 1 else f"{value:.2g}"
+    return f"{round(limit / MB, 2):g}"
 
 
 def is_name(sha256: str) -> bool:

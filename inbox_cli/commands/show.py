@@ -118,7 +118,7 @@ def _size(attachment: dict[str, Any]) -> str:
     text = f"{size / 1024**2:.1f} MB" if size >= 1024**2 else text
     limit = attachment.get("over_limit")
     if isinstance(limit, int):
-        text += f", not kept: over the {limit / 1024**2:g} MB limit"
+        text += f", not kept: over the {round(limit / 1024**2, 2):g} MB limit"
     return text
 
 

@@ -136,6 +136,7 @@ def upload_pending(blobs: Blobs, relay: Relay, token: str, say: Say) -> int:
     """Send every blob marked for the relay, and unmark each once it has it; returns how
     many were sent or found there. One the relay refuses for good (over its limit) is
     unmarked and said: it stays on this replica only."""
+    blobs.sweep()  # what writers killed long ago left
     pending = blobs.uploads()
     if not pending:
         return 0
