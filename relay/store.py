@@ -377,11 +377,15 @@ class RelayStore(sqlite.Closing):
         ``sha256``: MismatchError) or ``abort``; TooBigError past ``limit`` bytes."""
         return self._blobs.writer(sha256, limit)
 
-    def put_blob(self, sha256: str, data: bytes) -> None:
-        """A blob the gateway decoded from mail (checked against its name)."""
+    def put_blob(self, sha256: str, data: bytes, durable: bool = True) -> None:
+        """A blob the gateway decoded from mail (checked against its name); ``durable``
+        False: on disk once ``settle_blobs`` returns (many parts of one batch of mail)."""
         if not self._blobs.has(sha256):
-            with self._blobs.writer(sha256) as w:
+            with self._blobs.writer(sha256, durable=durable) as w:
                 w.write(data)
+
+    def settle_blobs(self) -> None:
+        self._blobs.settle()
 
     def blob_size(self, sha256: str) -> int | None:
         """The size of a blob the store holds; None when it holds none by that name."""

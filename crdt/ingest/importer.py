@@ -208,6 +208,8 @@ def parse_all(chunk: sources.Chunk, blobs: Sink | None = None) -> list[Parsed | 
         encoded = orjson.dumps(message_of(rec, at, limit)).decode()
         participants = participants_json(rec.participants)
         out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
+    if blobs is not None:
+        blobs.settle()  # on disk before the mail that names them is stored
     return out
 
 

@@ -70,7 +70,10 @@ class IntoStore:
 
     def keep(self, sha256: str, data: bytes) -> None:
         if len(data) <= self.limit:
-            self.store.put_blob(sha256, data)
+            self.store.put_blob(sha256, data, durable=False)
+
+    def settle(self) -> None:
+        self.store.settle_blobs()
 
 
 def _names(address: str, folder: str, uids: list[int]) -> Callable[[int], str]:
