@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from crdt.errors import ConflictError, NotFoundError, UsageError
 from crdt.model import clock, items
@@ -220,9 +221,16 @@ def _merge_docs(source: str, target: str, who: str, at: str, docs: dict[str, Doc
 # -- replies -----------------------------------------------------------------------------------
 
 
-def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -> dict[str, Any]:
+def reply(
+    replica: Replica,
+    ident: str,
+    text: str | None,
+    force: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Record a reply as an outbound message queued for delivery; ``text`` None sends the
-    saved draft. Returns ``{"conversation", "message", "claimed"}``.
+    saved draft; ``attachments``: files kept by ``attach``, listed on the message and
+    sent with it. Returns ``{"conversation", "message", "claimed"}``.
 
     The checks of replies.py run inside the transaction that writes the message, so what
     they saw is what is there. A held send raises and leaves the draft as it was; a sent
@@ -261,6 +269,8 @@ def reply(replica: Replica, ident: str, text: str | None, force: bool = False) -
             raise replies.drafting(ident, drafting, now)
         to, cc = (saved.to, saved.cc) if saved else ((), ())
         message = replies.outbound(current, body.strip(), me, at, message_id, to, cc)
+        if attachments:
+            message["attachments"] = attachments
         with doc.transaction():
             if claim:
                 conv.claim(doc, replica.agent, at)
@@ -295,6 +305,7 @@ def compose(
     text: str | None,
     template: str | None = None,
     draft: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Start an email conversation with the customer (``new.to``'s first), owned by this
     agent, whose first message is queued for delivery as a reply is: the gateway sends it
@@ -315,6 +326,8 @@ def compose(
     me = replica.items("agents").get(replica.agent) or {"email": replica.agent}
     to, cc = [a.email for a in new.to], [a.email for a in new.cc]
     message = replies.outbound(view, body.strip(), me, at, message_id, to, cc)
+    if attachments:
+        message["attachments"] = attachments
 
     saved = None
     if draft:  # the text first: a draft the conversation announces is always there
@@ -436,6 +449,131 @@ def _own_draft(replica: Replica, ident: str) -> Draft | None:
             "they can send it, or remove it to start over"
         )
     return saved
+
+
+# -- attachments -------------------------------------------------------------------------------
+
+
+def attach(replica: Replica, paths: Iterable[str]) -> list[dict[str, Any]]:
+    """Files for an outgoing message (`reply --attach`; `compose` too): each streamed into
+    the blob store and marked for the relay (``inbox sync`` sends it), its entry returned
+    for the message. Done before the message is written: a crash in between leaves an
+    unused blob, never a message whose file is not here."""
+    import mimetypes
+
+    from crdt.mail.compose import safe_filename
+    from crdt.store.blobs import TooBigError, megabytes
+
+    replica.check_writable()
+    limit = replica.attachment_limit
+    out: list[dict[str, Any]] = []
+    for given in paths:
+        path = Path(given).expanduser()
+        try:
+            with path.open("rb") as source:
+                kept = replica.blobs.put_file(source, limit)
+        except TooBigError:
+            raise UsageError(
+                f"{given} is over the {megabytes(limit)} MB limit for attachments"
+            ) from None
+        except OSError as exc:
+            raise UsageError(f"cannot attach {given}: {exc.strerror or exc}") from exc
+        replica.blobs.mark_upload(kept.sha256)
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        out.append(
+            {
+                "filename": safe_filename(path.name),
+                "content_type": ctype,
+                "size": kept.size,
+                "sha256": kept.sha256,
+                "inline": False,
+            }
+        )
+    return out
+
+
+def attachments(replica: Replica, ident: str) -> list[dict[str, Any]]:
+    """Every attachment of a conversation, numbered 1..n in the order of its messages, with
+    where it is: ``here`` (its ``path``), at the ``relay`` (`attachment get` fetches it),
+    ``over_limit`` (only listed) or ``missing`` (no relay to fetch it from)."""
+    from crdt.store.blobs import megabytes
+
+    blobs = replica.blobs
+    out: list[dict[str, Any]] = []
+    for message in replica.conversation(ident)["messages"]:
+        for entry in message.get("attachments") or []:
+            sha256 = str(entry.get("sha256") or "")
+            item: dict[str, Any] = {
+                "n": len(out) + 1,
+                "message": message.get("id"),
+                "filename": str(entry.get("filename") or ""),
+                "content_type": str(entry.get("content_type") or "application/octet-stream"),
+                "size": int(entry.get("size") or 0),
+                "sha256": sha256,
+                "inline": bool(entry.get("inline")),
+                "kept": "missing",
+                "path": None,
+                "note": "not here, and no relay to fetch it from",
+            }
+            if entry.get("over_limit"):
+                item["kept"] = "over_limit"
+                item["note"] = f"not kept: over the {megabytes(int(entry['over_limit']))} MB limit"
+            elif blobs.has(sha256):
+                item.update(kept="here", path=str(blobs.path(sha256)), note=None)
+            elif replica.relay_url:
+                item.update(kept="relay", note="at the relay: `inbox attachment get` fetches it")
+            out.append(item)
+    return out
+
+
+def attachment(replica: Replica, ident: str, n: int) -> dict[str, Any]:
+    """The n-th attachment of a conversation (``attachments``)."""
+    found = attachments(replica, ident)
+    if not 1 <= n <= len(found):
+        have = f"1-{len(found)}" if found else "none"
+        raise NotFoundError(f"{ident[:8]} has no attachment {n} (it has {have})")
+    return found[n - 1]
+
+
+def copy_attachment(replica: Replica, item: dict[str, Any], out: BinaryIO) -> None:
+    """An attachment that is here, streamed to ``out`` (`attachment get -o -`)."""
+    import shutil
+
+    with replica.blobs.open(item["sha256"]) as blob:
+        shutil.copyfileobj(blob, out, 1024 * 1024)
+
+
+def save_attachment(
+    replica: Replica, item: dict[str, Any], dest: Path | None, force: bool = False
+) -> Path:
+    """An attachment that is here, copied to ``dest`` (default: its file name, made safe,
+    in the current directory): whole or not at all, and an existing file only with
+    ``force`` (ConflictError otherwise)."""
+    import os
+    import shutil
+
+    from crdt.mail.compose import safe_filename
+
+    target = dest if dest is not None else Path(safe_filename(item["filename"]))
+    if target.is_dir():
+        target = target / safe_filename(item["filename"])
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        with replica.blobs.open(item["sha256"]) as blob, temp.open("xb") as out:
+            shutil.copyfileobj(blob, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(temp, target)
+        else:
+            os.link(temp, target)  # fails, rather than replaces, when the file exists
+    except FileExistsError:
+        raise ConflictError(f"{target} exists; --force replaces it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
 
 
 # -- the workspace: agents, mailboxes, saved replies, macros --------------------------------

@@ -19,6 +19,7 @@ from crdt.model import clock, items
 from crdt.model.ids import new_id
 from crdt.model.vocab import ADMIN, VIEWER, conversation_doc, workspace_doc
 from crdt.store import completions, home, import_queue, index, queries
+from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Keeper
 from crdt.store.documents import COMPACT_AFTER, Store
 from crdt.store.home import data_home
 from crdt.store.queries import Filters, Page
@@ -34,6 +35,7 @@ RELAY_URL = "relay_url"  # meta: the relay this replica was joined to
 ROLE = "role"  # meta: what the relay said this replica's token may do
 RELAY_CA_FILE = "relay_ca_file"  # meta: the CA bundle its TLS certificate is checked against
 RELAY_INSECURE = "relay_insecure"  # meta: "1" when plain http off loopback was allowed
+ATTACHMENT_LIMIT = "attachment_limit"  # meta: the relay's limit on a blob, in bytes
 
 
 class Replica(Closing):
@@ -116,6 +118,22 @@ class Replica(Closing):
             raise NotAuthorisedError("this replica's token is a viewer's: it writes nothing")
         if not os.access(self.store.path, os.W_OK):
             raise StoreError(f"{self.store.path} is read-only: reading works, changes cannot")
+
+    @property
+    def blobs(self) -> Blobs:
+        """Attachments this replica holds (``HOME/blobs``): imported, attached to a reply,
+        or fetched from the relay."""
+        return Blobs(self.home / "blobs")
+
+    @property
+    def attachment_limit(self) -> int:
+        """Bytes over which an attachment is listed and not kept: the relay's, as it said
+        when last connected (``relay serve --attachment-limit``), else the default."""
+        return int(self.store.meta(ATTACHMENT_LIMIT) or DEFAULT_LIMIT)
+
+    def keeper(self) -> Keeper:
+        """What an import keeps attachments with (its parse workers write the blobs)."""
+        return Keeper(str(self.blobs.root), self.attachment_limit)
 
     @property
     def relay_ca_file(self) -> str | None:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unsnooze": ("snooze", "wake snoozed conversations"),
     "priority": ("priority", "set priority: urgent, high, normal, low"),
     "merge": ("merge", "merge conversations into another"),
+    "attachment": ("attachment", "a conversation's attachments: list, get (save one)"),
     "search": ("search", "full-text search over subjects, messages and notes"),
     "customer": ("customer", "a customer's whole history"),
     "mentions": ("mentions", "notes that mention you"),

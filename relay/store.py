@@ -23,6 +23,9 @@ Tables
             them in the mailbox's Sent folder (``filed``: when), for a mailbox whose
             server files nothing itself (settings ``sent_copy`` append).
 
+Attachments are blobs named by their SHA-256 (``blob_writer``, ``put_blob``,
+``blob_size``, ``open_blob``), kept as files beside the store.
+
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
 the snapshot receives the snapshot (a superset), one ahead of it nothing.
@@ -38,17 +41,19 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from crdt.errors import StoreError
 from crdt.model.vocab import ADMIN, ROLES
 from crdt.store import sqlite
+from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Writer
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
 SCHEMA_VERSION = 5
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
+ATTACHMENT_LIMIT = "attachment_limit"  # meta: bytes of the largest blob kept
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -379,6 +384,51 @@ class RelayStore(sqlite.Closing):
             cur = self.conn.execute("DELETE FROM mailboxes WHERE address = ?", (address,))
             self.conn.execute("DELETE FROM mail_folders WHERE address = ?", (address,))
         return bool(cur.rowcount)
+
+    # -- blobs: attachments, by their SHA-256 ----------------------------------------------
+    # Files beside the store (``relay.db`` -> ``relay.blobs/``), behind these methods only:
+    # a store on object storage would keep them there with the same calls.
+
+    @property
+    def _blobs(self) -> Blobs:
+        return Blobs(self.path.with_name(self.path.stem + ".blobs"))
+
+    def attachment_limit(self) -> int:
+        """Bytes of the largest blob the relay keeps (``relay serve --attachment-limit``)."""
+        return int(self.meta(ATTACHMENT_LIMIT) or DEFAULT_LIMIT)
+
+    def set_attachment_limit(self, limit: int) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)", (ATTACHMENT_LIMIT, str(limit))
+            )
+
+    def blob_writer(self, sha256: str, limit: int) -> Writer:
+        """A blob streamed in: ``write`` its chunks, then ``commit`` (checked against
+        ``sha256``: MismatchError) or ``abort``; TooBigError past ``limit`` bytes."""
+        return self._blobs.writer(sha256, limit)
+
+    def put_blob(self, sha256: str, data: bytes, durable: bool = True) -> None:
+        """A blob the gateway decoded from mail (checked against its name); ``durable``
+        False: on disk once ``settle_blobs`` returns (many parts of one batch of mail)."""
+        if not self._blobs.has(sha256):
+            with self._blobs.writer(sha256, durable=durable) as w:
+                w.write(data)
+
+    def settle_blobs(self) -> None:
+        self._blobs.settle()
+
+    def blob_size(self, sha256: str) -> int | None:
+        """The size of a blob the store holds; None when it holds none by that name."""
+        return self._blobs.size(sha256)
+
+    def open_blob(self, sha256: str) -> BinaryIO:
+        """A held blob, to read (NotFoundError when there is none)."""
+        return self._blobs.open(sha256)
+
+    def sweep_blobs(self) -> int:
+        """Remove what writers that died (a relay killed mid-upload) left; returns how many."""
+        return self._blobs.sweep()
 
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""

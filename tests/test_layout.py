@@ -30,8 +30,8 @@ CRDT_ROOMS = {
     "crdt.ingest": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.store", "crdt.replica"},
     "crdt.sync": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
     "crdt.actions": {
-        *("crdt.errors", "crdt.model", "crdt.workflow", "crdt.store", "crdt.replica"),
-        *("crdt.ingest", "crdt.sync"),
+        *("crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow", "crdt.store"),
+        *("crdt.replica", "crdt.ingest", "crdt.sync"),
     },
     "crdt.demo": {"crdt.errors", "crdt.model", "crdt.replica", "crdt.ingest", "crdt.actions"},
 }

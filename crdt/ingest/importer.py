@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crdt.errors import NotMailError
+from crdt.errors import InboxError, NotMailError
 from crdt.ingest import sources
 from crdt.model import clock, items
 from crdt.model.vocab import ADMIN, conversation_doc
@@ -26,8 +26,9 @@ from crdt.replica import Replica
 if TYPE_CHECKING:
     from crdt.ingest.thread_index import StoredIds
     from crdt.mail.threads import Decision
+    from crdt.store.blobs import Keeper, Sink
 
-from crdt.mail.parse import MailRecord
+from crdt.mail.parse import Attachment, MailRecord
 
 BATCH = 1000  # messages per transaction, but for an mbox: a piece (sources.PIECE)
 PARSE_WORKERS = 2
@@ -81,7 +82,9 @@ def import_path(
     replica.check_writable()  # before a big mbox is counted
     names = sources.entry_names(path)
     chunks = sources.chunks(path, BATCH)
-    report = _import(replica, parsed_chunks(chunks), sources.count(path), names, progress)
+    keeper = replica.keeper()
+    parsed = parsed_chunks(chunks, keeper)
+    report = _import(replica, parsed, sources.count(path), names, progress)
     if report.read and len(report.not_mail) == report.read:
         raise NotMailError(str(path), report.not_mail)
     return report
@@ -92,14 +95,22 @@ def import_messages(
     messages: Sequence[bytes],
     names: Callable[[int], str],
     progress: Callable[[int, int | None], None] | None = None,
+    blobs: Sink | None = None,
 ) -> ImportReport:
     """Mail that came another way than a file (the mail gateway fetches it over IMAP),
     under the same rules as `inbox import`: threading, duplicates, notices. ``names``: what
-    to call the n-th message when it is not mail. A few are parsed here: starting the
-    parse workers costs more than they save, and a long-running caller need not fork."""
+    to call the n-th message when it is not mail; ``blobs``: where its attachments are
+    kept (the relay's store, for the gateway), else the replica's own blob store. A
+    few are parsed here: starting the parse workers costs more than they save, and a
+    long-running caller need not fork (a ``blobs`` that is not the replica's is then
+    used in this process only)."""
+    sink = blobs if blobs is not None else replica.keeper()
     chunks = [list(messages[i : i + BATCH]) for i in range(0, len(messages), BATCH)]
     parsed: Iterable[list[Parsed | str]]
-    parsed = map(parse_all, chunks) if len(chunks) <= 1 else parsed_chunks(chunks)
+    if len(chunks) <= 1 or blobs is not None:
+        parsed = (parse_all(chunk, sink) for chunk in chunks)
+    else:
+        parsed = parsed_chunks(chunks, replica.keeper())
     return _import(replica, parsed, len(messages), names, progress)
 
 
@@ -134,14 +145,18 @@ def _import(
     return report
 
 
-def parsed_chunks(chunks: Iterable[sources.Chunk]) -> Iterator[list[Parsed | str]]:
+def parsed_chunks(
+    chunks: Iterable[sources.Chunk], keeper: Keeper | None = None
+) -> Iterator[list[Parsed | str]]:
     """The mail of each chunk parsed, in order; worker processes read and parse while
     this one stores.
 
     Parsing needs no replica and costs more per mail than storing it, so two workers
     share it (the machine's cores are shared by all three). At most PARSE_AHEAD chunks
     are in flight, so memory stays flat however big the source. An entry that cannot
-    be parsed comes back as the reason it was skipped.
+    be parsed comes back as the reason it was skipped. Each worker writes the
+    attachments it decodes into the blob store (``keeper``) itself: the bytes never
+    cross to this process.
     """
     import collections
     import multiprocessing
@@ -150,7 +165,7 @@ def parsed_chunks(chunks: Iterable[sources.Chunk]) -> Iterator[list[Parsed | str
     with context.Pool(PARSE_WORKERS) as pool:
         flight: collections.deque[Any] = collections.deque()
         for chunk in chunks:
-            flight.append(pool.apply_async(parse_all, (chunk,)))
+            flight.append(pool.apply_async(parse_all, (chunk, keeper)))
             if len(flight) >= PARSE_AHEAD:
                 yield flight.popleft().get()
         while flight:
@@ -167,7 +182,9 @@ class Parsed(NamedTuple):
     participants: str  # JSON of the sorted addresses it was between
 
 
-def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
+def parse_all(chunk: sources.Chunk, blobs: Sink | None = None) -> list[Parsed | str]:
+    """``blobs``: where attachments are kept, with the limit over which they are only
+    listed; None keeps none (and marks none as over a limit)."""
     import orjson  # bulk work: see index.pack_view
 
     from crdt.mail.dates import envelope_at
@@ -177,17 +194,22 @@ def parse_all(chunk: sources.Chunk) -> list[Parsed | str]:
     out: list[Parsed | str] = []
     now = clock.now()  # what a Date of mail with no time of receipt is judged against
     envelopes: list[bytes] = []  # an mbox's "From " lines: when each mail was delivered
+    keep, limit = (blobs.keep, blobs.limit) if blobs is not None else (None, None)
     for n, raw in enumerate(sources.messages(chunk, envelopes)):
         try:
             delivered = envelope_at(envelopes[n]) if envelopes else None
-            rec = parse_mail(raw, now, delivered)
+            rec = parse_mail(raw, now, delivered, keep)
+        except (OSError, InboxError):  # the blob store's, not the mail's: the import stops
+            raise
         except Exception as exc:  # a malformed entry is skipped, the rest imported
             out.append(f"unreadable: {type(exc).__name__}")
             continue
         at = clock.to_iso(rec.date) if rec.date else clock.now_iso()
-        encoded = orjson.dumps(message_of(rec, at)).decode()
+        encoded = orjson.dumps(message_of(rec, at, limit)).decode()
         participants = participants_json(rec.participants)
         out.append(Parsed(rec._replace(body="", attachments=()), at, encoded, participants))
+    if blobs is not None:
+        blobs.settle()  # on disk before the mail that names them is stored
     return out
 
 
@@ -484,9 +506,10 @@ def _customer_name(rec: MailRecord, customer: str | None) -> str | None:
     return None
 
 
-def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
+def message_of(rec: MailRecord, at: str, limit: int | None = None) -> dict[str, Any]:
     """The immutable message entry of a mail, keyed so two replicas importing it agree
-    (its direction and delivery are added when it is built, see store/import_queue.py)."""
+    (its direction and delivery are added when it is built, see store/import_queue.py).
+    An attachment over ``limit`` bytes was not kept: its entry says so (``over_limit``)."""
     from crdt.model.ids import derived_id
 
     out: dict[str, Any] = {
@@ -518,14 +541,18 @@ def message_of(rec: MailRecord, at: str) -> dict[str, Any]:
     if rec.warnings:
         out["warnings"] = list(rec.warnings)
     if rec.attachments:
-        out["attachments"] = [
-            {
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "inline": a.inline,
-            }
-            for a in rec.attachments
-        ]
+        out["attachments"] = [_attachment(a, limit) for a in rec.attachments]
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _attachment(a: Attachment, limit: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "inline": a.inline,
+    }
+    if limit is not None and a.size > limit:
+        entry["over_limit"] = limit
+    return entry

@@ -7,6 +7,7 @@ every rule, and one odd message must not stop an import of thousands.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -43,6 +44,7 @@ _SIGNATURES = (
     "application/x-pkcs7-signature",
 )
 _MAIL_HEADERS = ("from", "sender", "message-id", "date")  # without any, an entry is not mail
+Keep = Callable[[str, bytes], None]  # an attachment's SHA-256 and bytes
 _RETURNED = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
 
 
@@ -99,15 +101,19 @@ class MailRecord(NamedTuple):
 
 
 def parse_mail(
-    raw: bytes, now: datetime | None = None, delivered: datetime | None = None
+    raw: bytes,
+    now: datetime | None = None,
+    delivered: datetime | None = None,
+    keep: Keep | None = None,
 ) -> MailRecord:
     """Everything the inbox keeps of one message, from its bytes (CRLF or LF, with or
     without an mbox ``From`` line). ``delivered``: the date of its mbox ``From`` line,
     when the mail was received if it has no Received stamp; ``now``: the import's time,
-    the reference when it has neither (see dates.py)."""
+    the reference when it has neither (see dates.py). ``keep`` is given each
+    attachment's bytes as they are decoded (a blob store), so they need not be held."""
     root = parse_part(raw)
     headers = root.headers
-    content = _Content()
+    content = _Content(keep)
     content.walk(root)
     body = content.body()
     subject = header_text(headers.get("subject"))
@@ -186,9 +192,10 @@ class _Content:
     """Walks the MIME tree once, sorting leaves into body text, attachments and
     the machine-readable parts of a delivery report."""
 
-    __slots__ = ("attachments", "html", "plain", "report", "returned", "status")
+    __slots__ = ("attachments", "html", "keep", "plain", "report", "returned", "status")
 
-    def __init__(self) -> None:
+    def __init__(self, keep: Keep | None = None) -> None:
+        self.keep = keep
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
@@ -251,11 +258,14 @@ class _Content:
             self._returned(part)
         data = part.decoded()
         cid = part.headers.get("content-id").strip().strip("<>") or None
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.keep is not None:
+            self.keep(sha256, data)
         attachment = Attachment(
             filename=_safe_filename(filename),
             content_type=part.ctype,
             size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
             inline=disposition == "inline" or (not disposition and cid is not None),
             content_id=cid,
         )

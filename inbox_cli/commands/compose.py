@@ -35,6 +35,13 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument(
         "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
     )
+    p.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="send FILE with the message (repeatable); `inbox sync` takes it to the relay",
+    )
     p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
     add_output_flags(p)
     example(
@@ -44,7 +51,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "inbox compose --from support@acme.example.com --to x@example.com --subject Hello "
         "--body-file - < note.txt",
         "inbox compose --from billing@acme.example.com --to x@example.com --cc y@example.com "
-        "--subject 'Invoice INV-2041' --template invoice --macro billing",
+        "--subject 'Invoice INV-2041' --template invoice --macro billing --attach inv-2041.pdf",
     )
 
 
@@ -53,6 +60,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     if args.draft and args.macro:
         raise UsageError("--macro applies its actions as the message is sent, not to a draft")
+    if args.draft and args.attach:
+        raise UsageError("--attach goes with the message that is sent, not with a draft")
     replica = ctx.replica
     new = actions.new_conversation(replica, args.mailbox, args.recipients, args.cc, args.subject)
     text = ctx.given_body(args.message, args.body_file)
@@ -61,7 +70,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         if not ctx.interactive:
             raise UsageError("give the message with -m TEXT, --body-file FILE or --template NAME")
         text = ctx.body(None, None, "message")
-    result = actions.compose(replica, new, text, template, draft=args.draft)
+    files = actions.attach(replica, args.attach) if args.attach else None
+    result = actions.compose(replica, new, text, template, draft=args.draft, attachments=files)
     ident = result["conversation"]
     shown = ident if not ctx.out.tty else ident[:8]
     if args.draft:

@@ -33,6 +33,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB (e.g. 25, or 0.5)")
+    return value
+
+
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     verb = verbs(p, name)
     serve = verb("serve", "run the relay that replicas sync through")
@@ -52,6 +62,13 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "--tls-cert", metavar="FILE", help="serve https/wss: PEM certificate chain (with --tls-key)"
     )
     serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key, unencrypted")
+    serve.add_argument(
+        "--attachment-limit",
+        type=_megabytes,
+        metavar="MB",
+        help="the largest attachment kept and synced, in MB, kept in the store from now on "
+        "(default 25); a larger one is listed only",
+    )
     serve.add_argument(
         "--no-gateway",
         action="store_true",
@@ -215,6 +232,9 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
         workspace = _seed(args, ctx)
     else:
         RelayStore.open(Path(args.store_path), create=True, workspace=workspace).close()
+    if args.attachment_limit is not None:
+        with RelayStore.open(Path(args.store_path)) as store:
+            store.set_attachment_limit(int(args.attachment_limit * 1024 * 1024))
     if tls is None and not is_loopback(args.host):
         ctx.out.warn(
             f"serving plain http on {args.host}: tokens would cross the network in clear "

@@ -19,6 +19,13 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument(
         "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
     )
+    p.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="send FILE with the reply (repeatable); `inbox sync` takes it to the relay",
+    )
     p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
     p.add_argument(
         "--force",
@@ -31,6 +38,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         'inbox reply 3f2a -m "Refunded, you will see it in 3 days."',
         "inbox reply 3f2a --template thanks",
         "inbox reply 3f2a --macro refund   # its template, then its tags, status ...",
+        "inbox reply 3f2a -m 'Your invoice, corrected.' --attach invoice.pdf",
         "inbox reply 3f2a --draft -m 'Checking with finance'   # later: inbox reply 3f2a",
     )
 
@@ -41,6 +49,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
     if args.draft and args.macro:
         raise UsageError("--macro applies its actions as the reply is sent, not to a draft")
+    if args.draft and args.attach:
+        raise UsageError("--attach goes with the reply that is sent, not with a draft")
     replica = ctx.replica
     ident = replica.resolve(args.id)
     presence.note(replica, presence.VIEWING, ident)  # working here, not where `show` was
@@ -61,7 +71,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         ctx.out.obj(draft.as_dict(), lambda: [str(draft.path)])
         ctx.out.say(f"draft saved for {ident[:8]}; `inbox reply {ident[:8]}` sends it")
         return
-    result = actions.reply(replica, ident, text, force=args.force)
+    files = actions.attach(replica, args.attach) if args.attach else None
+    result = actions.reply(replica, ident, text, force=args.force, attachments=files)
     done = actions.macro_with_reply(replica, args.macro, ident) if args.macro else None
     message: dict[str, Any] = {**result["message"], "conversation": ident}
     shown = message["id"] if not ctx.out.tty else message["id"][:8]

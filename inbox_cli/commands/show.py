@@ -101,7 +101,7 @@ def _timeline(c: dict[str, Any]) -> list[list[str]]:
         lines = [head + kind + delivery]
         lines += [f"  (imported with a warning: {w})" for w in m.get("warnings") or []]
         for att in m.get("attachments") or []:
-            lines.append(f"  📎 {att.get('filename') or 'attachment'} ({att.get('size', 0)} B)")
+            lines.append(f"  📎 {att.get('filename') or 'attachment'} ({_size(att)})")
         lines += ["  " + line for line in str(m.get("body") or "").rstrip().splitlines()]
         entries.append((str(m.get("created_at") or ""), lines))
     for n in c["notes"]:
@@ -109,6 +109,17 @@ def _timeline(c: dict[str, Any]) -> list[list[str]]:
         lines += ["  " + line for line in str(n["body"]).splitlines()]
         entries.append((str(n["created_at"]), lines))
     return [lines for _, lines in sorted(entries, key=lambda e: e[0])]
+
+
+def _size(attachment: dict[str, Any]) -> str:
+    """'12 KB', or '31 MB, not kept: over the 25 MB limit'."""
+    size = int(attachment.get("size") or 0)
+    text = f"{size} B" if size < 1024 else f"{size / 1024:.0f} KB"
+    text = f"{size / 1024**2:.1f} MB" if size >= 1024**2 else text
+    limit = attachment.get("over_limit")
+    if isinstance(limit, int):
+        text += f", not kept: over the {round(limit / 1024**2, 2):g} MB limit"
+    return text
 
 
 def _here(p: dict[str, Any]) -> str:

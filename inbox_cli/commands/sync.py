@@ -27,7 +27,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from crdt.errors import RefusedError
     from inbox_cli.progress import Progress
-    from relay.client import link
+    from relay.client import blobs
     from relay.client.address import Relay, ca_file_path, check
     from relay.client.tokens import kept_token
 
@@ -38,11 +38,12 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         check(relay)  # an https relay, and a CA that loads
         replica.trust_relay_ca(str(relay.ca_file))
     if args.watch:
-        link.watch(replica, relay, token, ctx.out.say)
+        blobs.watch(replica, relay, token, ctx.out.say)
         return
     with Progress(ctx.out.err, "syncing") as progress:
-        done = link.sync_once(replica, relay, token, progress.update, ctx.out.say)
-    ctx.out.say(f"in step with {relay.url} (sent {done.sent} changed document(s))")
+        done, files = blobs.sync_once(replica, relay, token, progress.update, ctx.out.say)
+    also = f", {files} attachment(s)" if files else ""
+    ctx.out.say(f"in step with {relay.url} (sent {done.sent} changed document(s){also})")
     if done.refused:
         raise RefusedError(
             f"the relay refused {len(done.refused)} of them; they were dropped here (below)"

@@ -25,7 +25,7 @@ from crdt.errors import InboxError, NotAuthorisedError, UsageError
 from crdt.model import clock, items
 from crdt.model.vocab import AGENT, VIEWER
 from crdt.model.ydoc import covers
-from crdt.replica import ROLE, Replica
+from crdt.replica import ATTACHMENT_LIMIT, ROLE, Replica
 from crdt.sync import builder, outbox, presence, refused
 from relay import protocol as p
 from relay.client.address import Relay, tls_context, websocket_url
@@ -445,11 +445,18 @@ def check_workspace(replica: Replica, welcome: dict[str, Any]) -> None:
 
 def remember_role(replica: Replica, welcome: dict[str, Any]) -> None:
     """What the relay lets this token do, so the replica refuses early what the relay
-    would refuse (a viewer's change, a non-admin's setting)."""
+    would refuse (a viewer's change, a non-admin's setting), and the largest attachment
+    it keeps."""
     role = str(welcome.get("role") or AGENT)
-    if replica.store.meta(ROLE) != role:
+    limit = welcome.get("attachment_limit")
+    limit = str(limit) if isinstance(limit, int) and limit > 0 else None
+    if replica.store.meta(ROLE) != role or (
+        limit and replica.store.meta(ATTACHMENT_LIMIT) != limit
+    ):
         with replica.store.write():
             replica.store.set_meta(ROLE, role)
+            if limit:  # what the relay keeps: the import keeps no more
+                replica.store.set_meta(ATTACHMENT_LIMIT, limit)
 
 
 def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]) -> None:

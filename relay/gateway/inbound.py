@@ -6,7 +6,8 @@ what was read is stored in the gateway's replica, whose outbox takes it to the r
 across any crash; a gateway stopped between the two reads that batch again, and the
 import takes nothing twice (Message-ID, then content). When a folder's
 UIDVALIDITY changes (the server renumbered it), the folder is read again from its first
-UID: the same rule keeps every message once, and loses none.
+UID: the same rule keeps every message once, and loses none. Attachments go into the
+relay's blobs (``IntoStore``) before the position moves, so no replica finds one missing.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def read_folder(
         mails = [m for m in batch if isinstance(m, Fetched)]
         if mails:
             names = _names(settings.address, folder, [m.uid for m in mails])
-            imported += import_messages(peer, [m.raw for m in mails], names).imported
+            raws = [m.raw for m in mails]
+            imported += import_messages(peer, raws, names, blobs=IntoStore(store)).imported
         store.folder_moved(
             settings.address, folder, state.uidvalidity, batch[-1].uid, state.highestmodseq
         )
@@ -57,6 +59,21 @@ def read_folder(
         top = max(moved if not again or fetched else 0, state.uidnext - 1)
         store.folder_moved(settings.address, folder, state.uidvalidity, top, state.highestmodseq)
     return Read(folder, fetched, imported, too_big, again)
+
+
+class IntoStore:
+    """Mail's attachments kept in the relay's store, where every replica fetches them
+    (`inbox attachment get`); one over the store's limit is listed only."""
+
+    def __init__(self, store: RelayStore) -> None:
+        self.store, self.limit = store, store.attachment_limit()
+
+    def keep(self, sha256: str, data: bytes) -> None:
+        if len(data) <= self.limit:
+            self.store.put_blob(sha256, data, durable=False)
+
+    def settle(self) -> None:
+        self.store.settle_blobs()
 
 
 def _names(address: str, folder: str, uids: list[int]) -> Callable[[int], str]:

@@ -7,7 +7,8 @@ the SMTP transaction begins and "sent" as soon as the server said yes. A reply f
 folder by its Message-ID (derived from the reply's id, so it is known in advance) and
 sent again only when it is not there. A temporary refusal (4xx, a lost connection) is
 tried again later, up to ``ATTEMPTS`` times; a permanent one (5xx) fails at once, with
-the server's words in the conversation.
+the server's words in the conversation. A reply whose attached files have not reached
+the relay's blobs yet waits (``WAITING``), using no attempt.
 
 A copy of each reply goes into the mailbox's Sent folder, as a mail client files what it
 sends, unless the mailbox's server files it itself (settings ``sent_copy``). The bytes
@@ -26,12 +27,14 @@ from typing import Any
 from crdt.mail import compose
 from crdt.model import clock, conversation
 from crdt.replica import Replica
+from crdt.store.blobs import is_name
 from relay.gateway import smtp
 from relay.gateway.errors import GatewayError, MailServerError
 from relay.gateway.settings import Settings
 from relay.store import RelayStore
 
 ATTEMPTS = 5
+WAITING = "waiting for its attachments to reach the relay"
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempt 2, 3, 4, 5
 Secret = Callable[[Settings], tuple[str | None, str | None]]  # (password, oauth token)
 Find = Callable[[Settings, str], bool]  # is this Message-ID in the mailbox's Sent folder?
@@ -112,10 +115,15 @@ def _one(
     server = settings.smtp
     if server is None:
         return 0
+    files = attached(store, reply)
+    if files is None:  # its files are on their way from the agent's replica: no attempt used
+        if reply.get("delivery_detail") != WAITING:
+            _delivered(peer, view["id"], reply, "queued", WAITING)
+        return 0
     attempts = int(entry["attempts"]) + 1 if entry else 1
     mailbox = {"address": settings.address, **peer.items("mailboxes").get(settings.address, {})}
     own = set(peer.items("mailboxes"))
-    message = compose.outgoing(reply, view, mailbox, now, own=own)
+    message = compose.outgoing(reply, view, mailbox, now, own=own, attachments=files)
     raw = smtp.flatten(message)
     password, token = secret(settings)  # a failing command: nothing begun, tried again later
     copy = raw if settings.sent_copy == "append" else None
@@ -132,6 +140,21 @@ def _one(
     _delivered(peer, view["id"], reply, "sent", f"via {settings.address}")
     say(f"sent {view['id'][:8]} from {settings.address}")
     return 1
+
+
+def attached(store: RelayStore, reply: dict[str, Any]) -> list[compose.AttachedFile] | None:
+    """The files a reply carries, from the relay's blobs; None while one has not arrived."""
+    files = []
+    for entry in reply.get("attachments") or []:
+        sha256 = str(entry.get("sha256") or "")
+        if not is_name(sha256) or store.blob_size(sha256) is None:
+            return None
+        with store.open_blob(sha256) as blob:
+            data = blob.read()
+        name = str(entry.get("filename") or "attachment")
+        ctype = str(entry.get("content_type") or "application/octet-stream")
+        files.append(compose.AttachedFile(name, ctype, data))
+    return files
 
 
 def _refused(

@@ -1,4 +1,5 @@
-"""The relay as an ASGI application: lifespan, the agents' websockets, a health page.
+"""The relay as an ASGI application: lifespan, the agents' websockets, attachments over
+HTTP (``blobs.py``), a health page.
 
 It turns ASGI messages into what the hub (``hub.py``) understands: a token to admit,
 a session to read frames from, a close. A socket without a valid token is refused
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from relay.server import blobs
 from relay.server.hub import CLOSED_BY_AGENT, Hub
 from relay.server.limits import DEFAULTS, Limits
 from relay.server.session import MAX_REASON, Disconnected, Dropped, Send, Session
@@ -38,7 +40,10 @@ class RelayApp:
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
         elif scope["type"] == "http":
-            await _plain(send, 200 if scope.get("path") == "/health" else 404)
+            if blobs.is_blob_path(scope.get("path", "")):
+                await blobs.handle(self.hub, scope, receive, send, _bearer(scope))
+            else:
+                await _plain(send, 200 if scope.get("path") == "/health" else 404)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -8,6 +8,13 @@ seconds; past the count the *oldest* is closed (a real replica sends its upgrade
 within a round trip of connecting, so it is never the oldest), and the closes are
 logged once a second with how many there were.
 
+A connection that carries an attachment (``PUT`` or ``GET /blobs/...``) is no handshake
+that takes long: each time a request under way moves (body bytes arrive, or the bytes
+sent drain from the buffer) its time starts again and it becomes the newest, so an
+upload of 25 MB over a slow link is never cut while it moves, and one that stops moving
+is closed ``handshake_timeout`` seconds later like any idle connection. Bytes of an
+unfinished request head count for nothing: a head sent a byte at a time is still closed.
+
 After the app is done with a websocket, its transport is aborted if the peer has not
 taken the close frame within ``Limits.close_timeout`` seconds: a peer that reads
 nothing would otherwise keep its socket and its unsent buffer for as long as it likes.
@@ -48,11 +55,23 @@ class Handshakes:
             if isinstance(oldest, GuardedHTTP) and oldest.waiting:
                 self._close(oldest)
 
+    def moved(self, http: GuardedHTTP) -> None:
+        """A request under way made progress: the newest now, its time started again."""
+        if id(http) in self._pending:
+            self._pending.move_to_end(id(http))
+
     def gone(self, http: GuardedHTTP) -> None:
         self._pending.pop(id(http), None)
 
     def _expire(self, http: GuardedHTTP) -> None:
-        if self._pending.pop(id(http), None) is not None and http.waiting:
+        if id(http) not in self._pending:
+            return
+        idle = http.loop.time() - http.moved_at
+        if http.waiting and idle < self.limits.handshake_timeout:
+            http.loop.call_later(self.limits.handshake_timeout - idle, self._expire, http)
+            return
+        self._pending.pop(id(http), None)
+        if http.waiting:
             self._close(http)
 
     def _close(self, http: GuardedHTTP) -> None:
@@ -77,10 +96,24 @@ class GuardedHTTP(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, counted among the handshakes until it upgrades."""
 
     handshakes: Handshakes
+    moved_at: float = float("-inf")  # when a request under way last moved
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.handshakes.arrived(self)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._moving()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._moving()
+
+    def _moving(self) -> None:
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.moved_at = self.loop.time()
+            self.handshakes.moved(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.handshakes.gone(self)

@@ -79,7 +79,7 @@ class Hub:
     def start(self) -> None:
         """Open the store (a bad path fails at start, not at the first socket) and start
         the background work."""
-        self.store  # noqa: B018
+        self.store.sweep_blobs()  # and what an upload cut by a crash left
         self._tasks = [
             asyncio.create_task(self._watch_tokens()),
             asyncio.create_task(self._expire_presence()),
@@ -149,6 +149,7 @@ class Hub:
             "admin": session.grant.admin,
             "role": session.grant.role,
             "head": store.head(),
+            "attachment_limit": store.attachment_limit(),
         }
         session.push(p.welcome(info))
         for frame in p.awareness_frames(self.presence.snapshot(), self.limits.max_frame):

@@ -32,6 +32,7 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
     return {
         "agent": ["agent", "add", "ben@acme.example.com"],
         "assign": ["assign", ident, "--to", "dana@acme.example.com"],
+        "attachment": ["attachment", "get", ident, "1"],
         "claim": ["claim", ident],
         "close": ["close", ident],
         "completion": ["completion", "bash"],

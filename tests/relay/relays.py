@@ -44,7 +44,8 @@ serve(Path(sys.argv[1]), sys.argv[4], int(sys.argv[2]), "inbox", Limits(**json.l
 class RelayProcess:
     """``inbox relay serve`` on 127.0.0.1 (or ``host``), started and stopped by a test;
     with ``tls`` (certificate, key), over https; ``limits``: fields of ``Limits`` to change
-    (plain http then); ``from_replica``: a new store made from that replica."""
+    (plain http then); ``from_replica``: a new store made from that replica; ``args``: more
+    flags of `relay serve` (not with ``limits``)."""
 
     def __init__(
         self,
@@ -53,8 +54,10 @@ class RelayProcess:
         host: str = "127.0.0.1",
         limits: dict[str, Any] | None = None,
         from_replica: Path | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.where, self.port, self.limits = where, free_port(), limits
+        self.args = args  # more flags of `relay serve`
         self.from_replica = from_replica
         self.store = where / "relay.db"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -72,6 +75,7 @@ class RelayProcess:
             argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         if self.from_replica:
             argv += ["--from-replica", str(self.from_replica)]
+        argv += self.args
         if self.limits is not None:
             where = [str(self.store), str(self.port), json.dumps(self.limits), self.host]
             argv = [sys.executable, "-c", SERVE_WITH_LIMITS, *where]
