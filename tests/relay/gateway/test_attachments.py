@@ -105,3 +105,27 @@ def test_a_reply_waits_for_its_file_without_using_an_attempt(
     conn = sqlite3.connect(relay.store)
     assert conn.execute("SELECT state, attempts FROM sent").fetchone() == ("sent", 1)
     conn.close()
+
+
+def test_a_file_attached_to_a_composed_message_goes_out_with_it(
+    relay: RelayProcess, dovecot: Dovecot, smtp: Smtp, tmp_path: Path
+) -> None:
+    dana, _ = setup(relay, dovecot, smtp, tmp_path)
+    (tmp_path / "quote.pdf").write_bytes(PDF)
+    sent = json.loads(
+        ok(dana, "compose", "--from", "support@acme.example.com", "--to", "lee@example.com",
+           "--subject", "Your quote", "-m", "The quote, as promised.",
+           "--attach", str(tmp_path / "quote.pdf"), "--json")
+    )  # fmt: skip
+    assert [a["filename"] for a in sent["attachments"]] == ["quote.pdf"]
+    refused = run_inbox(dana, "compose", "--from", "support@acme.example.com", "--to",
+                        "lee@example.com", "--subject", "x", "-m", "y", "--draft",
+                        "--attach", str(tmp_path / "quote.pdf"))  # fmt: skip
+    assert refused.returncode == 2 and "--attach" in refused.stderr
+    ok(dana, "sync")
+    gateway(relay)
+    (mail,) = smtp.captured()
+    parsed = email.message_from_bytes(mail.data, policy=policy.default)
+    assert parsed["To"] == "lee@example.com" and parsed["In-Reply-To"] is None
+    (part,) = list(parsed.iter_attachments())  # type: ignore[attr-defined]
+    assert part.get_filename() == "quote.pdf" and part.get_content() == PDF
