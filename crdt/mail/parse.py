@@ -7,6 +7,7 @@ every rule, and one odd message must not stop an import of thousands.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -187,6 +188,19 @@ def content_key(
 
 # -- body and attachments -----------------------------------------------------
 
+_LINE_END = re.compile(rb"\r?\n|\r")
+
+
+def _canonical(part: Part) -> bytes:
+    """A file's bytes as the sender's client made them. Where the transfer encoding
+    carries lines rather than bytes (7bit, 8bit, quoted-printable), their ends are the
+    transport's (CRLF over IMAP and SMTP, LF in an mbox on disk): MIME's canonical CRLF
+    here, so the same mail read from a file or a server is the same file and one message."""
+    data = part.decoded()
+    if part.headers.get("content-transfer-encoding").strip().lower() in ("base64", "binary"):
+        return data
+    return _LINE_END.sub(b"\r\n", data)
+
 
 class _Content:
     """Walks the MIME tree once, sorting leaves into body text, attachments and
@@ -256,7 +270,7 @@ class _Content:
             return
         if part.children:  # an enclosed message: its id may be what a bounce returns
             self._returned(part)
-        data = part.decoded()
+        data = _canonical(part)
         cid = part.headers.get("content-id").strip().strip("<>") or None
         sha256 = hashlib.sha256(data).hexdigest()
         if self.keep is not None:

@@ -4,6 +4,7 @@ import base64
 import email
 import email.message
 import hashlib
+import re
 import sysconfig
 from datetime import UTC, datetime
 from email import policy
@@ -718,3 +719,15 @@ def test_a_from_without_an_address_names_no_sender_address(
 def test_recipients_without_an_address_are_not_participants() -> None:
     rec = parse_mail(mail("From: a@example.com", "To: undisclosed, Bob <bob>, b@example.com"))
     assert [a.email for a in rec.to] == ["b@example.com"]
+
+
+@pytest.mark.parametrize("path", sorted(STDLIB_DATA.glob("msg_*.txt")), ids=lambda p: p.name)
+def test_a_mail_is_one_message_whatever_its_line_ends(path: Path) -> None:
+    """LF in a file, CRLF from an IMAP server: the same mail, the same files, the same key
+    (a mail without a Message-ID is known by its key alone)."""
+    raw = path.read_bytes()
+    crlf = re.sub(rb"\r?\n", b"\r\n", raw)
+    on_disk, from_server = parse_mail(raw), parse_mail(crlf)
+    assert on_disk.content_key == from_server.content_key
+    assert on_disk.message_id == from_server.message_id
+    assert on_disk.attachments == from_server.attachments
