@@ -19,6 +19,10 @@ Tables
             its Message-ID, state (sending, sent, retrying, failed), attempts, when to try
             again, the server's last answer. "sending" is written before the SMTP
             transaction begins, so a crash leaves a reply that may have gone marked so.
+    chat_origins   the sites allowed to embed the website chat widget (``inbox chat
+            origins add``): a visitor's socket from any other Origin is refused. The key
+            that signs visitors' session tokens is in ``meta`` (``chat_key``), made on
+            first use; it never leaves the relay's host.
 
 Compaction appends a document's replayed state as a new entry and then deletes
 the entries it replaces, so a cursor stays valid across it: a replica behind
@@ -43,7 +47,7 @@ from crdt.store import sqlite
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -65,6 +69,7 @@ CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     conversation TEXT NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL) WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -95,7 +100,19 @@ CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     WITHOUT ROWID;
 UPDATE meta SET value = '4' WHERE key = 'schema';
 """
-MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3}  # from a schema, the next
+
+# schema 4 -> 5: the sites allowed to embed the chat widget
+MIGRATE_4 = """
+CREATE TABLE IF NOT EXISTS chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL)
+    WITHOUT ROWID;
+UPDATE meta SET value = '5' WHERE key = 'schema';
+"""
+MIGRATIONS = {
+    "1": MIGRATE_1,
+    "2": MIGRATE_2,
+    "3": MIGRATE_3,
+    "4": MIGRATE_4,
+}  # from a schema, the next
 
 
 class LogEntry(NamedTuple):
@@ -348,6 +365,36 @@ class RelayStore(sqlite.Closing):
             cur = self.conn.execute("DELETE FROM mailboxes WHERE address = ?", (address,))
             self.conn.execute("DELETE FROM mail_folders WHERE address = ?", (address,))
         return bool(cur.rowcount)
+
+    # -- the chat widget -----------------------------------------------------------------
+
+    def add_origin(self, origin: str, at: str) -> bool:
+        """Allow a site to embed the widget; True when it was not allowed before."""
+        with self.write():
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO chat_origins VALUES (?, ?)", (origin, at)
+            )
+        return bool(cur.rowcount)
+
+    def remove_origin(self, origin: str) -> bool:
+        with self.write():
+            cur = self.conn.execute("DELETE FROM chat_origins WHERE origin = ?", (origin,))
+        return bool(cur.rowcount)
+
+    def origins(self) -> list[dict[str, str]]:
+        rows = self.conn.execute("SELECT origin, created_at FROM chat_origins ORDER BY origin")
+        return [{"origin": str(r[0]), "created_at": str(r[1])} for r in rows]
+
+    def chat_key(self) -> bytes:
+        """The key that signs visitors' session tokens, made on first use: 32 random bytes."""
+        found = self.meta("chat_key")
+        if found is None:
+            with self.write():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('chat_key', ?)", (os.urandom(32).hex(),)
+                )
+            found = self.meta("chat_key")
+        return bytes.fromhex(str(found))
 
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""

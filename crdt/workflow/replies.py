@@ -55,10 +55,10 @@ def outbound(
     the gateways key on it, so a message is sent once however often it syncs.
     """
     customer = conversation.get("customer")
-    if not customer:
+    channel = str(conversation.get("channel") or "email")
+    if not customer and channel != "chat":  # a chat's visitor may give no address
         raise UsageError(f"conversation {conversation.get('id')} has no customer to reply to")
     email = str(agent.get("email", ""))
-    channel = str(conversation.get("channel") or "email")
     out: dict[str, Any] = {
         "id": message_id,
         "direction": "out",
@@ -66,7 +66,7 @@ def outbound(
         "from": conversation.get("mailbox") or email,
         "from_name": agent.get("name") or None,
         "author": email,
-        "to": [customer],
+        "to": [customer] if customer else [],
         "body": body,
         "created_at": at,
         "delivery": "queued",
