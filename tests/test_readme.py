@@ -327,3 +327,19 @@ def test_adapt_cuts_optional_tools_and_home_paths() -> None:
     assert inbox_lines("    export X=1\n    INBOX_AGENT=ben inbox who\n    make demo\n") == [
         "INBOX_AGENT=ben inbox who"
     ]
+
+
+def test_website_chat_as_the_readme_says(tmp_path: Path) -> None:
+    """The section's commands run against a store, and the script tag it shows is the one
+    the relay serves the widget for."""
+    text = section(README.read_text(encoding="utf-8"), "Website chat")
+    lines = inbox_lines(text)
+    assert words(lines[0])[:3] == ["inbox", "chat", "origins"]
+    env = shell_env(tmp_path / "replica", tmp_path)
+    for line in lines:
+        done = shell(line, env, tmp_path)
+        assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+    assert "https://www.acme.example.com" in done.stdout
+    assert re.search(r'<script src="https://[^"]+/widget\.js" data-workspace="inbox" defer>', text)
+    nginx = section(README.read_text(encoding="utf-8"), "A relay on the internet")
+    assert "(sync|chat)" in nginx
