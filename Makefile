@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean dovecot
+.PHONY: demo test lint bench clean dovecot chromium
 
 # The project is installed in compat editable mode: a plain path entry, not an import hook
 # that every start would pay for. setuptools warns about every editable mode (compat is
@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/inbox demo
 
-test: $(BIN)/.installed dovecot
+test: $(BIN)/.installed dovecot chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -41,6 +41,14 @@ dovecot:
 	status=$$?; \
 	if [ -e $$saved ]; then mv $$saved $$policy; else rm -f $$policy; fi; \
 	exit $$status
+
+# The widget's tests drive a real browser: Debian's chromium (Playwright for Python drives
+# it at /usr/bin/chromium; no browser is downloaded), installed once as root.
+chromium:
+	@command -v chromium >/dev/null && exit 0; \
+	[ "$$(id -u)" = 0 ] || { echo "make test needs chromium: run it once as root," \
+		"or apt-get install chromium" >&2; exit 1; }; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py

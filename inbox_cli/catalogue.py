@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("sync", "exchange changes with the relay (--watch: stay in step)"),
     "relay": ("relay", "run the relay; create and revoke agents' tokens"),
     "who": ("who", "who is online, and what they are viewing or typing in"),
+    "chat": ("chat", "website chat: the sites allowed to embed the widget"),
     "demo": ("demo", "set up the embedded demo workspace; its status; stop it"),
     "config": ("config", "defaults from the config file: get, set, list"),
     "completion": ("completion", "print a shell's completion script: bash, zsh, fish"),

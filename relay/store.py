@@ -22,6 +22,10 @@ Tables
             ``copy``: the bytes sent, kept from "sending" until the gateway has filed
             them in the mailbox's Sent folder (``filed``: when), for a mailbox whose
             server files nothing itself (settings ``sent_copy`` append).
+    chat_origins   the sites allowed to embed the website chat widget (``inbox chat
+            origins add``): a visitor's socket from any other Origin is refused. The key
+            that signs visitors' session tokens is in ``meta`` (``chat_key``), made on
+            first use; it never leaves the relay's host.
 
 Attachments are blobs named by their SHA-256 (``blob_writer``, ``put_blob``,
 ``blob_size``, ``open_blob``), kept as files beside the store.
@@ -50,7 +54,7 @@ from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Writer
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 ATTACHMENT_LIMIT = "attachment_limit"  # meta: bytes of the largest blob kept
@@ -73,6 +77,7 @@ CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     conversation TEXT NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL,
     filed TEXT, copy BLOB) WITHOUT ROWID;
+CREATE TABLE chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL) WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -110,7 +115,19 @@ ALTER TABLE sent ADD COLUMN filed TEXT;
 ALTER TABLE sent ADD COLUMN copy BLOB;
 UPDATE meta SET value = '5' WHERE key = 'schema';
 """
-MIGRATIONS = {"1": MIGRATE_1, "2": MIGRATE_2, "3": MIGRATE_3, "4": MIGRATE_4}
+# schema 5 -> 6: the sites allowed to embed the chat widget
+MIGRATE_5 = """
+CREATE TABLE IF NOT EXISTS chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL)
+    WITHOUT ROWID;
+UPDATE meta SET value = '6' WHERE key = 'schema';
+"""
+MIGRATIONS = {
+    "1": MIGRATE_1,
+    "2": MIGRATE_2,
+    "3": MIGRATE_3,
+    "4": MIGRATE_4,
+    "5": MIGRATE_5,
+}  # from a schema, the next
 
 
 class LogEntry(NamedTuple):
@@ -429,6 +446,36 @@ class RelayStore(sqlite.Closing):
     def sweep_blobs(self) -> int:
         """Remove what writers that died (a relay killed mid-upload) left; returns how many."""
         return self._blobs.sweep()
+
+    # -- the chat widget -----------------------------------------------------------------
+
+    def add_origin(self, origin: str, at: str) -> bool:
+        """Allow a site to embed the widget; True when it was not allowed before."""
+        with self.write():
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO chat_origins VALUES (?, ?)", (origin, at)
+            )
+        return bool(cur.rowcount)
+
+    def remove_origin(self, origin: str) -> bool:
+        with self.write():
+            cur = self.conn.execute("DELETE FROM chat_origins WHERE origin = ?", (origin,))
+        return bool(cur.rowcount)
+
+    def origins(self) -> list[dict[str, str]]:
+        rows = self.conn.execute("SELECT origin, created_at FROM chat_origins ORDER BY origin")
+        return [{"origin": str(r[0]), "created_at": str(r[1])} for r in rows]
+
+    def chat_key(self) -> bytes:
+        """The key that signs visitors' session tokens, made on first use: 32 random bytes."""
+        found = self.meta("chat_key")
+        if found is None:
+            with self.write():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('chat_key', ?)", (os.urandom(32).hex(),)
+                )
+            found = self.meta("chat_key")
+        return bytes.fromhex(str(found))
 
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""

@@ -353,3 +353,19 @@ def test_the_readmes_mailboxes_are_stored_as_it_says(tmp_path: Path) -> None:
     copies = {m["address"]: m["sent_copy"] for m in listed}
     assert copies.pop("support@acme.example.com") == "append"  # Fastmail
     assert set(copies.values()) == {"server"} and len(copies) == 3  # Gmail, Microsoft 365
+
+
+def test_website_chat_as_the_readme_says(tmp_path: Path) -> None:
+    """The section's commands run against a store, and the script tag it shows is the one
+    the relay serves the widget for."""
+    text = section(README.read_text(encoding="utf-8"), "Website chat")
+    lines = inbox_lines(text)
+    assert words(lines[0])[:3] == ["inbox", "chat", "origins"]
+    env = shell_env(tmp_path / "replica", tmp_path)
+    for line in lines:
+        done = shell(line, env, tmp_path)
+        assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
+    assert "https://www.acme.example.com" in done.stdout
+    assert re.search(r'<script src="https://[^"]+/widget\.js" data-workspace="inbox" defer>', text)
+    nginx = section(README.read_text(encoding="utf-8"), "A relay on the internet")
+    assert "(sync|chat)" in nginx

@@ -94,8 +94,11 @@ def by_conversation(replica: Replica) -> dict[str, list[dict[str, Any]]]:
                 entry = {
                     "agent": state["agent"],
                     "doing": what,
-                    "since": state.get(f"{what}_since"),
+                    "since": state.get(f"{what}_since") or state.get("at"),
                 }
+                if state.get("visitor"):  # a website visitor, stated by the relay
+                    entry["visitor"] = True
+                    entry["name"] = state.get("name")
                 out.setdefault(str(state[what]), []).append(entry)
                 break
     return out

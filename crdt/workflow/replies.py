@@ -60,10 +60,10 @@ def outbound(
     as it stands, to ``to`` (default: the customer) and ``cc``.
     """
     customer = conversation.get("customer")
-    if not customer:
+    channel = str(conversation.get("channel") or "email")
+    if not customer and channel != "chat":  # a chat's visitor may give no address
         raise UsageError(f"conversation {conversation.get('id')} has no customer to reply to")
     email = str(agent.get("email", ""))
-    channel = str(conversation.get("channel") or "email")
     out: dict[str, Any] = {
         "id": message_id,
         "direction": "out",
@@ -71,7 +71,7 @@ def outbound(
         "from": conversation.get("mailbox") or email,
         "from_name": agent.get("name") or None,
         "author": email,
-        "to": list(to) or [customer],
+        "to": list(to) or ([customer] if customer else []),
         "cc": list(cc) or None,
         "body": body,
         "created_at": at,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 DEFAULT_STORE = "relay.db"
 
 
-def _store_option(p: argparse.ArgumentParser) -> None:
+def store_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--store",
         dest="store_path",
@@ -48,7 +48,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     serve = verb("serve", "run the relay that replicas sync through")
     serve.add_argument("--host", default="127.0.0.1", help="address (default loopback)")
     serve.add_argument("--port", type=_port, default=8787, help="port, 1-65535 (default 8787)")
-    _store_option(serve)
+    store_option(serve)
     serve.add_argument(
         "--workspace", metavar="NAME", help="the name of a new store's workspace (default inbox)"
     )
@@ -84,7 +84,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     token = verb("token", "agents' access tokens: create, revoke, list")
     token_verb = verbs(token, f"{name} token")
     listing = token_verb("list", "every token: agent, role, created, revoked, last used")
-    _store_option(listing)
+    store_option(listing)
     add_output_flags(listing)
     example(listing, "inbox relay token list --store ./relay.db", "inbox relay token list --json")
     for action, summary in (
@@ -93,7 +93,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     ):
         sub = token_verb(action, summary)
         sub.add_argument("agent", metavar="AGENT", help="the agent's email")
-        _store_option(sub)
+        store_option(sub)
         if action == "create":
             role = sub.add_mutually_exclusive_group()
             role.add_argument(
@@ -116,7 +116,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     example(token, "inbox relay token create dana@acme.example.com --store ./relay.db > dana.token")
     _mailbox_verbs(verb("mailbox", "the shared addresses the mail gateway reads and sends"), name)
     gateway = verb("gateway", "read the store's mailboxes into the workspace, through the relay")
-    _store_option(gateway)
+    store_option(gateway)
     gateway.add_argument(
         "--url",
         default="http://127.0.0.1:8787",
@@ -147,7 +147,7 @@ def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
     mailbox_verb = verbs(mailbox, f"{name} mailbox")
     add = mailbox_verb("add", "connect a shared address (or change how it is reached)")
     add.add_argument("address", metavar="ADDR", help="e.g. support@acme.example.com")
-    _store_option(add)
+    store_option(add)
     add.add_argument("--imap", required=True, metavar="HOST[:PORT]", help="its IMAP server")
     add.add_argument("--smtp", metavar="HOST[:PORT]", help="its SMTP server (to send replies)")
     add.add_argument("--user", metavar="LOGIN", help="the login (default: the address)")
@@ -187,12 +187,12 @@ def _mailbox_verbs(mailbox: argparse.ArgumentParser, name: str) -> None:
         "    --user support@acme.example.com --password-command 'pass show acme/support'",
     )
     listing = mailbox_verb("list", "each mailbox: servers, state (idle, syncing, error), UIDs")
-    _store_option(listing)
+    store_option(listing)
     add_output_flags(listing)
     example(listing, "inbox relay mailbox list --store ./relay.db")
     rm = mailbox_verb("rm", "disconnect a mailbox (what it brought stays)")
     rm.add_argument("address", metavar="ADDR")
-    _store_option(rm)
+    store_option(rm)
     example(rm, "inbox relay mailbox rm info@acme.example.com --store ./relay.db")
 
 

@@ -125,6 +125,8 @@ def _size(attachment: dict[str, Any]) -> str:
 def _here(p: dict[str, Any]) -> str:
     """'ali is viewing (12s)', 'ben is typing a reply (started 40s ago)'."""
     who = _who(p["agent"])
+    if p.get("visitor"):  # the website visitor of a chat
+        return "visitor is typing..." if p["doing"] == "typing" else "visitor is on the chat"
     if p["doing"] == "typing":
         return f"{who} is typing a reply (started {ago(p['since'])})"
     return f"{who} is viewing ({ago(p['since']).replace(' ago', '')})"

@@ -49,6 +49,7 @@ def _agents(online: list[dict[str, Any]], drafts: list[dict[str, Any]]) -> list[
             "typing": state.get("typing"),
             "typing_since": state.get("typing_since"),
             "seen_at": state.get("seen_at"),
+            "visitor": bool(state.get("visitor")),
             "drafts": [],
         }
     for draft in drafts:
@@ -68,6 +69,7 @@ def _offline(agent: str) -> dict[str, Any]:
         "typing": None,
         "typing_since": None,
         "seen_at": None,
+        "visitor": False,
         "drafts": [],
     }
 

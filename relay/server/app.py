@@ -1,5 +1,6 @@
 """The relay as an ASGI application: lifespan, the agents' websockets, attachments over
-HTTP (``blobs.py``), a health page.
+HTTP (``blobs.py``), a health page, and the website visitors' socket and widget
+(``/chat``, ``/widget.js``: relay/chat/).
 
 It turns ASGI messages into what the hub (``hub.py``) understands: a token to admit,
 a session to read frames from, a close. A socket without a valid token is refused
@@ -17,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from relay.chat import endpoint as chat
+from relay.chat.desk import Desk
 from relay.server import blobs
 from relay.server.hub import CLOSED_BY_AGENT, Hub
 from relay.server.limits import DEFAULTS, Limits
@@ -33,12 +36,18 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 class RelayApp:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self.desk = Desk(hub)  # website visitors: /chat and /widget.js (relay/chat/)
+        hub.listeners.append(self.desk)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "websocket" and scope.get("path") == "/chat":
+            await chat.visitor(self.desk, scope, receive, send)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
+        elif scope["type"] == "http" and scope.get("path") == "/widget.js":
+            await chat.widget(scope, send)
         elif scope["type"] == "http":
             if blobs.is_blob_path(scope.get("path", "")):
                 await blobs.handle(self.hub, scope, receive, send, _bearer(scope))
@@ -50,8 +59,10 @@ class RelayApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.hub.start()
+                self.desk.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.desk.stop()
                 self.hub.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

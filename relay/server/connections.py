@@ -29,6 +29,7 @@ from collections import OrderedDict
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 from relay.server.limits import Limits
 
@@ -130,6 +131,14 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
     and the peer has had ``close_timeout`` seconds to take the close frame."""
 
     close_grace: float
+    visitor_frame: int  # bytes of a message on a website visitor's socket (``/chat``)
+
+    def handle_connect(self, event: Request) -> None:
+        """A visitor's socket takes far smaller messages than an agent's: bounded here,
+        as they arrive, not after 8 MB of one is read."""
+        super().handle_connect(event)
+        if event.path.partition("?")[0] == "/chat":
+            self.conn.max_message_size = self.visitor_frame
 
     async def run_asgi(self) -> None:
         await super().run_asgi()
@@ -140,7 +149,8 @@ def guarded(limits: Limits) -> tuple[type[GuardedHTTP], type[GuardedWebSocket]]:
     """The two protocol classes for uvicorn, bound to one relay's limits."""
     handshakes = Handshakes(limits)
     http = type("RelayHTTP", (GuardedHTTP,), {"handshakes": handshakes})
-    ws = type("RelayWebSocket", (GuardedWebSocket,), {"close_grace": limits.close_timeout})
+    grace, frame = limits.close_timeout, 4 * limits.chat_frame  # UTF-8: up to 4 bytes a character
+    ws = type("RelayWebSocket", (GuardedWebSocket,), {"close_grace": grace, "visitor_frame": frame})
     return http, ws
 
 

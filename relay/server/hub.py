@@ -18,13 +18,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from crdt.errors import BadUpdateError, RefusedError
 from crdt.model import admission, clock, conversation
-from crdt.model.ydoc import Doc
+from crdt.model.ydoc import Doc, load
 from relay import protocol as p
-from relay.server.awareness import AwarenessStates, Budget
+from relay.server.awareness import AwarenessStates, Budget, Peer
 from relay.server.documents import Documents
 from relay.server.limits import DEFAULTS, Limits
 from relay.server.session import (
@@ -46,6 +46,22 @@ CLOSED_BY_AGENT = "closed by the agent"
 NextFrame = Callable[[], Awaitable[bytes]]
 
 
+class Writer(NamedTuple):
+    """Who a change is from: an agent's token, or the relay itself (``token_id`` None)."""
+
+    agent: str
+    role: str
+    token_id: str | None
+
+
+class Listener(Protocol):
+    """Work beside the sockets that follows the log and presence (the chat desk)."""
+
+    def changed(self, name: str) -> None: ...
+
+    def presence(self, changed: list[p.Awareness]) -> None: ...
+
+
 class Hub:
     """The sessions of one workspace around its store."""
 
@@ -59,6 +75,7 @@ class Hub:
         budget = Budget(limits.presence_state, limits.presence_per_token)
         self.presence = AwarenessStates(limits.presence_expire, budget)
         self._tasks: list[asyncio.Task[None]] = []
+        self.listeners: list[Listener] = []
 
     @property
     def store(self) -> RelayStore:
@@ -195,7 +212,7 @@ class Hub:
             session.read_moved.set()
         elif frame.kind == p.AWARENESS:
             changed = self.presence.update(session, p.read_awareness(frame.data))
-            self._broadcast_presence(changed, but=session)
+            self._presence_changed(changed, but=session)
         else:
             raise Dropped(f"unexpected message kind {frame.kind} from a replica")
 
@@ -213,22 +230,53 @@ class Hub:
         if len(frame.data) > p.MAX_UPDATE:
             raise Dropped(f"an update of {len(frame.data)} bytes (limit {p.MAX_UPDATE})", TOO_BIG)
         try:
-            entries = self._accept(session, name, frame.data)
+            writer = Writer(session.agent, session.grant.role, session.grant.token_id)
+            entries = self._accept(writer, name, frame.data)
         except (RefusedError, BadUpdateError) as exc:
             self._refuse(session, name, exc)
             return
-        for entry in entries:
-            data = p.entry(entry.doc, entry.seq, entry.data)
-            for other in self.sessions:
-                if other.live and entry.seq > other.cursor:
-                    if other is not session or entry is not entries[0]:  # it has its own
-                        other.push(data)
-                    other.cursor = entry.seq
+        self._pass_on(entries, session)
         doc, _ = self.docs.get(name)
         head = entries[-1].seq if entries else self.store.head()
         session.push(p.stored(name, head, doc.get_state()))
 
-    def _accept(self, session: Session, name: str, update: bytes) -> list[LogEntry]:
+    def _pass_on(self, entries: list[LogEntry], source: Session | None = None) -> None:
+        """Logged entries to every live socket (``source`` has the first: it sent it), then
+        to whoever listens beside the sockets (the chat desk)."""
+        for entry in entries:
+            data = p.entry(entry.doc, entry.seq, entry.data)
+            for other in self.sessions:
+                if other.live and entry.seq > other.cursor:
+                    if other is not source or entry is not entries[0]:
+                        other.push(data)
+                    other.cursor = entry.seq
+        if entries:
+            for listener in self.listeners:
+                listener.changed(entries[0].doc)
+
+    def write(
+        self, name: str, change: Callable[[Doc], None], agent: str, role: str
+    ) -> list[LogEntry]:
+        """A change the relay makes itself as ``agent`` (a visitor's chat message, written
+        on their behalf): made on a copy of the document, then proved, logged and passed on
+        as an agent's would be. Raises ``RefusedError`` when admission would refuse it."""
+        doc, _ = self.docs.get(name)
+        copy = load([doc.get_update()])
+        before = copy.get_state()
+        change(copy)
+        entries = self._accept(Writer(agent, role, None), name, copy.get_update(before))
+        self._pass_on(entries)
+        return entries
+
+    def states(self) -> list[p.Awareness]:
+        """Everyone's presence as the relay holds it."""
+        return self.presence.snapshot()
+
+    def document(self, name: str) -> dict[str, Any]:
+        """A document's plain values as the relay holds them (read, never changed)."""
+        return self.docs.plain(name, partial(self._plain, name))
+
+    def _accept(self, writer: Writer, name: str, update: bytes) -> list[LogEntry]:
         """Prove an update harmless on a copy of the document, then log and stamp what it
         changed; nothing is stored or kept in memory unless all of it is."""
         doc, _ = self.docs.get(name)
@@ -241,14 +289,14 @@ class Hub:
         reread = trial.to_py([r for r in maps if r in touched], [r for r in arrays if r in touched])
         after = {**plain, **reread}  # an untouched root is the same object: nothing to check
         extra = set(trial.root_names()) - {*maps, *arrays}
-        author = admission.Author(session.agent, session.grant.role)
+        author = admission.Author(writer.agent, writer.role)
         admission.check(name, plain, after, extra, author, self._plain_of)
         diff = trial.get_update(before)
         at = clock.now_iso()
         try:
             doc.apply_update(diff)
             with self.store.write():
-                seq = self.store.append(name, diff, session.grant.token_id, at)
+                seq = self.store.append(name, diff, writer.token_id, at)
                 entries = [LogEntry(seq, name, diff)]
                 if name.startswith("c:"):
                     stamped_from = doc.get_state()
@@ -301,9 +349,23 @@ class Hub:
         for frame in p.awareness_frames(changed, self.limits.max_frame):
             self._broadcast(frame, but)
 
+    def _presence_changed(self, changed: list[p.Awareness], but: Session | None = None) -> None:
+        self._broadcast_presence(changed, but)
+        if changed:
+            for listener in self.listeners:
+                listener.presence(changed)
+
+    def announce(self, peer: Peer, entries: list[p.Awareness]) -> None:
+        """Presence the relay states for someone without a replica (a website visitor),
+        bounded and passed on as a replica's is."""
+        self._broadcast_presence(self.presence.update(peer, entries))
+
+    def forget(self, peer: Peer) -> None:
+        self._broadcast_presence(self.presence.leave(peer))
+
     def leave(self, session: Session) -> None:
         self.sessions.discard(session)
-        self._broadcast_presence(self.presence.leave(session))
+        self._presence_changed(self.presence.leave(session))
 
     # -- background ----------------------------------------------------------------------
 
@@ -324,4 +386,4 @@ class Hub:
     async def _expire_presence(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            self._broadcast_presence(self.presence.expire())
+            self._presence_changed(self.presence.expire())

@@ -36,6 +36,23 @@ class Limits(NamedTuple):
     revoke_poll: float = 0.25  # seconds between looks for tokens revoked by another process
     presence_expire: float = PRESENCE_EXPIRE  # seconds a presence lives without a heartbeat
     writer_grace: float = 5.0  # seconds a closing socket's queue may take to go out
+    # website visitors (relay/chat/): everything they send is untrusted
+    chat_frame: int = 16 * 1024  # bytes of one visitor frame (JSON text)
+    chat_message: int = 4000  # characters of one visitor message
+    chat_name: int = 80  # characters of a visitor's name
+    chat_history: int = 200  # messages a visitor is sent when the widget (re)connects
+    chat_sockets_per_visitor: int = 4  # tabs of one visitor open at once
+    chat_sockets_per_ip: int = 32  # visitor sockets from one address at once
+    chat_visitors: int = 5000  # visitor sockets on the relay at once
+    chat_rate: float = 1.0  # messages per second a visitor may send, sustained ...
+    chat_burst: float = 10.0  # ... and in a burst
+    chat_ip_rate: float = 5.0  # frames per second one address may send, all its sockets
+    chat_ip_burst: float = 60.0
+    chat_new_per_ip: float = 20.0  # new visitors (conversations) one address may start per
+    chat_new_window: float = 3600.0  # ... this many seconds
+    chat_queue: int = 256  # frames waiting for one visitor socket; past it, it is dropped
+    chat_token_days: float = 30.0  # a visitor's session token lives this long unused
+    chat_hello_timeout: float = 10.0  # seconds for a visitor socket to say hello
 
 
 DEFAULTS = Limits()

@@ -8,6 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from relay.store import SCHEMA_VERSION
 from tests.conftest import run_inbox
 from tests.relay.relays import RelayProcess, wait_for
 
@@ -74,7 +75,9 @@ def test_a_schema_2_store_gains_last_use_on_opening(tmp_path: Path) -> None:
     (row,) = json.loads(out)
     assert (row["agent"], row["last_used_at"]) == (BEN, None)
     conn = sqlite3.connect(store)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
     conn.close()
 
 

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from relay.store import SCHEMA_VERSION
 from tests.conftest import run_inbox
 
 ADD = [
@@ -98,5 +99,5 @@ def test_a_schema_4_ledger_gains_the_sent_copy(tmp_path: Path) -> None:
     row = conn.execute("SELECT state, filed, copy FROM sent").fetchone()
     schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
     conn.close()
-    assert {"filed", "copy"} <= columns and schema == "5"
+    assert {"filed", "copy"} <= columns and schema == str(SCHEMA_VERSION)
     assert row == ("sent", None, None)  # sent before: no copy is filed for it now

@@ -1,0 +1,1 @@
+"""Website chat: visitors' sockets bound to their own conversation, and the widget."""

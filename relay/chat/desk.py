@@ -1,0 +1,322 @@
+"""The relay's side of website chat: visitors' sockets, each bound to one conversation.
+
+A visitor reaches the workspace only through here. Their token (tokens.py) names the one
+conversation they may see; what they say is written into it by the relay on their behalf
+(transcript.py, through ``Hub.write``, admission included); what they are sent is what
+``transcript.shown`` keeps of that conversation, and "an agent is typing" with the
+agent's handle. They never hold a document, a cursor, or anyone's presence.
+
+The desk follows the hub (``Hub.listeners``): when a chat conversation with a visitor
+online changes, the messages that visitor has not had are pushed to each of their
+sockets (their own words come back the same way: that echo is the widget's receipt),
+and an agent's reply that reached a socket is marked sent. When an agent starts or stops
+typing in it, the visitor is told. The visitor's own typing goes to the agents as
+presence, stated by the relay for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from crdt.errors import RefusedError
+from crdt.model import clock
+from crdt.model.items import handle
+from crdt.model.vocab import conversation_doc
+from relay import protocol as p
+from relay.chat import tokens, transcript, wire
+from relay.chat.buckets import Buckets
+from relay.chat.limits import ChatLimits
+from relay.store import RelayStore
+
+log = logging.getLogger("inbox.relay.chat")
+
+WRITER = (transcript.WRITER_AGENT, transcript.WRITER_ROLE)  # the relay's own change
+HEARTBEAT = 10.0  # seconds between restatements of a visitor's presence (it expires at 30)
+
+SendText = Callable[[str], Awaitable[None]]
+
+
+class Closed(Exception):
+    """Why a visitor's socket is closed: the reason goes to the widget, and to the log."""
+
+
+class VisitorSocket:
+    """One visitor's socket (one tab): its queue, what it has been sent, its presence."""
+
+    def __init__(self, granted: tokens.Pass, address: str, queue: int) -> None:
+        self.granted, self.address = granted, address
+        self.who = transcript.Visitor(granted.visitor, granted.conversation)
+        self.doc = conversation_doc(granted.conversation)
+        self.sent: set[str] = set()  # ids of messages this socket was sent
+        self.typing = False
+        self.since = self.typing_since = clock.now_iso()
+        self.client = int.from_bytes(os.urandom(6), "big")  # its presence's client id
+        self.clock = 0
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(queue)
+        self.reason = ""
+
+    @property
+    def agent(self) -> str:  # as presence names the peer (awareness.Peer)
+        return f"visitor:{self.granted.visitor[:8]}"
+
+    @property
+    def token_id(self) -> str:  # presence's budget is per visitor, all their tabs
+        return f"visitor:{self.granted.visitor}"
+
+    def push(self, text: str) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close("too far behind")
+
+    def close(self, reason: str) -> None:
+        if not self.reason:
+            self.reason = reason
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)
+
+
+class Relay(Protocol):
+    """What the desk needs of the relay's hub (relay/server/hub.py), which calls the
+    desk's ``changed`` and ``presence`` as the log and presence move."""
+
+    @property
+    def limits(self) -> ChatLimits: ...
+
+    @property
+    def store(self) -> RelayStore: ...
+
+    def write(self, name: str, change: Callable[[Any], None], agent: str, role: str) -> Any: ...
+
+    def document(self, name: str) -> dict[str, Any]: ...
+
+    def announce(self, peer: Any, entries: list[p.Awareness]) -> None: ...
+
+    def forget(self, peer: Any) -> None: ...
+
+    def states(self) -> list[p.Awareness]: ...
+
+
+class Desk:
+    """Every visitor socket of one relay, by conversation."""
+
+    def __init__(self, hub: Relay) -> None:
+        self.hub, self.limits = hub, hub.limits
+        self.sockets: dict[str, set[VisitorSocket]] = {}  # document name -> its visitors'
+        self.by_address: dict[str, int] = {}
+        self.count = 0
+        self._frames = Buckets(self.limits.chat_ip_rate, self.limits.chat_ip_burst)
+        self._says = Buckets(self.limits.chat_rate, self.limits.chat_burst)
+        new = self.limits.chat_new_per_ip
+        self._new = Buckets(new / self.limits.chat_new_window, new)
+        self._typing: dict[int, str] = {}  # an agent's presence client -> document typed in
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._heartbeat())]
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for held in list(self.sockets.values()):
+            for sock in held:
+                sock.close("relay stopping")
+
+    # -- admission -----------------------------------------------------------------------
+
+    def allowed(self, origin: str) -> bool:
+        return bool(origin) and any(o["origin"] == origin for o in self.hub.store.origins())
+
+    def workspace(self) -> str:
+        return str(self.hub.store.meta("workspace") or "")
+
+    def room_for(self, address: str) -> str | None:
+        """Why another socket from ``address`` is refused now, or None."""
+        if self.count >= self.limits.chat_visitors:
+            return "the relay has all the visitors it takes"
+        if self.by_address.get(address, 0) >= self.limits.chat_sockets_per_ip:
+            return "too many chat sockets from this address"
+        return None
+
+    def enter(self, token: str | None, origin: str, address: str) -> tuple[VisitorSocket, str]:
+        """The socket of whoever holds ``token`` (a new visitor when it is none, or not
+        valid here), with the token to keep: renewed, or new."""
+        store, now = self.hub.store, time.time()
+        key, workspace_id = store.chat_key(), str(store.meta("workspace_id") or "")
+        days = self.limits.chat_token_days
+        granted = tokens.check(key, workspace_id, token, origin, now) if token else None
+        granted = tokens.fresh(origin, now, days) if granted is None else granted
+        granted = tokens.renewed(granted, now, days)
+        sock = VisitorSocket(granted, address, self.limits.chat_queue)
+        tabs = self.sockets.get(sock.doc, set())
+        if sum(1 for s in tabs if s.granted.visitor == granted.visitor) >= (
+            self.limits.chat_sockets_per_visitor
+        ):
+            raise Closed("too many chat windows open")
+        return sock, tokens.issue(key, workspace_id, granted)
+
+    def join(self, sock: VisitorSocket, token: str) -> None:
+        self.sockets.setdefault(sock.doc, set()).add(sock)
+        self.by_address[sock.address] = self.by_address.get(sock.address, 0) + 1
+        self.count += 1
+        plain = self._plain(sock.doc)
+        history = transcript.shown(plain, self.limits.chat_history)
+        sock.sent.update(m["id"] for m in history)
+        sock.push(wire.welcome(token, history, transcript.answering(plain)))
+        if self._typing_in(sock.doc):
+            sock.push(wire.typing(True, self._typist(sock.doc)))
+        self._announce(sock)
+        self._mark_delivered(sock.doc)
+
+    def leave(self, sock: VisitorSocket) -> None:
+        held = self.sockets.get(sock.doc)
+        if held is None or sock not in held:
+            return
+        held.discard(sock)
+        if not held:
+            del self.sockets[sock.doc]
+        left = self.by_address.get(sock.address, 1) - 1
+        if left > 0:
+            self.by_address[sock.address] = left
+        else:
+            self.by_address.pop(sock.address, None)
+        self.count -= 1
+        self.hub.forget(sock)
+
+    # -- what a visitor says -------------------------------------------------------------
+
+    def handle(self, sock: VisitorSocket, event: wire.Event) -> None:
+        if not self._frames.allow(sock.address):
+            raise Closed("flooding: too many frames from this address")
+        if event.kind == "say":
+            self._say(sock, event)
+        elif event.kind == "typing":
+            if event.on != sock.typing:
+                sock.typing, sock.typing_since = event.on, clock.now_iso()
+                self._announce(sock)
+        elif event.kind == "profile":
+            sock.who = sock.who._replace(
+                name=event.name or sock.who.name, email=event.email or sock.who.email
+            )
+            self._write(sock, lambda doc: transcript.introduce(doc, sock.who))
+            self._announce(sock)
+        else:
+            raise Closed(f"unexpected {event.kind}")
+
+    def _say(self, sock: VisitorSocket, event: wire.Event) -> None:
+        if not self._says.allow(sock.granted.visitor):
+            raise Closed("flooding: too many messages; wait a moment")
+        ident = transcript.message_id(sock.granted.conversation, event.client_id)
+        plain = self._plain(sock.doc)
+        if not plain.get("meta", {}).get("id") and not self._new.allow(sock.address):
+            raise Closed("too many new chats from this address; try again later")
+        if any(m.get("id") == ident for m in plain.get("messages", [])):
+            # a resend of one taken already (the receipt was lost with the connection)
+            shown = transcript.shown(plain, len(plain.get("messages", [])))
+            for m in shown:
+                if m["id"] == event.client_id and m["author"] == "visitor":
+                    sock.sent.add(m["id"])
+                    sock.push(wire.message(m))
+        else:
+            at = clock.now_iso()
+            self._write(
+                sock, lambda doc: transcript.say(doc, sock.who, event.client_id, event.body, at)
+            )
+        sock.typing = False
+        self._announce(sock)
+
+    def _write(self, sock: VisitorSocket, change: Callable[[Any], None]) -> None:
+        try:
+            self.hub.write(sock.doc, change, *WRITER)
+        except RefusedError as exc:  # a bug or a poisoned document: the visitor is told
+            log.warning("refused a visitor's change to %s: %s", sock.doc, exc.message)
+            raise Closed("the message could not be taken") from exc
+
+    # -- following the hub ---------------------------------------------------------------
+
+    def changed(self, name: str) -> None:
+        held = self.sockets.get(name)
+        if not held:
+            return
+        shown = transcript.shown(self._plain(name), self.limits.chat_history)
+        for sock in list(held):
+            for m in shown:
+                if m["id"] not in sock.sent:
+                    sock.sent.add(m["id"])
+                    sock.push(wire.message(m))
+        if transcript.undelivered(self._plain(name)):
+            asyncio.get_running_loop().call_soon(self._mark_delivered, name)
+
+    def presence(self, changed: list[p.Awareness]) -> None:
+        """Agents' typing, as their replicas state it, to the visitors of what they type in."""
+        touched: set[str] = set()
+        for entry in changed:
+            state = entry.state or {}
+            if state.get("visitor"):
+                continue
+            typing = state.get("typing")
+            now = conversation_doc(typing) if isinstance(typing, str) and typing else None
+            was = self._typing.pop(entry.client, None)
+            if now is not None:
+                self._typing[entry.client] = now
+            if was != now:
+                touched.update(d for d in (was, now) if d is not None)
+        for name in touched:
+            on = self._typing_in(name)
+            for sock in self.sockets.get(name, ()):
+                sock.push(wire.typing(on, self._typist(name) if on else None))
+
+    def _typing_in(self, name: str) -> bool:
+        return name in self._typing.values()
+
+    def _typist(self, name: str) -> str | None:
+        for client, typed in self._typing.items():
+            if typed == name:
+                for held in self.hub.states():
+                    if held.client == client and held.state:
+                        return handle(str(held.state.get("agent", "")))
+        return None
+
+    def _mark_delivered(self, name: str) -> None:
+        if not self.sockets.get(name):
+            return  # the visitor left meanwhile: the reply waits for their return
+        waiting = transcript.undelivered(self._plain(name))
+        if waiting:
+            at = clock.now_iso()
+            try:
+                self.hub.write(name, lambda doc: transcript.delivered(doc, waiting, at), *WRITER)
+            except RefusedError as exc:
+                log.warning("could not mark replies in %s sent: %s", name, exc.message)
+
+    # -- the visitor's presence, for the agents -------------------------------------------
+
+    def _announce(self, sock: VisitorSocket) -> None:
+        sock.clock += 1
+        ident = sock.granted.conversation
+        state = {
+            "visitor": True,
+            "name": sock.who.name,
+            "status": "online",
+            "viewing": ident,
+            "viewing_since": sock.since,
+            "typing": ident if sock.typing else None,
+            "typing_since": sock.typing_since if sock.typing else None,
+            "at": clock.now_iso(),
+        }
+        self.hub.announce(sock, [p.Awareness(sock.client, sock.clock, state)])
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            for held in list(self.sockets.values()):
+                for sock in list(held):
+                    self._announce(sock)
+
+    def _plain(self, name: str) -> dict[str, Any]:
+        return self.hub.document(name)
