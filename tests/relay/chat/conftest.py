@@ -76,8 +76,10 @@ def site(relay: RelayProcess) -> Iterator[Site]:
     page.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Playwright's sync API runs an event loop in this thread while it is open, and no
+    other test can ``asyncio.run`` meanwhile: one browser a module, closed after it."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), (
