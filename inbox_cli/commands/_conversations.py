@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 COLUMNS = [
     ("id", "id"),
     ("status", "status"),
+    ("priority", "priority"),
+    ("category", "category"),
+    ("sentiment", "tone"),
     ("assignee", "assignee"),
     ("customer", "customer"),
     ("subject", "subject"),
@@ -24,7 +27,7 @@ COLUMNS = [
 ]
 
 # On a narrow terminal: free text gives way first, then who; ids, status and times keep.
-SHRINK = ("snippet", "subject", "presence", "tags", "customer", "assignee")
+SHRINK = ("snippet", "subject", "presence", "tags", "customer", "category", "sentiment", "assignee")
 
 
 def limit(ctx: Context, given: int | None) -> int | None:
@@ -74,7 +77,9 @@ def print_conversations(
             return ago(value)
         if isinstance(value, list):
             return ",".join(value)
-        return "" if value is None else str(value)
+        if value is None:
+            return "-" if name in ("category", "sentiment") else ""
+        return str(value)
 
     chosen = list(columns or COLUMNS)
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
