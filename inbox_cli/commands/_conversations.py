@@ -16,14 +16,15 @@ if TYPE_CHECKING:
 COLUMNS = [
     ("id", "id"),
     ("status", "status"),
-    ("priority", "priority"),
-    ("category", "category"),
-    ("sentiment", "tone"),
     ("assignee", "assignee"),
     ("customer", "customer"),
     ("subject", "subject"),
     ("tags", "tags"),
     ("updated_at", "updated"),
+    # triage's labels last: scripts that cut the columns before them keep their positions
+    ("priority", "priority"),
+    ("category", "category"),
+    ("sentiment", "tone"),
 ]
 
 # On a narrow terminal: free text gives way first, then who; ids, status and times keep.
