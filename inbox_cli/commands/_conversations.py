@@ -28,7 +28,14 @@ COLUMNS = [
 ]
 
 # On a narrow terminal: free text gives way first, then who; ids, status and times keep.
-SHRINK = ("snippet", "subject", "presence", "tags", "customer", "category", "sentiment", "assignee")
+SHRINK = ("category", "sentiment", "snippet", "subject", "presence", "tags", "customer", "assignee")
+
+
+LABELS = ("priority", "category", "sentiment")
+
+
+def _labelled(row: dict[str, Any]) -> bool:
+    return bool(row.get("category") or row.get("sentiment") or row.get("priority") != "normal")
 
 
 def limit(ctx: Context, given: int | None) -> int | None:
@@ -83,6 +90,8 @@ def print_conversations(
         return str(value)
 
     chosen = list(columns or COLUMNS)
+    if ctx.out.tty and not any(_labelled(r) for r in rows):  # nothing triaged: no columns
+        chosen = [c for c in chosen if c[0] not in LABELS]
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
     ctx.out.items(rows, chosen, cell, SHRINK)

@@ -16,7 +16,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     example(listing, "inbox model list", "inbox model list --json")
     use = verb("use", "use a GGUF model file on this replica (not shared with the team)")
     use.add_argument("path", metavar="PATH.gguf")
-    example(use, "inbox model use ~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
+    example(use, "inbox model use ~/models/qwen2.5-1.5b.gguf")
     example(p, "inbox model list", "inbox model use ~/models/model.gguf")
 
 

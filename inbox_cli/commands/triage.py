@@ -17,9 +17,24 @@ FIELDS = ("category", "priority", "sentiment")
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="id prefixes (stdin when none)")
     p.add_argument("--eval", metavar="FILE.jsonl", help="accuracy on a labelled file instead")
-    p.add_argument("--category", choices=CATEGORIES, help="set it yourself (wins over triage)")
-    p.add_argument("--priority", choices=PRIORITIES, help="set it yourself (as inbox priority)")
-    p.add_argument("--sentiment", choices=SENTIMENTS, help="set it yourself (wins over triage)")
+    p.add_argument(
+        "--category",
+        choices=CATEGORIES,
+        metavar="CATEGORY",
+        help=f"set it yourself, it wins over triage: {', '.join(CATEGORIES)}",
+    )
+    p.add_argument(
+        "--priority",
+        choices=PRIORITIES,
+        metavar="LEVEL",
+        help=f"set it yourself (as inbox priority): {', '.join(PRIORITIES)}",
+    )
+    p.add_argument(
+        "--sentiment",
+        choices=SENTIMENTS,
+        metavar="TONE",
+        help=f"set it yourself, it wins over triage: {', '.join(SENTIMENTS)}",
+    )
     add_output_flags(p)
     example(
         p,
