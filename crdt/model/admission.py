@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from crdt.errors import RefusedError
+from crdt.model import triage
 from crdt.model.claims import ACTIONS
 from crdt.model.vocab import (
     ADMIN,
@@ -44,7 +45,7 @@ from crdt.model.vocab import (
 
 __all__ = ["ADMIN", "AGENT", "ROLES", "VIEWER", "Author", "check", "roots"]
 
-REGISTERS = ("status", "priority", "snooze", "sentiment", "merged", "drafts")
+REGISTERS = ("status", "priority", "snooze", "sentiment", "category", "triage", "merged", "drafts")
 # what an imported mail does in its sender's name: its arrival, and an import marking it spam,
 # reopening what it answers or recording a bounce (store/import_queue.py)
 MIRRORS = frozenset({"create", "message_in", "message_out", "delivery_bounced"})
@@ -109,6 +110,7 @@ def _conversation(ident: str, before: Plain, after: Plain, me: str, lookup: Look
     _tags(before["tags"], after["tags"], me)
     for register in REGISTERS:
         _register(register, before[register], after[register], senders, me)
+    _labels(before, after)
     for key in _changed(before["delivery"], after["delivery"]):
         if key in after["delivery"] and not _is_entry(after["delivery"][key], "state"):
             raise RefusedError(f"delivery of {key[:40]!r} is not a delivery state")
@@ -264,6 +266,18 @@ def _register(
         )
         if key != me and not mirrored:
             raise RefusedError(f"{name} written for {key[:80]!r}, not by its author")
+
+
+def _labels(before: Plain, after: Plain) -> None:
+    """Labels are words of the vocabulary, and a suggestion is whole (model/triage.py)."""
+    for field in triage.FIELDS:
+        for key in _changed(before[field], after[field]):
+            value = (after[field].get(key) or {}).get("v")
+            if key in after[field] and value not in triage.CHOICES[field]:
+                raise RefusedError(f"{field} {str(value)[:40]!r} is not one of its labels")
+    for key in _changed(before["triage"], after["triage"]):
+        if key in after["triage"] and not triage.is_suggestion(after["triage"][key].get("v")):
+            raise RefusedError("a triage entry that is not a whole suggestion")
 
 
 def _claims(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> None:

@@ -8,8 +8,9 @@ Roots (all created on first use, so documents made on different replicas merge):
     notes      Array  immutable dicts: internal notes with @mentions
     tags       Map    add-wins set (see tags.py)
     claims     Map    ownership entries (see claims.py)
-    status, priority, snooze, sentiment, merged
+    status, priority, snooze, sentiment, category, merged
                Map    registers: one entry per agent, latest wins (see registers.py)
+    triage     Map    model suggestions, one register entry per writer (see triage.py)
     drafts     Map    one entry per agent: {"v": {"started_at"} | None, "at"}, a reply
                       that agent has begun and not sent (the draft's text stays on its
                       replica; teammates see that it exists)
@@ -290,6 +291,39 @@ def set_priority(doc: Doc, priority: str, who: str, at: str) -> bool:
     with doc.transaction():
         _register(doc, "priority", who, priority, at)
         _log(doc, who, "priority", at, priority)
+    return True
+
+
+def set_label(doc: Doc, field: str, value: str, who: str, at: str) -> bool:
+    """An agent's category or sentiment (priority: ``set_priority``); it wins over any
+    model suggestion, now and later (triage.labels)."""
+    from crdt.model import registers, triage
+
+    if field not in ("category", "sentiment") or value not in triage.CHOICES[field]:
+        choices = ", ".join(triage.CHOICES.get(field, ()))
+        raise UsageError(f"unknown {field} {value!r}: use one of {choices}")
+    entries = doc.map(field).to_py()
+    if entries and registers.resolve(entries, None) == value:
+        return False
+    with doc.transaction():
+        _register(doc, field, who, value, at)
+        _log(doc, who, field, at, value)
+    return True
+
+
+def suggest(doc: Doc, suggestion: dict[str, Any], who: str, at: str) -> bool:
+    """Store a model's labels under its writer's own entry; unchanged labels write nothing."""
+    from crdt.model import triage
+
+    if not triage.is_suggestion(suggestion):
+        raise UsageError("a triage suggestion needs category, priority, sentiment, confidence")
+    entry = doc.map("triage").get(who)
+    if isinstance(entry, dict) and entry.get("v") == suggestion:
+        return False
+    with doc.transaction():
+        _register(doc, "triage", who, suggestion, at)
+        labels = " ".join(str(suggestion[f]) for f in triage.FIELDS)
+        _log(doc, who, "triage", at, labels)
     return True
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crdt.model import bounces, claims, registers, tags
+from crdt.model import bounces, claims, registers, tags, triage
 from crdt.model.conversation import ARRAY_ROOTS, MAP_ROOTS
 from crdt.model.vocab import NOTICES
 from crdt.model.ydoc import Doc
@@ -60,6 +60,8 @@ def from_raw(r: dict[str, Any]) -> dict[str, Any]:
     real = [m for m in messages if m.get("kind") not in NOTICES]
     inbound = [m["created_at"] for m in real if m.get("direction") == "in"]
     outbound = [m["created_at"] for m in real if m.get("direction") == "out"]
+    suggested = triage.suggestion(r["triage"])
+    labels = triage.labels({f: r[f] for f in triage.FIELDS}, suggested)
     times = [str(meta.get("created_at", ""))] + [str(a.get("at", "")) for a in activity]
     return {
         "id": meta.get("id"),
@@ -74,8 +76,11 @@ def from_raw(r: dict[str, Any]) -> dict[str, Any]:
         "mailbox": meta.get("mailbox"),
         "customer": meta.get("customer"),
         "customer_name": meta.get("customer_name"),
-        "priority": registers.resolve(r["priority"], "normal"),
-        "sentiment": registers.resolve(r["sentiment"], None),
+        "priority": labels["priority"],
+        "sentiment": labels["sentiment"],
+        "category": labels["category"],
+        "labels_set_by": {f: labels[f"{f}_source"] for f in triage.FIELDS},
+        "triage": suggested,
         "snoozed_until": registers.resolve(r["snooze"], None),
         "merged_into": registers.resolve(r["merged"], None),
         "created_at": meta.get("created_at"),

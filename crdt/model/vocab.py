@@ -14,6 +14,25 @@ PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}
 DEFAULT_PRIORITY = "normal"
 CHANNELS = ("email", "chat")
 SORTS = ("updated", "created", "priority", "due")
+# triage's labels (model/triage.py): what a conversation is about, and the customer's tone
+CATEGORIES = (
+    "account_access",
+    "billing",
+    "bug",
+    "cancellation",
+    "feature_request",
+    "how_to",
+    "order_change",
+    "other",
+    "outage",
+    "praise",
+    "refund",
+    "security",
+    "shipping",
+    "spam",
+)
+SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENT_RANK = {s: rank for rank, s in enumerate(SENTIMENTS)}  # the angry first
 NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not messages
 WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros")
 
@@ -27,6 +46,8 @@ CONVERSATION_MAPS = (
     "priority",
     "snooze",
     "sentiment",
+    "category",
+    "triage",
     "merged",
     "drafts",
 )

@@ -231,6 +231,15 @@ class Store(Closing):
         return (r[0] for r in cur)
 
 
+def _run_step(conn: Connection, step: schema.Step) -> None:
+    if isinstance(step, str):
+        conn.execute(step)
+        return
+    table, column, kind = step
+    if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _migrate(conn: Connection, version: str | None) -> str | None:
     """Bring an older replica up to this schema, in one transaction per step."""
     while version is not None and version.isdigit() and int(version) in schema.MIGRATIONS:
@@ -238,7 +247,7 @@ def _migrate(conn: Connection, version: str | None) -> str | None:
         with sqlite.transaction(conn):
             if sqlite.meta_value(conn, "schema") == version:  # another process may have done it
                 for statement in schema.MIGRATIONS[step]:
-                    conn.execute(statement)
+                    _run_step(conn, statement)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(step + 1),))
         version = sqlite.meta_value(conn, "schema")
     return version

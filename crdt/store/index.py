@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from crdt.model.vocab import DEFAULT_PRIORITY, NOTICES, PRIORITY_RANK
+from crdt.model.vocab import DEFAULT_PRIORITY, NOTICES, PRIORITY_RANK, SENTIMENT_RANK
 from crdt.store import schema
 from crdt.store.compression import Dictionary, compress, decompress
 from crdt.store.sqlite import Connection
@@ -272,6 +272,13 @@ def stub_conversation(conn: Connection, fields: dict[str, Any]) -> int | None:
     return int(cur.lastrowid or 0) if cur.rowcount == 1 else None
 
 
+def priority_rank(priority: str, sentiment: str | None) -> int:
+    """The priority sort's key: urgent before high ..., and within one priority the angry
+    first (negative, then neutral or unknown, then positive)."""
+    rank = PRIORITY_RANK.get(priority, PRIORITY_RANK[DEFAULT_PRIORITY])
+    return rank * 3 + SENTIMENT_RANK.get(sentiment or "neutral", 1)
+
+
 def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, Any]:
     return {
         "id": view["id"],
@@ -285,8 +292,10 @@ def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, 
         "subject": view["subject"],
         "subject_key": subject_key(view["subject"] or ""),
         "priority": view["priority"],
-        "priority_rank": PRIORITY_RANK.get(view["priority"], PRIORITY_RANK[DEFAULT_PRIORITY]),
+        "priority_rank": priority_rank(view["priority"], view["sentiment"]),
         "sentiment": view["sentiment"],
+        "category": view["category"],
+        "labelled": int("agent" in view["labels_set_by"].values()),
         "snooze_until": view["snoozed_until"],
         "merged_into": view["merged_into"],
         "created_at": view["created_at"],

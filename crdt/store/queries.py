@@ -22,6 +22,7 @@ LIST_FIELDS = (
     "customer",
     "priority",
     "sentiment",
+    "category",
     "created_at",
     "updated_at",
     "message_count",
@@ -46,7 +47,7 @@ UNDELIVERED = ("failed", "retrying", "sending", "queued")
 WHOLE_INDEX = 2000  # rows of a page past which its replies are read from the whole index
 _COLUMNS = (
     "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
-    "priority, sentiment, snooze_until, created_at, updated_at, last_inbound_at, "
+    "priority, sentiment, category, snooze_until, created_at, updated_at, last_inbound_at, "
     "last_outbound_at, message_count"
 )
 
@@ -120,6 +121,7 @@ def row_to_item(row: Row, now: str) -> dict[str, Any]:
         "customer": row["customer"],
         "priority": row["priority"],
         "sentiment": row["sentiment"],
+        "category": row["category"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "message_count": row["message_count"],
@@ -308,6 +310,17 @@ def view(conn: Connection, ident: str, now: str | None = None) -> dict[str, Any]
     found = unpack_view(row["view"], conn)
     found.setdefault("drafts", [])  # a view built before drafts were shared
     return effective(found, now or clock.now_iso())
+
+
+def labelled(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """The views of the conversations whose labels an agent set, newest first: what triage
+    learns from as the workspace grows."""
+    rows = conn.execute(
+        "SELECT view FROM conversations WHERE labelled = 1 AND view IS NOT NULL "
+        "ORDER BY updated_at DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [unpack_view(row["view"], conn) for row in rows]
 
 
 def effective(conv: dict[str, Any], now: str) -> dict[str, Any]:

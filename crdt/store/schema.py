@@ -27,7 +27,7 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -51,13 +51,15 @@ CREATE TABLE conversations(
     rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
     assignee TEXT, tentative INTEGER NOT NULL DEFAULT 0, mailbox TEXT, channel TEXT,
     customer TEXT, customer_name TEXT, subject TEXT, subject_key TEXT, priority TEXT,
-    priority_rank INTEGER, sentiment TEXT, snooze_until TEXT, merged_into TEXT,
+    priority_rank INTEGER, sentiment TEXT, category TEXT, labelled INTEGER NOT NULL DEFAULT 0,
+    snooze_until TEXT, merged_into TEXT,
     created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
     message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB);
 CREATE INDEX conversations_updated ON conversations(updated_at, id);
 CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at, id);
 CREATE INDEX conversations_priority ON conversations(priority_rank, updated_at DESC, id DESC);
+CREATE INDEX conversations_labelled ON conversations(labelled, updated_at) WHERE labelled = 1;
 CREATE INDEX conversations_due ON conversations(coalesce(snooze_until, last_inbound_at,
     created_at), id);
 CREATE INDEX conversations_customer ON conversations(customer, subject_key);
@@ -120,8 +122,10 @@ DERIVED = (
     "search",
 )
 
-# Each step brings a replica of the schema before it up to the next.
-MIGRATIONS = {
+# Each step brings a replica of the schema before it up to the next. A (table, column,
+# type) adds that column where it is missing (SQLite has no ADD COLUMN IF NOT EXISTS).
+Step = str | tuple[str, str, str]
+MIGRATIONS: dict[int, tuple[Step, ...]] = {
     1: (
         "ALTER TABLE outbox ADD COLUMN changes INTEGER NOT NULL DEFAULT 1",
         "CREATE TABLE synced(doc TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID",
@@ -174,5 +178,16 @@ MIGRATIONS = {
         "updated_at DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS conversations_due ON conversations(coalesce(snooze_until, "
         "last_inbound_at, created_at), id)",
+    ),
+    # triage's labels: a category column, whether an agent set any label (triage learns
+    # from those), and the priority sort ranks the angry first within a priority
+    # (index.priority_rank); the rows already there are ranked the same way here
+    7: (
+        ("conversations", "category", "TEXT"),
+        ("conversations", "labelled", "INTEGER NOT NULL DEFAULT 0"),
+        "CREATE INDEX IF NOT EXISTS conversations_labelled ON conversations(labelled, "
+        "updated_at) WHERE labelled = 1",
+        "UPDATE conversations SET priority_rank = priority_rank * 3 + CASE sentiment "
+        "WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END",
     ),
 }

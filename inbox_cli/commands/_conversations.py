@@ -21,12 +21,21 @@ COLUMNS = [
     ("subject", "subject"),
     ("tags", "tags"),
     ("updated_at", "updated"),
+    # triage's labels last: scripts that cut the columns before them keep their positions
+    ("priority", "priority"),
+    ("category", "category"),
+    ("sentiment", "tone"),
 ]
 
 # On a narrow terminal: free text gives way first, then who; ids, status and times keep.
-SHRINK = ("snippet", "subject", "presence", "tags", "customer", "assignee")
+SHRINK = ("category", "sentiment", "snippet", "subject", "presence", "tags", "customer", "assignee")
 # A conversation with a reply not out yet (`list`): the most pressing such reply's state.
 MARKERS = {"failed": "FAILED", "retrying": "retry", "sending": "sending", "queued": "queued"}
+LABELS = ("priority", "category", "sentiment")
+
+
+def _labelled(row: dict[str, Any]) -> bool:
+    return bool(row.get("category") or row.get("sentiment") or row.get("priority") != "normal")
 
 
 def limit(ctx: Context, given: int | None) -> int | None:
@@ -78,9 +87,13 @@ def print_conversations(
             return ago(value)
         if isinstance(value, list):
             return ",".join(value)
-        return "" if value is None else str(value)
+        if value is None:
+            return "-" if name in ("category", "sentiment") else ""
+        return str(value)
 
     chosen = list(columns or COLUMNS)
+    if ctx.out.tty and not any(_labelled(r) for r in rows):  # nothing triaged: no columns
+        chosen = [c for c in chosen if c[0] not in LABELS]
     if ctx.out.tty and ("status", "status") in chosen and any(r.get("undelivered") for r in rows):
         chosen.insert(chosen.index(("status", "status")) + 1, ("undelivered", "reply"))
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only

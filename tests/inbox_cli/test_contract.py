@@ -43,8 +43,10 @@ def test_piped_list_is_tab_separated_without_header(run: Run, conversations: lis
     done = run("list")
     lines = done.stdout.splitlines()
     assert len(lines) == 3
-    assert all(line.count("\t") == 6 for line in lines)
+    assert all(line.count("\t") == 9 for line in lines)
     assert {line.split("\t")[0] for line in lines} == set(conversations)
+    # the labels came after the first seven columns, which keep their places
+    assert {line.split("\t")[7] for line in lines} == {"normal"}
 
 
 def test_list_nul_separated_ids(run: Run, conversations: list[str]) -> None:

@@ -50,6 +50,8 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "merge": ["merge", "--into", ident, ident],
         "note": ["note", ident],
         "priority": ["priority", "high", ident],
+        "triage": ["triage", ident, "--category", "refund"],
+        "model": ["model", "list"],
         "reindex": ["reindex"],
         "relay": ["relay", "token", "create", "ben@acme.example.com", "--store", str(home)],
         "reopen": ["reopen", ident],

@@ -187,3 +187,33 @@ def test_a_viewer_writes_nothing() -> None:
         lambda d: conversation.add_note(d, body="x", mentions=[], who=A, at=AT), Author(A, VIEWER)
     )
     assert "viewer" in note
+
+
+SUGGESTION = {
+    "category": "billing",
+    "priority": "high",
+    "sentiment": "negative",
+    "confidence": {"category": 0.8, "priority": 0.6, "sentiment": 0.4},
+    "method": "knn:test",
+}
+
+
+def test_triage_labels_are_taken_from_their_author_only() -> None:
+    me = Author(A, AGENT)
+    check(lambda d: conversation.suggest(d, SUGGESTION, A, AT), me)
+    check(lambda d: conversation.set_label(d, "category", "refund", A, AT), me)
+    check(lambda d: conversation.set_label(d, "sentiment", "positive", A, AT), me)
+    assert B in refused(lambda d: conversation.suggest(d, SUGGESTION, B, AT), me)
+
+
+def test_a_label_outside_the_vocabulary_or_half_a_suggestion_is_refused() -> None:
+    me = Author(A, AGENT)
+
+    def odd_category(doc: Doc) -> None:
+        doc.map("category")[A] = {"v": "cheese", "at": AT}
+
+    def half(doc: Doc) -> None:
+        doc.map("triage")[A] = {"v": {"category": "billing"}, "at": AT}
+
+    assert "not one of its labels" in refused(odd_category, me)
+    assert "whole suggestion" in refused(half, me)

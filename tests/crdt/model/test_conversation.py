@@ -477,3 +477,37 @@ def test_note_present_twice_in_the_source_is_copied_once() -> None:
     source.array("notes").append(note)
     conversation.merge_into(source, target, CY, t(10))
     assert len(target.array("notes")) == 1
+
+
+def test_an_agents_label_wins_over_any_later_suggestion() -> None:
+    from crdt.model import view
+
+    doc = Doc()
+    conversation.create(
+        doc,
+        conversation_id="c1",
+        subject="s",
+        channel="email",
+        mailbox=None,
+        customer=None,
+        customer_name=None,
+        who="a",
+        at="2026-12-06T10:00:00.000Z",
+    )
+    suggestion = {
+        "category": "billing",
+        "priority": "urgent",
+        "sentiment": "negative",
+        "confidence": {"category": 0.9, "priority": 0.9, "sentiment": 0.9},
+        "method": "knn:test",
+    }
+    conversation.set_label(doc, "category", "refund", "a", "2026-12-06T10:01:00.000Z")
+    conversation.suggest(doc, suggestion, "b", "2026-12-06T10:02:00.000Z")
+    seen = view.build(doc)
+    assert (seen["category"], seen["priority"], seen["sentiment"]) == (
+        "refund",
+        "urgent",
+        "negative",
+    )
+    assert seen["labels_set_by"] == {"category": "agent", "priority": "model", "sentiment": "model"}
+    assert seen["triage"]["by"] == "b"

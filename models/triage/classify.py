@@ -1,0 +1,87 @@
+"""Triage: a message's category, priority and sentiment, each with its confidence.
+
+Embeddings (models/embed.py) place the message among labelled examples: the shipped
+seed set, and the conversations whose labels this team's agents set or corrected
+(weighted double: the team's own word). Neighbours and centroids vote (scoring.py);
+rules then move priority towards urgent for an outage or a security incident and
+towards high for a failed payment, and tone cues reweigh sentiment (rules.py). When no
+embedding model loads, the same runs on hashed words (lexical.py), and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crdt.model.triage import CHOICES, FIELDS
+from models.embed import Embedder
+from models.triage import rules, scoring, seed
+from models.triage.scoring import Example
+
+LOW = 0.5  # a confidence under this is "low confidence"
+TEAM_WEIGHT = 2.0
+URGENT_SHARE, PAYMENT_SHARE = 0.5, 0.3
+TONE_WEIGHT = 2.0
+
+
+@dataclass(frozen=True)
+class Label:
+    value: str
+    confidence: float
+
+    @property
+    def low(self) -> bool:
+        return self.confidence < LOW
+
+
+@dataclass(frozen=True)
+class Result:
+    labels: dict[str, Label]
+    method: str
+    signals: tuple[str, ...]
+
+    def suggestion(self) -> dict[str, Any]:
+        """As stored on the conversation (crdt/model/triage.py)."""
+        out: dict[str, Any] = {f: self.labels[f].value for f in FIELDS}
+        out["confidence"] = {f: round(self.labels[f].confidence, 3) for f in FIELDS}
+        out["method"] = self.method
+        return out
+
+
+class Triager:
+    def __init__(self, embedder: Embedder, team: Sequence[tuple[str, dict[str, str]]] = ()) -> None:
+        self.embedder = embedder
+        seeds = seed.rows()
+        texts = [seed.text_of(r) for r in seeds]
+        examples = [
+            Example(v, {f: r[f] for f in FIELDS})
+            for v, r in zip(seed.vectors(embedder, texts), seeds, strict=True)
+        ]
+        if team:
+            vectors = embedder.embed([t for t, _ in team])
+            examples += [
+                Example(v, labels, TEAM_WEIGHT)
+                for v, (_, labels) in zip(vectors, team, strict=True)
+            ]
+        self.fields = {f: scoring.Field(f, CHOICES[f], examples) for f in FIELDS}
+        self.method = f"knn:{embedder.id}+rules"
+
+    def triage(self, text: str) -> Result:
+        [vector] = self.embedder.embed([text])
+        return self.decide(text, vector)
+
+    def decide(self, text: str, vector: scoring.Vector) -> Result:
+        p = {f: self.fields[f].distribution(vector) for f in FIELDS}
+        signals = rules.urgency(text)
+        if signals & {"outage", "security"}:
+            p["priority"] = scoring.mix(p["priority"], "urgent", URGENT_SHARE)
+        elif "payment" in signals:
+            p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
+        negative, positive = rules.tone(text)
+        p["sentiment"] = scoring.reweigh(
+            p["sentiment"],
+            {"negative": 1 + TONE_WEIGHT * negative, "positive": 1 + TONE_WEIGHT * positive},
+        )
+        labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
+        return Result(labels, self.method, tuple(sorted(signals)))
