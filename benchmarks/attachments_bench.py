@@ -22,7 +22,6 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,8 +34,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from gateway_bench import AGENT, add_mailbox, wait_accepting  # noqa: E402
-from run import INBOX, free_port, inbox  # noqa: E402
+from gateway_bench import AGENT, add_mailbox  # noqa: E402
+from run import watched_relay  # noqa: E402
 
 from tests.mailservers import BILLING, Dovecot  # noqa: E402
 
@@ -108,42 +107,15 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(dir=args.work) as scratch:
             where = Path(scratch)
-            store, port = where / "relay.db", free_port()
+            store = where / "relay.db"
             add_mailbox(where, store, dovecot, env, BILLING)
-            relay = subprocess.Popen(
-                [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            watcher = None
-            try:
-                wait_accepting(port, relay)
-                token = inbox("relay", "token", "create", AGENT, "--store", str(store), env=env)
-                (where / "dana.token").write_text(token)
-                home = {**env, "INBOX_HOME": str(where / "dana")}
-                url = f"http://127.0.0.1:{port}"
-                inbox("join", url, "--token-file", str(where / "dana.token"), env=home)
-                watcher = subprocess.Popen(
-                    [*INBOX, "sync", "--watch"],
-                    env=home,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                time.sleep(3)  # the gateway in IDLE, the watcher in step
-                index = sqlite3.connect(where / "dana" / "replica.db")
+            with watched_relay(where, store, AGENT, env) as (_, index):
                 size = int(args.size_mb * 1_000_000)
                 for n in range(args.runs):
                     baseline.append(small(dovecot, index))
                     runs.append(loaded(dovecot, index, size, args.parts))
                     print(f"run {n + 1}: {baseline[-1]:.3f} s, {runs[-1]}", file=sys.stderr)
                 kept = sum(1 for p in store.with_name("relay.blobs").rglob("*") if p.is_file())
-            finally:
-                if watcher is not None:
-                    watcher.terminate()
-                    watcher.wait(30)
-                relay.terminate()
-                relay.wait(30)
     finally:
         dovecot.stop()
         dovecot.close()

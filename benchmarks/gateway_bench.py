@@ -26,7 +26,6 @@ import json
 import mailbox
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,22 +40,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from generate import generate  # noqa: E402
-from run import INBOX, free_port, inbox  # noqa: E402
+from run import INBOX, free_port, inbox, wait_accepting, watched_relay  # noqa: E402
 
 from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot, Smtp  # noqa: E402
 
 AGENT = "dana@acme.example.com"
-
-
-def wait_accepting(port: int, proc: subprocess.Popen[bytes]) -> None:
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("the relay did not start") from None
-            time.sleep(0.05)
 
 
 def fill(dovecot: Dovecot, raw: list[bytes]) -> None:
@@ -123,40 +111,13 @@ def deliveries(
     return to the SMTP server's having the mail."""
     with tempfile.TemporaryDirectory(dir=work) as scratch:
         where = Path(scratch)
-        store, port = where / "relay.db", free_port()
+        store = where / "relay.db"
         add_mailbox(where, store, dovecot, env, BILLING, smtp)  # empty: it idles at once
-        relay = subprocess.Popen(
-            [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        watcher = None
-        try:
-            wait_accepting(port, relay)
-            token = inbox("relay", "token", "create", AGENT, "--store", str(store), env=env)
-            (where / "dana.token").write_text(token)
-            home = {**env, "INBOX_HOME": str(where / "dana")}
-            url = f"http://127.0.0.1:{port}"
-            inbox("join", url, "--token-file", str(where / "dana.token"), env=home)
-            watcher = subprocess.Popen(
-                [*INBOX, "sync", "--watch"],
-                env=home,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(3)  # the gateway in IDLE, the watcher in step
-            index = sqlite3.connect(where / "dana" / "replica.db")
+        with watched_relay(where, store, AGENT, env) as (home, index):
             inbound = [_one(dovecot, index, template, n) for n in range(count)]
             ids = [str(r[0]) for r in index.execute("SELECT id FROM conversations")]
             outbound = [_reply(smtp, ident, home) for ident in ids[:count]]
             return inbound, outbound
-        finally:
-            if watcher is not None:
-                watcher.terminate()
-                watcher.wait(30)
-            relay.terminate()
-            relay.wait(30)
 
 
 def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -> float:

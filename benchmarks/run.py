@@ -14,6 +14,7 @@ times; figures are medians of whole processes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +56,55 @@ def inbox(*argv: str, env: dict[str, str]) -> str:
     if done.returncode:
         raise SystemExit(f"inbox {' '.join(argv)}: {done.stderr[-2000:]}")
     return done.stdout
+
+
+def wait_accepting(port: int, proc: subprocess.Popen[bytes]) -> None:
+    """Until the relay ``proc`` started accepts connections on ``port``."""
+    import socket
+
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the relay did not start") from None
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def watched_relay(
+    where: Path, store: Path, agent: str, env: dict[str, str]
+) -> Iterator[tuple[dict[str, str], sqlite3.Connection]]:
+    """`relay serve` on ``store`` (with the mail gateway, when the store has mailboxes),
+    ``agent`` joined to it from ``where/NAME`` (its address's local part), and that
+    replica kept in step by `inbox sync --watch`: yields the agent's environment and a
+    connection to its index. Both processes are stopped after."""
+    port, name = free_port(), agent.split("@")[0]
+    serve = [*INBOX, "relay", "serve", "--port", str(port), "--store", str(store)]
+    relay = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = None
+    try:
+        wait_accepting(port, relay)
+        token = where / f"{name}.token"
+        token.write_text(inbox("relay", "token", "create", agent, "--store", str(store), env=env))
+        home = {**env, "INBOX_HOME": str(where / name)}
+        inbox("join", f"http://127.0.0.1:{port}", "--token-file", str(token), env=home)
+        watch = [*INBOX, "sync", "--watch"]
+        watcher = subprocess.Popen(
+            watch, env=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(3)  # the gateway in IDLE, the watcher in step
+        index = sqlite3.connect(where / name / "replica.db")
+        try:
+            yield home, index
+        finally:
+            index.close()
+    finally:
+        for proc in (watcher, relay):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)
 
 
 def run_rss(argv: list[str], env: dict[str, str], terminal: bool = False) -> tuple[float, int]:
