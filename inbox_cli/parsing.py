@@ -92,6 +92,26 @@ def add_output_flags(parser: argparse.ArgumentParser, nul: bool = False) -> None
 TERMINAL_LIMIT = 50  # rows a terminal shows unless --limit says otherwise
 
 
+def add_message_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    """Where an outgoing message's text comes from, and what goes with it (`reply`,
+    `compose`): one set of flags, so both read the same."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("-m", "--message", metavar="TEXT")
+    source.add_argument("--body-file", metavar="FILE", help="- for stdin")
+    source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
+    parser.add_argument(
+        "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
+    )
+    parser.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help=f"send FILE with the {what} (repeatable); `inbox sync` takes it to the relay",
+    )
+    parser.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
+
+
 def add_limit(parser: argparse.ArgumentParser) -> None:
     """--limit for listings: a terminal shows the first 50 and says when it cut; piped
     output (TSV, -0, --json, --jsonl) is never cut unless asked, since a script cannot see

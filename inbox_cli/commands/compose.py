@@ -7,7 +7,7 @@ from typing import Any
 
 from crdt.errors import UsageError
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_output_flags, example
+from inbox_cli.parsing import add_message_flags, add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
@@ -28,21 +28,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     )
     p.add_argument("--cc", metavar="ADDR", action="append", default=[], help="repeatable")
     p.add_argument("--subject", metavar="TEXT", required=True)
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("-m", "--message", metavar="TEXT")
-    source.add_argument("--body-file", metavar="FILE", help="- for stdin")
-    source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
-    p.add_argument(
-        "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
-    )
-    p.add_argument(
-        "--attach",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="send FILE with the message (repeatable); `inbox sync` takes it to the relay",
-    )
-    p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
+    add_message_flags(p, "message")
     add_output_flags(p)
     example(
         p,

@@ -7,26 +7,12 @@ from typing import Any
 
 from crdt.errors import UsageError
 from inbox_cli.context import Context
-from inbox_cli.parsing import add_output_flags, example
+from inbox_cli.parsing import add_message_flags, add_output_flags, example
 
 
 def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("id", metavar="ID", help="any unique id prefix")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("-m", "--message", metavar="TEXT")
-    source.add_argument("--body-file", metavar="FILE", help="- for stdin")
-    source.add_argument("--template", metavar="NAME", help="a saved reply, rendered")
-    p.add_argument(
-        "--macro", metavar="NAME", help="apply a macro's actions too (and send its reply)"
-    )
-    p.add_argument(
-        "--attach",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="send FILE with the reply (repeatable); `inbox sync` takes it to the relay",
-    )
-    p.add_argument("--draft", action="store_true", help="save as a draft, send nothing")
+    add_message_flags(p, "reply")
     p.add_argument(
         "--force",
         action="store_true",
