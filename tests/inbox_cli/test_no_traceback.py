@@ -52,6 +52,7 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "priority": ["priority", "high", ident],
         "triage": ["triage", ident, "--category", "refund"],
         "model": ["model", "list"],
+        "chat": ["chat", "settings", "--store", str(home / "relay.db")],
         "reindex": ["reindex"],
         "relay": ["relay", "token", "create", "ben@acme.example.com", "--store", str(home)],
         "reopen": ["reopen", ident],
