@@ -602,15 +602,22 @@ def agent_add(replica: Replica, email: str, name: str | None) -> str:
 
 
 def mailbox_add(
-    replica: Replica, address: str, name: str | None = None, signature: str | None = None
+    replica: Replica,
+    address: str,
+    name: str | None = None,
+    signature: str | None = None,
+    triage: bool | None = None,
 ) -> str:
     """A shared address of the workspace: mail from it counts as ours (outbound). Adding
-    one that exists changes what is given and keeps the rest."""
+    one that exists changes what is given and keeps the rest. ``triage``: the mail
+    gateway triages each new conversation of it as it arrives (a workspace setting: the
+    relay takes it from an admin only)."""
     cleaned = items.check_email(address)
     known = replica.items("mailboxes").get(cleaned, {})
     name = name if name is not None else known.get("name")
     signature = signature if signature is not None else known.get("signature")
-    replica.put_item("mailboxes", cleaned, items.mailbox(cleaned, name, signature))
+    triage = triage if triage is not None else bool(known.get("triage"))
+    replica.put_item("mailboxes", cleaned, items.mailbox(cleaned, name, signature, triage))
     return cleaned
 
 

@@ -8,6 +8,7 @@ stderr stays for people. Its errors become ``ModelUnavailableError`` here, at on
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 from collections.abc import Iterator
@@ -55,8 +56,19 @@ def load(path: Path, context: int = 2048) -> Any:
             )
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelUnavailableError(f"{path.name} could not be loaded", str(exc)) from exc
+    if not _loaded:
+        atexit.register(_close_all)
     _loaded[key] = model
     return model
+
+
+def _close_all() -> None:
+    """Free the models while the interpreter still stands: llama_cpp's own finaliser,
+    run at shutdown, finds its modules gone and prints a traceback to stderr."""
+    while _loaded:
+        _, model = _loaded.popitem()
+        with contextlib.suppress(Exception):
+            model.close()
 
 
 def model_id(path: Path) -> str:

@@ -49,6 +49,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -195,7 +196,8 @@ class RelayStore(sqlite.Closing):
         while found in MIGRATIONS:  # one step at a time, each in its own transaction
             with sqlite.transaction(conn):
                 for statement in MIGRATIONS[found].strip().split(";\n"):
-                    conn.execute(statement)
+                    if not _has_column(conn, statement):
+                        conn.execute(statement)
             found = sqlite.meta_value(conn, "schema")
         if found != str(SCHEMA_VERSION):
             conn.close()
@@ -527,6 +529,20 @@ class RelayStore(sqlite.Closing):
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+
+
+def _has_column(conn: sqlite.Connection, statement: str) -> bool:
+    """True for an ``ADD COLUMN`` of a column the table has: a step of a migration that a
+    store already took (one restored from a copy, or a later one's file with an earlier
+    schema number) is passed over rather than failing the whole opening."""
+    found = _ADD_COLUMN.match(statement.strip())
+    if found is None:
+        return False
+    table, column = found.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _digest(secret: str) -> str:

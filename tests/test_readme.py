@@ -369,3 +369,22 @@ def test_website_chat_as_the_readme_says(tmp_path: Path) -> None:
     assert re.search(r'<script src="https://[^"]+/widget\.js" data-workspace="inbox" defer>', text)
     nginx = section(README.read_text(encoding="utf-8"), "A relay on the internet")
     assert "(sync|chat)" in nginx
+
+
+def test_triage_as_the_readme_says(tmp_path: Path, demos: Demos) -> None:
+    """The section's lines on a fresh demo: its first conversation for the id, and the
+    project's hold-out set for the labelled file."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "Triage on your own machine"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    shutil.copy(ROOT / "benchmarks" / "data" / "triage-holdout.jsonl", scratch / "labelled.jsonl")
+    home = fresh_demo(tmp_path / "demo", demos)
+    env = shell_env(home, scratch)
+    listed = shell("inbox list --json", env, scratch)
+    first = json.loads(listed.stdout)[0]["id"]
+    assert run_lines([ln.replace("3f2a", first) for ln in lines], home, scratch) == len(lines)
+    shown = json.loads(shell(f"inbox show {first} --json", env, scratch).stdout)
+    assert shown["category"] == "refund" and shown["labels_set_by"]["category"] == "agent"
+    assert shown["triage"]["method"].startswith("knn:e5")
+    mailboxes = json.loads(shell("inbox mailbox list --json", env, scratch).stdout)
+    assert [m["triage"] for m in mailboxes if m["address"] == "support@acme.example.com"] == [True]

@@ -41,6 +41,7 @@ class ImportReport:
     read: int = 0
     imported: int = 0
     conversations: int = 0
+    created: list[str] = field(default_factory=list)  # the conversations it opened
     duplicates: int = 0
     notices: int = 0
     waiting: int = 0  # notices read whose conversation is not imported yet: kept for it
@@ -137,6 +138,7 @@ def _import(
         if progress:
             progress(report.read, total)
     report.conversations = len(created)
+    report.created = sorted(created)
     merges.finish(replica, progress)
     replica.store.vacuum()
     learned: dict[str, dict[str, Any] | None] = {a: items.mailbox(a) for a in sorted(ours - known)}

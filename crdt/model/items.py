@@ -30,10 +30,15 @@ def agent(email: str, name: str | None) -> dict[str, Any]:
     return {"email": email, "name": name or handle(email)}
 
 
-def mailbox(address: str, name: str | None = None, signature: str | None = None) -> dict[str, Any]:
+def mailbox(
+    address: str, name: str | None = None, signature: str | None = None, triage: bool = False
+) -> dict[str, Any]:
+    """``triage``: the mail gateway triages each conversation that arrives at it, once."""
     item: dict[str, Any] = {"address": address, "name": name}
     if signature is not None:
         item["signature"] = signature
+    if triage:
+        item["triage"] = True
     return item
 
 

@@ -305,10 +305,12 @@ def _seed(args: argparse.Namespace, ctx: Context) -> str:
 
 
 def _gateway(args: argparse.Namespace, ctx: Context) -> None:
+    from models.triage.arrival import OnArrival
     from relay.gateway import runner
 
     try:
-        runner.run(Path(args.store_path), args.url, ctx.out.say, once=args.once)
+        arrived = OnArrival(ctx.out.say)
+        runner.run(Path(args.store_path), args.url, ctx.out.say, once=args.once, arrived=arrived)
     except KeyboardInterrupt:
         ctx.out.say("mail gateway stopped")
 

@@ -10,6 +10,7 @@ from typing import Any
 from models.errors import ModelUnavailableError
 from models.triage.classify import Label, Result, Triager
 from models.triage.evaluate import evaluate, read
+from models.triage.own_words import own_words
 
 __all__ = [
     "Label",
@@ -26,9 +27,10 @@ MESSAGES_READ = 3  # the first inbound messages say what a conversation is about
 
 
 def conversation_text(view: dict[str, Any]) -> str:
-    """What triage reads of a conversation: its subject and first inbound messages."""
+    """What triage reads of a conversation: its subject and first inbound messages, each
+    without the history it quotes and its signature."""
     bodies = [
-        str(m.get("body") or "")
+        own_words(str(m.get("body") or "")) or str(m.get("body") or "")
         for m in view.get("messages", [])
         if m.get("direction") == "in" and m.get("kind") is None
     ][:MESSAGES_READ]

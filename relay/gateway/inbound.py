@@ -8,6 +8,11 @@ import takes nothing twice (Message-ID, then content). When a folder's
 UIDVALIDITY changes (the server renumbered it), the folder is read again from its first
 UID: the same rule keeps every message once, and loses none. Attachments go into the
 relay's blobs (``IntoStore``) before the position moves, so no replica finds one missing.
+
+When the workspace has triage on for the mailbox (its ``triage`` setting, an admin's),
+each conversation a batch opened is handed to ``arrived`` once, here where it arrives,
+so every replica gets the same suggestion through the relay. The gateway knows nothing
+of models: ``inbox relay gateway`` gives it the hook (models/triage/arrival.py).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from relay.gateway.imap import Fetched, Imap
 from relay.gateway.settings import Settings
 from relay.store import RelayStore
 
+Arrived = Callable[[Replica, list[str]], None]  # the conversations an import opened
+
 
 class Read(NamedTuple):
     folder: str
@@ -31,7 +38,12 @@ class Read(NamedTuple):
 
 
 def read_folder(
-    imap: Imap, peer: Replica, store: RelayStore, settings: Settings, folder: str
+    imap: Imap,
+    peer: Replica,
+    store: RelayStore,
+    settings: Settings,
+    folder: str,
+    arrived: Arrived | None = None,
 ) -> Read:
     """Everything new in ``folder``, into ``peer``, the position moved after each batch
     is stored there."""
@@ -46,7 +58,10 @@ def read_folder(
         if mails:
             names = _names(settings.address, folder, [m.uid for m in mails])
             raws = [m.raw for m in mails]
-            imported += import_messages(peer, raws, names, blobs=IntoStore(store)).imported
+            report = import_messages(peer, raws, names, blobs=IntoStore(store))
+            imported += report.imported
+            if arrived is not None and report.created and triage_on(peer, settings.address):
+                arrived(peer, report.created)
         store.folder_moved(
             settings.address, folder, state.uidvalidity, batch[-1].uid, state.highestmodseq
         )
@@ -59,6 +74,11 @@ def read_folder(
         top = max(moved if not again or fetched else 0, state.uidnext - 1)
         store.folder_moved(settings.address, folder, state.uidvalidity, top, state.highestmodseq)
     return Read(folder, fetched, imported, too_big, again)
+
+
+def triage_on(peer: Replica, address: str) -> bool:
+    """Whether the workspace asks the gateway to triage this mailbox's new conversations."""
+    return bool(peer.items("mailboxes").get(address, {}).get("triage"))
 
 
 class IntoStore:

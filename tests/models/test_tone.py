@@ -1,0 +1,82 @@
+"""The tone lexicon (models/triage/tone.py) and the customer's own words it reads
+(models/triage/own_words.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.triage import seed
+from models.triage.own_words import own_words
+from models.triage.tone import tone
+
+TONE_SEEDS = seed.FOLDER / "tone"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is the third time I write. Unacceptable!!", "negative"),
+        ("Das ist wirklich ärgerlich und inakzeptabel", "negative"),
+        ("C'est inadmissible, toujours pas de réponse", "negative"),
+        ("Estoy harto, otra vez lo mismo", "negative"),
+        ("Thank you so much, fantastic service", "positive"),
+        ("Vielen Dank für die tolle Hilfe, weiter so", "positive"),
+        ("Merci beaucoup, service génial", "positive"),
+        ("¡Muchas gracias, sois geniales!", "positive"),
+        ("Please send the invoice for March. Thanks in advance!", "neutral"),
+        ("The export fails with error 500 and the refund is missing.", "neutral"),
+        ("I am not happy with how this was handled.", "negative"),
+        ("Ich bin nicht zufrieden, nicht begeistert.", "negative"),
+        ("Great, another update that moves every button.", "negative"),
+        ("Thanks for nothing.", "negative"),
+        ("I'm rather disappointed. Kind regards, Anna", "negative"),
+    ],
+)
+def test_tone_of_a_text(text: str, expected: str) -> None:
+    found = tone(text)
+    got = (
+        "negative"
+        if found.negative > found.positive
+        else "positive"
+        if found.positive > found.negative
+        else "neutral"
+    )
+    assert got == expected, found
+
+
+def test_an_intensifier_strengthens_a_cue() -> None:
+    assert tone("I am very disappointed").negative > tone("I am disappointed").negative
+
+
+def test_a_negated_complaint_is_no_complaint() -> None:
+    assert tone("No problem at all, not annoyed").negative == 0
+
+
+def test_the_lexicon_reads_the_tone_contrasts_it_was_weighed_on() -> None:
+    """Every tone contrast of the seed set (one topic angry, neutral, pleased), by the
+    lexicon alone: most of each kind right, in each language."""
+    for path in sorted(TONE_SEEDS.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        right = 0
+        for row in rows:
+            found = tone(seed.text_of(row))
+            got = "neutral"
+            if found.negative > found.positive:
+                got = "negative"
+            elif found.positive > found.negative:
+                got = "positive"
+            right += got == row["sentiment"]
+        assert right / len(rows) >= 0.8, path.name
+
+
+def test_own_words_leave_the_quote_and_the_signature_out() -> None:
+    body = (
+        "This is the third time I ask.\n\n-- \nAnna Berg | Finance\n"
+        "On Mon, 3 Nov 2026, Support <help@acme.example.com> wrote:\n> We love helping!"
+    )
+    assert own_words(body) == "This is the third time I ask."
+    reply = "Danke, das hilft.\nAm 3.11.2026 um 10:00 schrieb Support <s@x.example>:\n> Gern!"
+    assert own_words(reply) == "Danke, das hilft."
+    assert own_words("Top.\n> quoted\nMore.") == "Top.\nMore."
