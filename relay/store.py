@@ -25,7 +25,12 @@ Tables
     chat_origins   the sites allowed to embed the website chat widget (``inbox chat
             origins add``): a visitor's socket from any other Origin is refused. The key
             that signs visitors' session tokens is in ``meta`` (``chat_key``), made on
-            first use; it never leaves the relay's host.
+            first use; it never leaves the relay's host. The chat's settings (away
+            message, business hours, when to email an answer) are ``chat_settings`` in
+            ``meta``, as JSON (relay/chat/settings.py).
+    chat_waiting   agents' chat replies written while their visitor was away, with when
+            they were written: the relay emails each once the workspace's delay has
+            passed (``inbox chat settings --email-after``), across a restart.
 
 Attachments are blobs named by their SHA-256 (``blob_writer``, ``put_blob``,
 ``blob_size``, ``open_blob``), kept as files beside the store.
@@ -55,10 +60,11 @@ from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Writer
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 ATTACHMENT_LIMIT = "attachment_limit"  # meta: bytes of the largest blob kept
+CHAT_SETTINGS = "chat_settings"  # meta: the chat's settings, JSON
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,6 +85,8 @@ CREATE TABLE IF NOT EXISTS sent(reply TEXT PRIMARY KEY, address TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT, answer TEXT, at TEXT NOT NULL,
     filed TEXT, copy BLOB) WITHOUT ROWID;
 CREATE TABLE chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE chat_waiting(reply TEXT PRIMARY KEY, conversation TEXT NOT NULL,
+    written_at TEXT NOT NULL) WITHOUT ROWID;
 """
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
@@ -122,12 +130,19 @@ CREATE TABLE IF NOT EXISTS chat_origins(origin TEXT PRIMARY KEY, created_at TEXT
     WITHOUT ROWID;
 UPDATE meta SET value = '6' WHERE key = 'schema';
 """
+# schema 6 -> 7: chat replies waiting for a visitor who left
+MIGRATE_6 = """
+CREATE TABLE IF NOT EXISTS chat_waiting(reply TEXT PRIMARY KEY, conversation TEXT NOT NULL,
+    written_at TEXT NOT NULL) WITHOUT ROWID;
+UPDATE meta SET value = '7' WHERE key = 'schema';
+"""
 MIGRATIONS = {
     "1": MIGRATE_1,
     "2": MIGRATE_2,
     "3": MIGRATE_3,
     "4": MIGRATE_4,
     "5": MIGRATE_5,
+    "6": MIGRATE_6,
 }  # from a schema, the next
 
 
@@ -478,6 +493,38 @@ class RelayStore(sqlite.Closing):
                 )
             found = self.meta("chat_key")
         return bytes.fromhex(str(found))
+
+    def chat_settings(self) -> dict[str, Any]:
+        """The chat's settings as stored (relay/chat/settings.py reads them)."""
+        found = self.meta(CHAT_SETTINGS)
+        value = json.loads(found) if found else {}
+        return value if isinstance(value, dict) else {}
+
+    def set_chat_settings(self, values: dict[str, Any]) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (CHAT_SETTINGS, json.dumps(values, ensure_ascii=False, sort_keys=True)),
+            )
+
+    def chat_wait(self, replies: list[tuple[str, str, str]]) -> None:
+        """(reply, conversation, written_at) of chat replies written while their visitor
+        was away; one already waiting keeps its row."""
+        with self.write():
+            self.conn.executemany("INSERT OR IGNORE INTO chat_waiting VALUES (?, ?, ?)", replies)
+
+    def chat_unwait(self, replies: list[str]) -> None:
+        with self.write():
+            self.conn.executemany(
+                "DELETE FROM chat_waiting WHERE reply = ?", [(r,) for r in replies]
+            )
+
+    def chat_waiting(self) -> list[tuple[str, str, str]]:
+        """Every waiting reply: (reply, conversation, written_at), oldest first."""
+        rows = self.conn.execute(
+            "SELECT reply, conversation, written_at FROM chat_waiting ORDER BY written_at"
+        )
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     def data_version(self) -> int:
         """Moves when another connection (``inbox relay token revoke``) commits."""

@@ -363,7 +363,7 @@ def test_website_chat_as_the_readme_says(tmp_path: Path) -> None:
     assert words(lines[0])[:3] == ["inbox", "chat", "origins"]
     env = shell_env(tmp_path / "replica", tmp_path)
     for line in lines:
-        done = shell(line, env, tmp_path)
+        done = shell(with_paths(line), env, tmp_path)
         assert done.returncode == 0, f"`{line}` exited {done.returncode}:\n{done.stderr}"
     assert "https://www.acme.example.com" in done.stdout
     assert re.search(r'<script src="https://[^"]+/widget\.js" data-workspace="inbox" defer>', text)

@@ -159,8 +159,12 @@ def why_not_emailed(
     """Why a reply in this conversation does not go out as email, or None when it does.
     Without ``reply``: whether one would (its recipient is the customer)."""
     if "chat" in (conversation.get("channel"), (reply or {}).get("channel")):
-        return "a chat conversation: its replies go by chat"
-    mailbox = str(conversation.get("mailbox") or "")
+        via = str((reply or {}).get("delivery_via") or "")
+        if not via or str((reply or {}).get("from") or "").lower() != via.lower():
+            return "a chat conversation: its replies go by chat"
+        mailbox = via  # handed to email by the relay: the visitor left (as_emailed)
+    else:
+        mailbox = str(conversation.get("mailbox") or "")
     if not usable_address(mailbox):
         return "the conversation has no mailbox to send from"
     if reply is not None and str(reply.get("from") or "").lower() != mailbox.lower():
@@ -173,6 +177,17 @@ def why_not_emailed(
         if not usable_address(str(recipient)):
             return f"no mail can reach {recipient!r}"
     return None
+
+
+def as_emailed(reply: Mapping[str, Any], conversation: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A chat reply the relay handed to email (its visitor left before reading it) as the
+    email it becomes: from the mailbox the relay chose (``delivery_via``), to the
+    address the visitor gave. Any other reply as it is."""
+    via = reply.get("delivery_via")
+    if reply.get("channel") != "chat" or not via:
+        return reply
+    customer = conversation.get("customer")
+    return {**reply, "from": str(via).lower(), "to": [customer] if customer else [], "cc": None}
 
 
 def emailable(conversation: Mapping[str, Any], reply: Mapping[str, Any] | None = None) -> bool:

@@ -142,12 +142,25 @@ def _asleep(doc: Doc) -> bool:
 
 
 def set_delivery(
-    doc: Doc, message_id: str, state: str, who: str, at: str, detail: str | None = None
+    doc: Doc,
+    message_id: str,
+    state: str,
+    who: str,
+    at: str,
+    detail: str | None = None,
+    via: str | None = None,
 ) -> None:
+    """``via``: the mailbox a chat reply is emailed from once the relay handed it to
+    email (the visitor left without reading it); once given it stays, so the reply's
+    Message-ID stays known and no later state sends it by chat as well."""
     with doc.transaction():
         entry: dict[str, Any] = {"state": state, "at": at}
         if detail:
             entry["detail"] = detail
+        before = doc.map("delivery").get(message_id)
+        kept = before.get("via") if isinstance(before, dict) else None
+        if via or kept:
+            entry["via"] = via or kept
         doc.map("delivery")[message_id] = entry
         _log(doc, who, f"delivery_{state}", at, detail)
 

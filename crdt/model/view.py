@@ -40,6 +40,8 @@ def _message(m: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
         out["delivery_at"] = state.get("at")
         if state.get("detail"):
             out["delivery_detail"] = state["detail"]
+        if state.get("via"):
+            out["delivery_via"] = str(state["via"])
     out.setdefault("delivery", None)
     out.setdefault("message_id", None)
     out.setdefault("to", [])

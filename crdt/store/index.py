@@ -129,7 +129,7 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         for m in view["messages"]
         if m.get("message_id")
     ]
-    mail += _sent_here(view["messages"])
+    mail += _sent_here(view["messages"], view["customer"])
     roots = [
         (m["thread_index"], m.get("from"))
         for m in view["messages"]
@@ -157,25 +157,30 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
 MailRow = tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]
 
 
-def _sent_here(messages: list[dict[str, Any]]) -> list[MailRow]:
+def _sent_here(messages: list[dict[str, Any]], customer: str | None = None) -> list[MailRow]:
     """Look-up rows of the replies written here, under the Message-ID their email has
     (``compose.message_id_for``): a customer's answer to one threads by it, and the copy
-    a mail server files in Sent is known for the reply it is (``threads.SENT_HERE``)."""
+    a mail server files in Sent is known for the reply it is (``threads.SENT_HERE``).
+    A chat reply has one once the relay handed it to email (``compose.as_emailed``)."""
     replies = [m for m in messages if m.get("author") and m.get("direction") == "out"]
     if not replies:
         return []
-    from crdt.mail.compose import message_id_for
+    from crdt.mail.compose import as_emailed, message_id_for
     from crdt.mail.threads import SENT_HERE
 
     rows: list[MailRow] = []
     for m in replies:
-        if m.get("message_id") or not m.get("from") or m.get("channel") == "chat":
+        if m.get("channel") == "chat":
+            if not m.get("delivery_via"):
+                continue
+            m = dict(as_emailed(m, {"customer": customer}))
+        if m.get("message_id") or not m.get("from"):
             continue
         try:
             ident = message_id_for(str(m["id"]), str(m["from"]))
         except ValueError:  # no address to make one at
             continue
-        people = (str(m["from"]), *m.get("to", []), *m.get("cc", []))
+        people = (str(m["from"]), *m.get("to", []), *(m.get("cc") or []))
         rows.append((ident, SENT_HERE, "out", m.get("from"), people, "message", _first(m)))
     return rows
 

@@ -44,6 +44,10 @@ More to try as dana:
   inbox template show refund-ok --for {sample}
   inbox macro run refund {sample}
 
+Chat with the workspace as a website visitor: open {page}
+in a browser and write in the chat bubble; as dana, `inbox list --channel chat` has it,
+and `inbox reply ID -m "..."` is in the page at once.
+
 Logs: {where}/relay.log and sync.log in each replica. When you are done:
 
   inbox demo stop{stop_dir}
@@ -122,6 +126,7 @@ def _what_to_try(running: Running, default: bool) -> str:
     return TRY.format(
         where=running.where,
         url=running.url,
+        page=running.page,
         dana=shlex.quote(str(running.homes[YOU])),
         ben=shlex.quote(str(running.homes[TEAMMATE])),
         path=path,

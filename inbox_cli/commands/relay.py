@@ -70,6 +70,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "(default 25); a larger one is listed only",
     )
     serve.add_argument(
+        "--page",
+        metavar="FILE",
+        help="also serve this HTML page at /FILE's-name, e.g. a page with the chat widget "
+        "to try it on (`inbox demo` serves examples/widget-demo.html)",
+    )
+    serve.add_argument(
         "--no-gateway",
         action="store_true",
         help="do not start the mail gateway for the store's mailboxes (`relay gateway`)",
@@ -226,6 +232,9 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     tls = checked(args.tls_cert, args.tls_key) if args.tls_cert else None
     if args.from_replica and args.workspace:
         raise UsageError("--from-replica takes the workspace's name from the replica")
+    page = Path(args.page) if args.page else None
+    if page is not None and not page.is_file():
+        raise UsageError(f"--page {args.page}: no such file")
     sock = bind(args.host, args.port)  # a busy port, before a store is made
     workspace = args.workspace or "inbox"
     if args.from_replica:
@@ -246,7 +255,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
     gateway = None if args.no_gateway else _start_gateway(args, sock, tls is not None, ctx)
     try:
-        serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock)
+        serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock, page=page)
     finally:
         if gateway is not None:
             gateway.terminate()

@@ -5,7 +5,9 @@ watcher (`inbox sync --watch`) keeping each in step, all in the background, so t
 The demo directory (prepared by crdt/demo/directory.py) holds::
 
     .inbox-demo     the marker: the directory is the demo's to empty
-    relay.db        the relay's store; relay.log its output
+    relay.db        the relay's store; relay.log its output. The relay also serves
+                    examples/widget-demo.html, a page with the website chat widget, whose
+                    origin (the relay's own) the workspace allows
     dana/, ben/     the replicas; each has the sync.log of its watcher
     demo.pids       what runs in the background (processes.py), for `stop`
 
@@ -37,6 +39,7 @@ from relay.store import RelayStore
 
 HOST = "127.0.0.1"
 PIDS, STORE, RELAY_LOG, SYNC_LOG = "demo.pids", "relay.db", "relay.log", "sync.log"
+PAGE = "widget-demo.html"  # in examples/: the page a newcomer chats from
 START_TIMEOUT = 20.0  # seconds for a relay to answer on its port
 HEAR_TIMEOUT = 15.0  # seconds for the watchers to hear of each other
 PORT_TRIES = 3  # a free port may be taken before the relay binds it
@@ -49,6 +52,7 @@ class Running:
 
     where: Path
     url: str
+    page: str  # the page with the chat widget, served by the relay
     sample: str  # the conversation to try
     homes: dict[str, Path]  # agent -> replica directory, under ``where``
     live: bool  # the watchers had heard of each other when `start` returned
@@ -69,6 +73,7 @@ def start(where: Path, inbox: Sequence[str]) -> Running:
     try:
         tokens = _tokens(root / STORE)
         url = _start_relay(root, inbox, pids)
+        _allow_page(root / STORE, url)
         sample = _replicas(root, url, tokens)
         watchers = [_start_watcher(root, agent, inbox, pids) for agent in (YOU, TEAMMATE)]
         live = _heard(home_of(root, YOU), TEAMMATE, watchers)
@@ -77,7 +82,7 @@ def start(where: Path, inbox: Sequence[str]) -> Running:
         (root / PIDS).unlink(missing_ok=True)
         raise
     homes = {agent: home_of(where, agent) for agent in (YOU, TEAMMATE)}
-    return Running(where, url, sample, homes, live)
+    return Running(where, url, f"{url}/{PAGE}", sample, homes, live)
 
 
 def stop(where: Path) -> list[str]:
@@ -130,11 +135,19 @@ def _tokens(store_path: Path) -> dict[str, str]:
         store.close()
 
 
+def _allow_page(store_path: Path, url: str) -> None:
+    """The relay's own origin may embed the widget: the page it serves is on it."""
+    with RelayStore.open(store_path) as store:
+        store.add_origin(url, clock.now_iso())
+
+
 def _start_relay(root: Path, inbox: Sequence[str], pids: dict[str, int]) -> str:
-    """`inbox relay serve` on a free loopback port; returns its URL once it answers."""
+    """`inbox relay serve` on a free loopback port, with the widget's page; returns its
+    URL once it answers."""
     for _ in range(PORT_TRIES):
         port = _free_port()
         argv = [*inbox, "relay", "serve", "--host", HOST, "--port", str(port)]
+        argv += ["--page", str(directory.examples_dir() / PAGE)]
         proc = processes.spawn(
             [*argv, "--store", str(root / STORE)], root / RELAY_LOG, root, _env()
         )

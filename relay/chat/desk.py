@@ -12,6 +12,15 @@ sockets (their own words come back the same way: that echo is the widget's recei
 and an agent's reply that reached a socket is marked sent. When an agent starts or stops
 typing in it, the visitor is told. The visitor's own typing goes to the agents as
 presence, stated by the relay for them.
+
+Outside the workspace's business hours a visitor's message is answered with the away
+message (settings.py), once for each closed stretch. An agent's reply written while no
+socket of its visitor is open waits (``RelayStore.chat_wait``, so a restart keeps it);
+once the workspace's ``email_after`` has passed with the visitor still away, and they
+gave an email, the desk hands it to the mail gateway (``transcript.handed_over``). The
+desk is the one place that knows the sockets, and joining and handing over run in one
+event loop: a reply is either marked sent by chat or handed to email, never both, and
+never handed over while a socket of its visitor is open.
 """
 
 from __future__ import annotations
@@ -22,9 +31,11 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from crdt.errors import RefusedError
+from crdt.mail.compose import usable_address
 from crdt.model import clock
 from crdt.model.items import handle
 from crdt.model.vocab import conversation_doc
@@ -32,12 +43,14 @@ from relay import protocol as p
 from relay.chat import tokens, transcript, wire
 from relay.chat.buckets import Buckets
 from relay.chat.limits import ChatLimits
+from relay.chat.settings import ChatSettings, business_hours, sender
 from relay.store import RelayStore
 
 log = logging.getLogger("inbox.relay.chat")
 
 WRITER = (transcript.WRITER_AGENT, transcript.WRITER_ROLE)  # the relay's own change
 HEARTBEAT = 10.0  # seconds between restatements of a visitor's presence (it expires at 30)
+SETTINGS_FOR = 2.0  # seconds the desk keeps the settings it read before reading them again
 
 SendText = Callable[[str], Awaitable[None]]
 
@@ -117,13 +130,25 @@ class Desk:
         self._new = Buckets(new / self.limits.chat_new_window, new)
         self._typing: dict[int, str] = {}  # an agent's presence client -> document typed in
         self._tasks: list[asyncio.Task[None]] = []
+        self._settings: tuple[float, ChatSettings] | None = None
+        self._waiting: set[str] = set()  # replies in the store's chat_waiting
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # document -> its hand-over check
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._heartbeat())]
+        by_doc: dict[str, str] = {}
+        for reply, ident, at in self.hub.store.chat_waiting():  # what waited across a restart
+            self._waiting.add(reply)
+            by_doc.setdefault(conversation_doc(ident), at)
+        for name, at in by_doc.items():
+            self._schedule(name, at)
 
     def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         for held in list(self.sockets.values()):
             for sock in held:
                 sock.close("relay stopping")
@@ -181,6 +206,7 @@ class Desk:
         held.discard(sock)
         if not held:
             del self.sockets[sock.doc]
+            self._note_waiting(sock.doc)
         left = self.by_address.get(sock.address, 1) - 1
         if left > 0:
             self.by_address[sock.address] = left
@@ -228,8 +254,26 @@ class Desk:
             self._write(
                 sock, lambda doc: transcript.say(doc, sock.who, event.client_id, event.body, at)
             )
+            self._away(sock)
         sock.typing = False
         self._announce(sock)
+
+    def _away(self, sock: VisitorSocket) -> None:
+        """The away message after a visitor's message outside business hours."""
+        settings, now = self.settings(), clock.now()
+        body = settings.away_now(now)
+        if body is None or settings.hours is None:
+            return
+        if transcript.away_due(self._plain(sock.doc), business_hours(settings.hours), now):
+            at, ident = clock.to_iso(now), sock.granted.conversation
+            self._write(sock, lambda doc: transcript.away(doc, ident, body, at))
+
+    def settings(self) -> ChatSettings:
+        """The workspace's chat settings, read again when older than ``SETTINGS_FOR``."""
+        now = time.monotonic()
+        if self._settings is None or now - self._settings[0] > SETTINGS_FOR:
+            self._settings = (now, ChatSettings.of(self.hub.store.chat_settings()))
+        return self._settings[1]
 
     def _write(self, sock: VisitorSocket, change: Callable[[Any], None]) -> None:
         try:
@@ -243,6 +287,7 @@ class Desk:
     def changed(self, name: str) -> None:
         held = self.sockets.get(name)
         if not held:
+            self._note_waiting(name)
             return
         shown = transcript.shown(self._plain(name), self.limits.chat_history)
         for sock in list(held):
@@ -285,7 +330,8 @@ class Desk:
 
     def _mark_delivered(self, name: str) -> None:
         if not self.sockets.get(name):
-            return  # the visitor left meanwhile: the reply waits for their return
+            self._note_waiting(name)  # the visitor left meanwhile: it waits for their return
+            return
         waiting = transcript.undelivered(self._plain(name))
         if waiting:
             at = clock.now_iso()
@@ -293,6 +339,74 @@ class Desk:
                 self.hub.write(name, lambda doc: transcript.delivered(doc, waiting, at), *WRITER)
             except RefusedError as exc:
                 log.warning("could not mark replies in %s sent: %s", name, exc.message)
+                return
+        self._unwait(name, waiting)
+
+    # -- replies the visitor left before reading ---------------------------------------
+
+    def _note_waiting(self, name: str) -> None:
+        """Agents' replies to a visitor who is away: kept, with a check when they fall due."""
+        if not name.startswith("c:") or self.settings().email_after is None:
+            return
+        plain = self._plain(name)
+        if plain.get("meta", {}).get("channel") != "chat":
+            return
+        fresh = [(i, at) for i, at in transcript.waiting(plain) if i not in self._waiting]
+        if not fresh:
+            return
+        ident = str(plain["meta"].get("id"))
+        self.hub.store.chat_wait([(i, ident, at) for i, at in fresh])
+        self._waiting.update(i for i, _ in fresh)
+        self._schedule(name, min(at for _, at in fresh))
+
+    def _schedule(self, name: str, written_at: str) -> None:
+        delay = self.settings().email_after
+        if delay is None or name in self._timers:
+            return
+        wait = max(0.0, _written(written_at).timestamp() + delay - time.time())
+        self._timers[name] = asyncio.get_running_loop().call_later(wait, self._hand_over, name)
+
+    def _hand_over(self, name: str) -> None:
+        """The replies of ``name`` that have waited ``email_after``, to the mail gateway;
+        or, with the visitor back, nothing (joining marked them sent)."""
+        self._timers.pop(name, None)
+        if self.sockets.get(name):
+            return
+        plain, settings = self._plain(name), self.settings()
+        waiting = transcript.waiting(plain)
+        known = {i for i, _ in waiting}
+        gone = [r for r, c, _ in self.hub.store.chat_waiting() if conversation_doc(c) == name]
+        self._unwait(name, [r for r in gone if r not in known])  # sent by chat meanwhile
+        if settings.email_after is None or not waiting:
+            self._unwait(name, list(known))
+            return
+        cutoff = clock.now() - timedelta(seconds=settings.email_after)
+        due = [i for i, at in waiting if _written(at) <= cutoff]
+        later = [at for _, at in waiting if _written(at) > cutoff]
+        customer = str(plain.get("meta", {}).get("customer") or "")
+        mailbox = sender(settings, self.hub.store.mailboxes())
+        if due and usable_address(customer) and mailbox is not None:
+            at = clock.now_iso()
+            try:
+                self.hub.write(
+                    name, lambda doc: transcript.handed_over(doc, due, mailbox, at), *WRITER
+                )
+            except RefusedError as exc:
+                log.warning("could not hand replies in %s to email: %s", name, exc.message)
+                return
+        self._unwait(name, due)  # no address, or no mailbox: they wait for the visitor
+        if later:
+            self._schedule(name, min(later))
+
+    def _unwait(self, name: str, replies: list[str]) -> None:
+        mine = [r for r in replies if r in self._waiting]
+        if mine:
+            self.hub.store.chat_unwait(mine)
+            self._waiting.difference_update(mine)
+        if not any(r in self._waiting for r, _ in transcript.waiting(self._plain(name))):
+            timer = self._timers.pop(name, None)
+            if timer is not None:
+                timer.cancel()
 
     # -- the visitor's presence, for the agents -------------------------------------------
 
@@ -320,3 +434,11 @@ class Desk:
 
     def _plain(self, name: str) -> dict[str, Any]:
         return self.hub.document(name)
+
+
+def _written(at: str) -> datetime:
+    """When a reply was written; one whose time does not read is taken as long ago."""
+    try:
+        return clock.parse_iso(at)
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)

@@ -7,23 +7,33 @@ visitor's name as the mail import writes a customer's: ``from`` the visitor, no
 admission checks it like any inbound message. The message's id is derived from the
 conversation and the widget's own id for it, so a resend is the message already there.
 
-A visitor is shown their own messages and the agents' chat replies, nothing else of the
-document: no notes, tags, activity, assignee, nor any other channel's messages.
+A visitor is shown their own messages, the agents' chat replies and the relay's away
+message (a system line), nothing else of the document: no notes, tags, activity,
+assignee, nor any other channel's messages.
+
+The away message is an auto-reply the relay writes (kind ``auto-reply``, the relay as its
+author): it counts as no answer, holds no agent's reply, and is written once for each
+stretch of closed hours a visitor writes in.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from crdt.model import conversation as conv
+from crdt.model.clock import parse_iso
 from crdt.model.ids import derived_id
 from crdt.model.items import handle
 from crdt.model.vocab import AGENT
 from crdt.model.ydoc import Doc
+from crdt.workflow.hours import Hours
 
 WRITER_AGENT = "chat-gateway@inbox.invalid"  # .invalid: an address no mail can reach
 WRITER_ROLE = AGENT
 SUBJECT = 60  # characters of the first message that make the conversation's subject
+AWAY = "auto-reply"  # the kind of the away message
+HANDED_OVER = "to be emailed: the visitor left before reading it"
 
 
 class Visitor(NamedTuple):
@@ -87,6 +97,44 @@ def introduce(doc: Doc, who: Visitor) -> None:
         meta["customer_name"] = who.name
 
 
+def away(doc: Doc, conversation: str, body: str, at: str) -> None:
+    """The away message, into the conversation, as the relay's own line."""
+    message = {
+        "id": derived_id("chataway", conversation, at),
+        "direction": "out",
+        "channel": "chat",
+        "kind": AWAY,
+        "from": WRITER_AGENT,
+        "author": WRITER_AGENT,
+        "body": body,
+        "created_at": at,
+    }
+    conv.add_message(doc, message, WRITER_AGENT, at, reopen=False)
+
+
+def away_due(plain: dict[str, Any], hours: Hours, now: datetime) -> bool:
+    """Whether a visitor's message at ``now`` (outside the hours) is to be answered with
+    the away message: not when one was written in this same stretch of closed hours
+    (both would open at the same moment)."""
+    opens = hours.next_open(now)
+    for m in plain.get("messages", []):
+        if isinstance(m, dict) and m.get("kind") == AWAY and m.get("author") == WRITER_AGENT:
+            try:
+                if hours.next_open(parse_iso(str(m.get("created_at")))) == opens:
+                    return False
+            except ValueError:
+                continue
+    return True
+
+
+def handed_over(doc: Doc, message_ids: list[str], mailbox: str, at: str) -> None:
+    """Replies the visitor left before reading, handed to the mail gateway: still queued,
+    now to go by email from ``mailbox``; never marked sent by chat after this."""
+    with doc.transaction():
+        for ident in message_ids:
+            conv.set_delivery(doc, ident, "queued", WRITER_AGENT, at, HANDED_OVER, via=mailbox)
+
+
 def delivered(doc: Doc, message_ids: list[str], at: str) -> None:
     """Agents' replies that reached the visitor's widget."""
     with doc.transaction():
@@ -99,9 +147,13 @@ def shown(plain: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     them), oldest first, at most the newest ``limit``."""
     out = []
     for m in plain.get("messages", []):
-        if not isinstance(m, dict) or m.get("channel") != "chat" or m.get("kind") is not None:
+        if not isinstance(m, dict) or m.get("channel") != "chat":
             continue
-        if m.get("direction") == "in" and not m.get("author"):
+        if m.get("kind") == AWAY and m.get("author") == WRITER_AGENT:
+            item = {"id": str(m.get("id")), "author": "system"}
+        elif m.get("kind") is not None:
+            continue
+        elif m.get("direction") == "in" and not m.get("author"):
             item = {"id": str(m.get("client_id") or m.get("id")), "author": "visitor"}
         elif m.get("direction") == "out" and m.get("author"):
             name = m.get("from_name") or handle(str(m["author"]))
@@ -116,23 +168,34 @@ def shown(plain: dict[str, Any], limit: int) -> list[dict[str, Any]]:
 
 
 def undelivered(plain: dict[str, Any]) -> list[str]:
-    """Agents' chat replies still queued: what reaching the widget marks sent."""
+    """Agents' chat replies still queued, and not handed to email: what reaching the
+    widget marks sent."""
+    return [ident for ident, _ in waiting(plain)]
+
+
+def waiting(plain: dict[str, Any]) -> list[tuple[str, str]]:
+    """(id, written at) of each of those replies."""
     delivery = plain.get("delivery", {})
-    return [
-        str(m["id"])
-        for m in plain.get("messages", [])
-        if isinstance(m, dict)
-        and m.get("direction") == "out"
-        and m.get("author")
-        and m.get("channel") == "chat"
-        and (delivery.get(str(m.get("id"))) or {}).get("state") == "queued"
-    ]
+    out = []
+    for m in plain.get("messages", []):
+        if not (
+            isinstance(m, dict)
+            and m.get("direction") == "out"
+            and m.get("author")
+            and m.get("channel") == "chat"
+            and m.get("kind") is None
+        ):
+            continue
+        state = delivery.get(str(m.get("id"))) or {}
+        if state.get("state") == "queued" and not state.get("via"):
+            out.append((str(m["id"]), str(m.get("created_at") or "")))
+    return out
 
 
 def answering(plain: dict[str, Any]) -> str | None:
     """The display name of the agent who last answered, for the widget's header."""
     found = None
     for item in shown(plain, 10_000):
-        if item["author"] == "agent":
+        if item["author"] == "agent" and "name" in item:
             found = item["name"]
     return found

@@ -6,7 +6,7 @@
  * with CSS variables on the page: --inbox-chat-accent, --inbox-chat-background,
  * --inbox-chat-text, --inbox-chat-font, --inbox-chat-radius. Elements carry stable
  * data-inbox-chat hooks (launcher, panel, name, email, input, send, messages, message
- * with data-author, typing). Nothing either side writes is ever parsed as HTML.
+ * with data-author, notice for the workspace's away message, typing). Nothing either side writes is ever parsed as HTML.
  *
  * The session token, unsent messages and the visitor's name and email are kept in
  * localStorage: a reload, another tab or a relay restart picks the chat up again, and a
@@ -61,6 +61,8 @@
     "[data-author=visitor]{margin-left:auto;background:var(--inbox-chat-accent,#2f6fed);",
     "color:#fff}",
     "[data-author=agent]{background:#eef0f3}",
+    "[data-inbox-chat=notice]{margin:8px 0;font-size:12px;opacity:.75;text-align:center;",
+    "white-space:pre-wrap;overflow-wrap:anywhere}",
     ".pending{opacity:.6}",
     ".name{display:block;font-size:11px;opacity:.7}",
     "[data-inbox-chat=typing]{padding:0 12px 4px;font-size:12px;opacity:.7;min-height:16px}",
@@ -135,7 +137,12 @@
 
   function show(m, pending) {
     var li = shown.get(m.id);
-    if (!li) {
+    if (!li && m.author === "system") { // the workspace's away message: a line, no bubble
+      li = el("li", "notice", m.body);
+      li.setAttribute("data-id", m.id);
+      list.append(li);
+      shown.set(m.id, li);
+    } else if (!li) {
       li = el("li", "message");
       li.setAttribute("data-id", m.id);
       li.setAttribute("data-author", m.author === "agent" ? "agent" : "visitor");

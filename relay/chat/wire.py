@@ -14,7 +14,8 @@ Relay -> visitor::
     {"t": "typing", "on": bool, "agent": NAME|null}    an agent is typing
     {"t": "error", "reason": str}                      before the relay closes the socket
 
-    MESSAGE = {"id", "author": "visitor"|"agent", "body", "at", "name"?}
+    MESSAGE = {"id", "author": "visitor"|"agent"|"system", "body", "at", "name"?}
+    (system: the workspace's away message, shown as a line of its own)
 
 A visitor's message keeps the id its widget gave it (CID), so a resend after a network
 drop is known for the one already taken, never a second message. Pure: text in, values

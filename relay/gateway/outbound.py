@@ -56,7 +56,8 @@ def send_due(
     sent = 0
     for due in peer.deliveries("queued", "retrying"):
         view = peer.conversation(due["conversation"])
-        reply = next((m for m in view["messages"] if m.get("id") == due["message"]), None)
+        found = next((m for m in view["messages"] if m.get("id") == due["message"]), None)
+        reply = dict(compose.as_emailed(found, view)) if found is not None else None
         if reply is None or compose.why_not_emailed(view, reply):
             continue  # a chat reply, or one no mailbox of this workspace sends
         settings = mailboxes.get(str(reply["from"]).lower())

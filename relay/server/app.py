@@ -34,10 +34,12 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 
 class RelayApp:
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, page: Path | None = None) -> None:
         self.hub = hub
         self.desk = Desk(hub)  # website visitors: /chat and /widget.js (relay/chat/)
         hub.listeners.append(self.desk)
+        # a page to try the widget on (the demo's), at /its-name, read once
+        self.page = ("/" + page.name, page.read_bytes()) if page is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -48,6 +50,8 @@ class RelayApp:
             await self._websocket(scope, receive, send)
         elif scope["type"] == "http" and scope.get("path") == "/widget.js":
             await chat.widget(scope, send)
+        elif scope["type"] == "http" and self.page and scope.get("path") == self.page[0]:
+            await chat.page(self.page[1], send)
         elif scope["type"] == "http":
             if blobs.is_blob_path(scope.get("path", "")):
                 await blobs.handle(self.hub, scope, receive, send, _bearer(scope))
@@ -173,10 +177,12 @@ def serve(
     limits: Limits = DEFAULTS,
     tls: ServerTLS | None = None,
     sock: socket.socket | None = None,
+    page: Path | None = None,
 ) -> None:
     """Run the relay until interrupted (uvicorn, on uvloop where it is installed); with
     ``tls``, https and wss only (``tls.checked`` loaded the files once already). ``sock``:
-    one ``bind`` made, else ``host`` and ``port`` are bound here."""
+    one ``bind`` made, else ``host`` and ``port`` are bound here. ``page``: an HTML file
+    served at ``/`` followed by its name (``relay serve --page``: the demo's widget page)."""
     import uvicorn
 
     from relay.server.connections import guarded, raise_descriptor_limit
@@ -185,7 +191,7 @@ def serve(
     log.info("up to %d open files (sockets)", raise_descriptor_limit())
     sock = sock if sock is not None else bind(host, port)
     sock.listen(BACKLOG)
-    app = RelayApp(Hub(store_path, workspace_name, limits))
+    app = RelayApp(Hub(store_path, workspace_name, limits), page)
     http, ws = guarded(limits)  # uvicorn's h11 and websockets-sansio, bounded
     config = uvicorn.Config(
         app,

@@ -55,3 +55,45 @@ def test_a_schema_5_store_gains_the_origins_on_opening(tmp_path: Path) -> None:
         str(SCHEMA_VERSION),
     )
     conn.close()
+
+
+def settings(where: Path, *args: str) -> tuple[int, str, str]:
+    store = str(where / "relay.db")
+    done = run_inbox(where, "chat", "settings", "--store", store, *args)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_settings_are_set_checked_and_printed(tmp_path: Path) -> None:
+    (tmp_path / "away.txt").write_text("  We are away.\r\nBack at nine.\n\n")
+    code, out, said = settings(
+        tmp_path,
+        "--away-message-file", str(tmp_path / "away.txt"),
+        "--hours", "Mon-Fri  09:00-17:00 Europe/Berlin",
+        "--email-after", "1h30m",
+        "--json",
+    )  # fmt: skip
+    assert code == 0, said
+    assert json.loads(out) == {
+        "away_message": "We are away.\nBack at nine.",
+        "hours": "Mon-Fri 09:00-17:00 Europe/Berlin",
+        "email_after": 5400,
+        "email_from": None,
+        "email_sender": None,
+    }
+    code, out, _ = settings(tmp_path)  # no flags: printed, nothing changed
+    assert code == 0 and "after 1h30m" in out and "Mon-Fri 09:00-17:00 Europe/Berlin" in out
+    for bad, exit_code, words in (
+        (("--hours", "Mon-Fri 09:00-17:00 Europe/Atlantis"), 2, "no time zone"),
+        (("--hours", "Weekdays 9-5 UTC"), 2, "is not a day"),
+        (("--email-after", "soon"), 2, "is not a delay"),
+        (("--email-after", "60d"), 2, "from 1s to 30d"),
+        (("--away-message-file", str(tmp_path / "none.txt")), 2, "cannot read"),
+        (("--email-from", "sales@acme.example.com"), 5, "no mailbox"),
+    ):
+        code, _, said = settings(tmp_path, *bad)
+        assert (code, said.count("error:")) == (exit_code, 1), (bad, said)
+        assert words in said, (bad, said)
+    after = json.loads(settings(tmp_path, "--json")[1])
+    assert after["email_after"] == 5400 and after["hours"].startswith("Mon-Fri")  # untouched
+    code, out, _ = settings(tmp_path, "--hours", "off", "--email-after", "off", "--json")
+    assert (json.loads(out)["hours"], json.loads(out)["email_after"]) == (None, None)

@@ -252,3 +252,40 @@ def test_demo_status_says_whether_it_runs_where_and_which_pids(
     after = demos.start(where, "status")
     assert after.returncode == 0 and after.stdout == ""
     assert "not running" in after.stderr
+
+
+def test_demo_serves_a_page_to_chat_from_and_dana_answers_it(tmp_path: Path, demos: Demos) -> None:
+    """The page it names is served by its relay, whose origin may embed the widget: a
+    visitor there reaches dana's replica (kept in step by its watcher), and her reply
+    reaches the visitor."""
+    import re
+    import urllib.request
+
+    from tests.relay.chat.visitors import Visitor
+
+    where = tmp_path / "demo"
+    done = demos.start(where)
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"open (http://127\.0\.0\.1:(\d+)/widget-demo\.html)", done.stderr)
+    assert found, done.stderr
+    with urllib.request.urlopen(found.group(1), timeout=10) as answer:
+        page = answer.read().decode()
+    assert '<script src="/widget.js" data-workspace="acme" defer></script>' in page
+
+    class DemoRelay:  # what Visitor needs of a relay
+        port = int(found.group(2))
+
+    visitor = Visitor(DemoRelay(), origin=f"http://127.0.0.1:{DemoRelay.port}", workspace="acme")  # type: ignore[arg-type]
+    visitor.say("is anyone there? my card was declined")
+
+    def the_chat() -> str | None:
+        rows = listed(where, "--channel", "chat")
+        new = [r for r in rows if r["subject"] == "is anyone there? my card was declined"]
+        return str(new[0]["id"]) if new else None
+
+    ident = wait_for(the_chat, timeout=15)
+    assert ident, "the visitor's chat did not reach dana's replica"
+    assert run_inbox(where / "dana", "reply", ident, "-m", "Hi, I'm on it").returncode == 0
+    answer = visitor.next(timeout=15)["message"]
+    assert (answer["author"], answer["body"]) == ("agent", "Hi, I'm on it")
+    visitor.close()

@@ -68,6 +68,16 @@ class Site:
 
 
 @pytest.fixture
+def chat_relay(relay: RelayProcess) -> RelayProcess:
+    """The relay, with two sites of the company allowed to embed the widget."""
+    from tests.relay.chat.visitors import OTHER_SITE, SITE
+
+    for origin in (SITE, OTHER_SITE):
+        ok(relay.where, "chat", "origins", "add", origin, "--store", str(relay.store))
+    return relay
+
+
+@pytest.fixture
 def site(relay: RelayProcess) -> Iterator[Site]:
     """The page, allowed by the relay's workspace to embed the widget."""
     page = Site(relay.url)

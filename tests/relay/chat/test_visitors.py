@@ -8,67 +8,15 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from relay.chat import tokens
 from relay.store import RelayStore
+from tests.relay.chat.visitors import OTHER_SITE, SITE, Visitor, open_socket, token_payload
 from tests.relay.relays import DANA, RelayProcess, ok
-
-SITE, OTHER_SITE = "https://www.acme.example.com", "https://shop.acme.example.com"
-
-
-@pytest.fixture
-def chat_relay(relay: RelayProcess) -> RelayProcess:
-    for origin in (SITE, OTHER_SITE):
-        ok(relay.where, "chat", "origins", "add", origin, "--store", str(relay.store))
-    return relay
-
-
-class Visitor:
-    """The widget's side of one socket, as a script that is not a browser speaks it."""
-
-    def __init__(
-        self, relay: RelayProcess, token: str | None = None, origin: str = SITE, **kw: Any
-    ) -> None:
-        url = f"ws://127.0.0.1:{relay.port}/chat?workspace={kw.get('workspace', 'inbox')}"
-        self.ws: ClientConnection = _open(url, origin)
-        self.send({"t": "hello", "token": token})
-        self.welcome = self.next()
-        assert self.welcome["t"] == "welcome", self.welcome
-        self.token = str(self.welcome["token"])
-
-    def send(self, frame: dict[str, Any]) -> None:
-        self.ws.send(json.dumps(frame))
-
-    def next(self, timeout: float = 10.0) -> dict[str, Any]:
-        return dict(json.loads(self.ws.recv(timeout)))
-
-    def say(self, body: str, ident: str | None = None) -> dict[str, Any]:
-        self.send({"t": "say", "id": ident or f"m{time.monotonic_ns()}", "body": body})
-        return self.next()
-
-    @property
-    def conversation(self) -> str:
-        return _payload(self.token)["c"]
-
-    def close(self) -> None:
-        self.ws.close()
-
-
-def _open(url: str, origin: str | None = None) -> ClientConnection:
-    """A socket open until the test closes it (``connect`` as a context manager, entered)."""
-    return connect(url, origin=origin).__enter__()  # type: ignore[arg-type]
-
-
-def _payload(token: str) -> dict[str, Any]:
-    import base64
-
-    body = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
 
 
 @pytest.fixture
@@ -91,12 +39,12 @@ def test_a_socket_from_a_site_not_allowed_is_refused(chat_relay: RelayProcess) -
     url = f"ws://127.0.0.1:{chat_relay.port}/chat?workspace=inbox"
     for origin in ("https://evil.example.net", "null", "https://www.acme.example.com:8443"):
         with pytest.raises(InvalidStatus) as refused:
-            _open(url, origin)
+            open_socket(url, origin)
         assert refused.value.response.status_code == 403
     with pytest.raises(InvalidStatus):
-        _open(url)  # no Origin at all
+        open_socket(url)  # no Origin at all
     with pytest.raises(InvalidStatus):
-        _open(url.replace("inbox", "another"), SITE)
+        open_socket(url.replace("inbox", "another"), SITE)
     assert "origin 'https://evil.example.net' is not allowed" in chat_relay.logged()
 
 
@@ -113,12 +61,12 @@ def test_forged_altered_expired_and_foreign_tokens_reach_nothing(
     chat_relay: RelayProcess, victim: Visitor
 ) -> None:
     head, body, signature = victim.token.split(".")
-    payload = _payload(victim.token)
+    payload = token_payload(victim.token)
     with RelayStore.open(chat_relay.store) as store:
         workspace_id = str(store.meta("workspace_id"))
         key = store.chat_key()
     mine = Visitor(chat_relay)
-    ours = _payload(mine.token)
+    ours = token_payload(mine.token)
     stale = tokens.Pass(payload["v"], payload["c"], SITE, int(time.time()) - 1)
     cases = {
         "signed by another key": tokens.issue(
