@@ -128,35 +128,51 @@ def route(replica: Replica, arrivals: Iterable[Arrival]) -> int:
 
 
 def _run(engine: Engine, arrival: Arrival) -> int:
-    """Every rule over one message; the conversation is read again after each firing."""
+    """Every rule over one message, then what held written in one change: each later rule
+    is judged with what the earlier ones did (a tag added, an owner given)."""
+    from dataclasses import replace
+
     from crdt.model import conversation as conv
 
     replica = engine.replica
-    view = replica.conversation(arrival.conversation)
+    view: dict[str, Any] = dict(replica.conversation(arrival.conversation))
     message = next((m for m in view["messages"] if m.get("id") == arrival.message), None)
     if message is None:
         return 0
     facts = engine.facts(view, message)
-    fired = 0
+    planned: list[tuple[str, list[tuple[str, str]]]] = []
     for rule in engine.rules:
         try:
             verdict = engine.judge(rule, view, message, facts)
-            if not verdict.holds or verdict.fired_before:
-                continue
-            actions = verdict.actions
-
-            def change(doc: Any, rule: rules.Rule = rule, actions: Any = actions) -> bool:
-                at = clock.now_iso()
-                return conv.fire(doc, rule.name, arrival.message, actions, replica.agent, at)
-
-            if replica.edit(arrival.conversation, change):
-                fired += 1
-                engine.took(rule.name, actions)
-                view = replica.conversation(arrival.conversation)
-                facts = engine.facts(view, message)
         except (InboxError, KeyError, TypeError, ValueError) as exc:  # the next rule runs
             log.warning("rule %s skipped for %s: %s", rule.name, arrival.conversation, exc)
-    return fired
+            continue
+        if not verdict.holds or verdict.fired_before or not verdict.actions:
+            continue
+        planned.append((rule.name, verdict.actions))
+        for kind, value in verdict.actions:
+            if kind == "assign":
+                view["assignee"] = value
+            elif kind == "tag":
+                facts = replace(facts, tags=facts.tags | {value})
+            elif kind in ("priority",):
+                facts = replace(facts, priority=value)
+    if not planned:
+        return 0
+
+    def change(doc: Any) -> list[str]:
+        at = clock.now_iso()
+        return [
+            name
+            for name, actions in planned
+            if conv.fire(doc, name, arrival.message, actions, replica.agent, at)
+        ]
+
+    done = replica.edit(arrival.conversation, change)
+    for name, actions in planned:
+        if name in done:
+            engine.took(name, actions)
+    return len(done)
 
 
 def test(replica: Replica, name: str, ident: str) -> dict[str, Any]:

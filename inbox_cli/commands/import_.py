@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     with Progress(ctx.out.err, "importing") as progress:
         report = import_path(ctx.replica, source, progress.update)
     fired = routing.route(ctx.replica, [routing.Arrival(*a) for a in report.arrived])
-    summary = {**report.as_dict(), "rules_fired": fired}
+    summary = {**report.as_dict(), "arrived": len(report.arrived), "rules_fired": fired}
     ctx.out.obj(summary, lambda: [])
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary["skipped"].items()))
     waiting = f", {report.waiting} notices kept for mail not imported yet" * bool(report.waiting)
