@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "template": ("template", "saved replies: add, list, show, rm"),
     "macro": ("macro", "named sets of actions: add, list, show, rm, run"),
     "agent": ("agent", "agents of the workspace: add, list"),
+    "team": ("team", "teams of agents, for rules to assign: add, list, rm"),
+    "rule": ("rule", "routing rules run as mail arrives: add, list, show, rm, test"),
     "mailbox": ("mailbox", "shared addresses of the workspace: add, list, rm"),
     "reindex": ("reindex", "rebuild the index from the documents"),
     "join": ("join", "become a replica of a relay's workspace"),

@@ -29,9 +29,13 @@ CRDT_ROOMS = {
     "crdt.replica": {"crdt.errors", "crdt.model", "crdt.store"},
     "crdt.ingest": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.store", "crdt.replica"},
     "crdt.sync": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
+    "crdt.routing": {
+        *("crdt.errors", "crdt.model", "crdt.workflow", "crdt.store", "crdt.replica"),
+        "crdt.sync",
+    },
     "crdt.actions": {
         *("crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow", "crdt.store"),
-        *("crdt.replica", "crdt.ingest", "crdt.sync"),
+        *("crdt.replica", "crdt.ingest", "crdt.sync", "crdt.routing"),
     },
     "crdt.demo": {"crdt.errors", "crdt.model", "crdt.replica", "crdt.ingest", "crdt.actions"},
 }
@@ -48,6 +52,8 @@ CLI_USES = {
     "crdt.model.ids",
     "crdt.workflow.macros",
     "crdt.sync.presence",
+    "crdt.routing",
+    "crdt.workflow.rules",
     "crdt.ingest.importer",
     "crdt.ingest.sources",
     "crdt.demo.directory",

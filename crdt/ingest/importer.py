@@ -48,6 +48,8 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     not_mail: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
     warnings: list[dict[str, str]] = field(default_factory=list)  # each: path, reason
+    # (conversation, message id) of each inbound message that arrived: what rules judge
+    arrived: list[tuple[str, str]] = field(default_factory=list)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -305,6 +307,12 @@ class _Batch:
             ident, QueuedMail(decision.action, decision.direction, who, at, parsed.message, extra)
         )
         report.imported += 1
+        if (
+            decision.direction == "in"
+            and decision.action in ("new", "append")
+            and rec.kind == "message"
+        ):
+            report.arrived.append((ident, derived_id("msg", rec.message_id, rec.content_key)))
         for warning in rec.warnings:
             report.warn(self.where(report.read - 1), warning)
         self.index.record(

@@ -16,7 +16,9 @@ token here, and a change that says another agent did it is refused whole:
   in the source conversation as it is at the relay.
 - messages, notes and activity are append-only; ownership entries are written once;
   a conversation keeps its ``meta`` (its id names the document).
-- workspace settings (agents, teams, mailboxes, saved replies, macros) are an admin's;
+- a rule's firing record names its evaluator (``by``), and stays once written.
+- workspace settings (agents, teams, mailboxes, saved replies, macros, rules, SLA
+  policies) are an admin's;
   an agent may add itself to the agent list once. A viewer writes nothing.
 
 Pure: plain values in (``ydoc.Doc.to_py``), ``RefusedError`` out.
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from crdt.errors import RefusedError
-from crdt.model import triage
+from crdt.model import firings, triage
 from crdt.model.claims import ACTIONS
 from crdt.model.vocab import (
     ADMIN,
@@ -45,7 +47,10 @@ from crdt.model.vocab import (
 
 __all__ = ["ADMIN", "AGENT", "ROLES", "VIEWER", "Author", "check", "roots"]
 
-REGISTERS = ("status", "priority", "snooze", "sentiment", "category", "triage", "merged", "drafts")
+REGISTERS = (
+    *("status", "priority", "snooze", "sentiment", "category", "triage", "merged", "drafts"),
+    "sla",
+)
 # what an imported mail does in its sender's name: its arrival, and an import marking it spam,
 # reopening what it answers or recording a bounce (store/import_queue.py)
 MIRRORS = frozenset({"create", "message_in", "message_out", "delivery_bounced"})
@@ -111,6 +116,7 @@ def _conversation(ident: str, before: Plain, after: Plain, me: str, lookup: Look
     for register in REGISTERS:
         _register(register, before[register], after[register], senders, me)
     _labels(before, after)
+    _firings(before["rules"], after["rules"], me)
     for key in _changed(before["delivery"], after["delivery"]):
         if key in after["delivery"] and not _is_entry(after["delivery"][key], "state"):
             raise RefusedError(f"delivery of {key[:40]!r} is not a delivery state")
@@ -278,6 +284,18 @@ def _labels(before: Plain, after: Plain) -> None:
     for key in _changed(before["triage"], after["triage"]):
         if key in after["triage"] and not triage.is_suggestion(after["triage"][key].get("v")):
             raise RefusedError("a triage entry that is not a whole suggestion")
+
+
+def _firings(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> None:
+    """A rule's firing record is whole and its evaluator's; records stay (firings.py: a
+    concurrent one may take a key's place, never an empty one)."""
+    for key in _changed(before, after):
+        if key not in after:
+            raise RefusedError("removes a rule's firing, which stays")
+        if not firings.is_record(after[key], key):
+            raise RefusedError(f"a rule firing {key[:40]!r} that is not a whole record")
+        if after[key]["by"] != me:
+            raise RefusedError(f"a rule firing signed {str(after[key]['by'])[:80]!r}")
 
 
 def _claims(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> None:

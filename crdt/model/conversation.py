@@ -11,6 +11,8 @@ Roots (all created on first use, so documents made on different replicas merge):
     status, priority, snooze, sentiment, category, merged
                Map    registers: one entry per agent, latest wins (see registers.py)
     triage     Map    model suggestions, one register entry per writer (see triage.py)
+    sla        Map    register: the SLA policy a rule gave the conversation
+    rules      Map    "<rule>\x1f<message id>" -> the firing of that rule (see firings.py)
     drafts     Map    one entry per agent: {"v": {"started_at"} | None, "at"}, a reply
                       that agent has begun and not sent (the draft's text stays on its
                       replica; teammates see that it exists)
@@ -42,15 +44,25 @@ from crdt.model.ydoc import Doc
 MAP_ROOTS, ARRAY_ROOTS = CONVERSATION_MAPS, CONVERSATION_ARRAYS
 
 
-def _log(doc: Doc, who: str, action: str, at: str, detail: str | None = None) -> None:
-    entry: dict[str, Any] = {"who": who, "action": action, "at": at}
+def _log(doc: Doc, who: str, action: str, at: str, detail: str | None = None, **extra: str) -> None:
+    entry: dict[str, Any] = {"who": who, "action": action, "at": at, **extra}
     if detail:
         entry["detail"] = detail
     doc.array("activity").append(entry)
 
 
-def _register(doc: Doc, name: str, who: str, value: Any, at: str) -> None:
-    doc.map(name)[who] = {"v": value, "at": at}
+def _register(doc: Doc, name: str, who: str, value: Any, at: str, **extra: str) -> None:
+    doc.map(name)[who] = {"v": value, "at": at, **extra}
+
+
+def _standing(doc: Doc, name: str) -> dict[str, Any]:
+    """A map's entries without those of a rule's firing that lost (firings.py)."""
+    from crdt.model import firings
+
+    entries = doc.map(name).to_py()
+    if not len(doc.map("rules")):
+        return entries
+    return firings.kept(entries, firings.live(doc.map("rules").to_py()))
 
 
 def create(
@@ -206,7 +218,7 @@ def remove_tag(doc: Doc, tag: str, who: str, at: str) -> bool:
 
 
 def ownership(doc: Doc) -> Ownership:
-    return claims.resolve(doc.map("claims").to_py())
+    return claims.resolve(_standing(doc, "claims"))
 
 
 def _own(doc: Doc, action: str, who: str, at: str, to: str | None) -> None:
@@ -262,13 +274,13 @@ def set_draft(doc: Doc, who: str, started_at: str | None, at: str) -> bool:
 def current_status(doc: Doc) -> str:
     from crdt.model import registers
 
-    return str(registers.resolve(doc.map("status").to_py(), "open"))
+    return str(registers.resolve(_standing(doc, "status"), "open"))
 
 
 def current_snooze(doc: Doc) -> str | None:
     from crdt.model import registers
 
-    value = registers.resolve(doc.map("snooze").to_py(), None)
+    value = registers.resolve(_standing(doc, "snooze"), None)
     return str(value) if value else None
 
 
@@ -299,7 +311,7 @@ def set_priority(doc: Doc, priority: str, who: str, at: str) -> bool:
 
     if priority not in PRIORITIES:
         raise UsageError(f"unknown priority {priority!r}: use one of {', '.join(PRIORITIES)}")
-    if registers.resolve(doc.map("priority").to_py(), DEFAULT_PRIORITY) == priority:
+    if registers.resolve(_standing(doc, "priority"), DEFAULT_PRIORITY) == priority:
         return False
     with doc.transaction():
         _register(doc, "priority", who, priority, at)
@@ -368,3 +380,52 @@ def merge_into(source: Doc, target: Doc, who: str, at: str) -> None:
         _register(source, "merged", who, dst_id, at)
         _register(source, "status", who, "closed", at)
         _log(source, who, "merge_into", at, dst_id)
+
+
+def fired(doc: Doc, rule: str, message: str) -> bool:
+    """Whether ``rule`` has fired for ``message`` here (on any replica that synced it)."""
+    from crdt.model import firings
+
+    return firings.key(rule, message) in doc.map("rules")
+
+
+def fire(
+    doc: Doc, rule: str, message: str, actions: list[tuple[str, str]], who: str, at: str
+) -> bool:
+    """Record that ``rule`` fired for ``message`` and do its ``actions`` (("assign", agent),
+    ("tag", t), ("priority", p), ("status", s), ("sla", name), ("note", why a part was
+    not done)), each entry marked with the firing; False when it fired before."""
+    from crdt.model import firings, registers
+
+    if fired(doc, rule, message):
+        return False
+    firing = new_id()
+    via = {"rule": rule, "via": firing}
+    done: list[str] = []
+    with doc.transaction():
+        for kind, value in actions:
+            if kind == "assign" and ownership(doc).owner is None:
+                entry = {"action": claims.ASSIGN, "by": who, "to": value, "at": at, "via": firing}
+                doc.map("claims")[new_id()] = entry
+            elif kind == "tag" and value not in tags.current(_standing(doc, "tags")):
+                doc.map("tags")[tags.entry_key(value, new_id())] = {
+                    "tag": value,
+                    "by": who,
+                    "at": at,
+                    "via": firing,
+                }
+            elif kind in ("priority", "status", "sla"):
+                default = {"priority": DEFAULT_PRIORITY, "status": "open", "sla": None}[kind]
+                if registers.resolve(_standing(doc, kind), default) == value:
+                    continue
+                _register(doc, kind, who, value, at, via=firing)
+            elif kind != "note":
+                continue
+            done.append(f"{kind} {value}")
+            _log(doc, who, kind if kind != "note" else "rule", at, value, **via)
+        if not done:  # nothing to do: nothing is written, as for an unchanged tag
+            return False
+        doc.map("rules")[firings.key(rule, message)] = firings.record(
+            rule, message, who, at, firing, done
+        )
+    return True

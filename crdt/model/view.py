@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crdt.model import bounces, claims, registers, tags, triage
+from crdt.model import bounces, claims, firings, registers, tags, triage
 from crdt.model.conversation import ARRAY_ROOTS, MAP_ROOTS
 from crdt.model.vocab import NOTICES
 from crdt.model.ydoc import Doc
@@ -52,7 +52,31 @@ def build(doc: Doc, bulk: bool = False) -> dict[str, Any]:
     return from_raw(raw(doc, bulk))
 
 
+def _without_void(r: dict[str, Any]) -> dict[str, Any]:
+    """What a rule's firing that lost wrote is left out (firings.py); most conversations
+    have no firing, and are taken as they are."""
+    if not r["rules"]:
+        return r
+    standing = firings.live(r["rules"])
+    out = dict(r)
+    for name in ("claims", "tags", "status", "priority", "sla"):
+        out[name] = firings.kept(r[name], standing)
+    out["activity"] = firings.kept_list(r["activity"], standing)
+    return out
+
+
+def _fired(records: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules that fired, oldest first: {"rule", "message", "by", "at", "actions"}."""
+    found = [
+        {k: v for k, v in rec.items() if k != "firing"}
+        for rec in records.values()
+        if isinstance(rec, dict) and "firing" in rec
+    ]
+    return sorted(found, key=lambda f: (str(f.get("at")), str(f.get("rule"))))
+
+
 def from_raw(r: dict[str, Any]) -> dict[str, Any]:
+    r = _without_void(r)
     meta = r["meta"]
     messages = [_message(m, r["delivery"]) for m in _unique(r["messages"])]
     bounces.mark(messages)
@@ -94,6 +118,8 @@ def from_raw(r: dict[str, Any]) -> dict[str, Any]:
         "notes": notes,
         "activity": activity,
         "drafts": _drafts(r["drafts"]),
+        "sla_policy": registers.resolve(r["sla"], None),
+        "rules_fired": _fired(r["rules"]),
     }
 
 

@@ -34,7 +34,7 @@ CATEGORIES = (
 SENTIMENTS = ("negative", "neutral", "positive")
 SENTIMENT_RANK = {s: rank for rank, s in enumerate(SENTIMENTS)}  # the angry first
 NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not messages
-WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros")
+WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros", "rules", "slas")
 
 # a conversation document's roots (model/conversation.py says what each holds)
 CONVERSATION_MAPS = (
@@ -50,6 +50,8 @@ CONVERSATION_MAPS = (
     "triage",
     "merged",
     "drafts",
+    "sla",
+    "rules",
 )
 CONVERSATION_ARRAYS = ("messages", "notes", "activity")
 

@@ -406,3 +406,12 @@ def workspace_items(conn: Connection, kind: str) -> dict[str, Any]:
     row = conn.execute("SELECT items FROM workspace WHERE kind = ?", (kind,)).fetchone()
     items: dict[str, Any] = json.loads(row["items"]) if row else {}
     return items
+
+
+def open_owned(conn: Connection) -> dict[str, int]:
+    """Per agent, the open or pending conversations they own: what least-busy weighs."""
+    rows = conn.execute(
+        "SELECT assignee, count(*) FROM conversations WHERE assignee IS NOT NULL "
+        "AND status IN ('open', 'pending') AND merged_into IS NULL GROUP BY assignee"
+    )
+    return {str(r[0]): int(r[1]) for r in rows}

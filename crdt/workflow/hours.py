@@ -1,95 +1,152 @@
-"""Business hours: "Mon-Fri 09:00-17:00 Europe/Berlin", and whether a moment is inside them.
+"""Business hours: "Mon-Fri 09:00-17:00 Europe/Berlin", and time measured in them.
 
-Pure: every function takes the moment it is asked about (an aware datetime), so tests
-need no clock. The hours are wall-clock times in their zone (zoneinfo), so "09:00" is
-nine in the morning there in winter and in summer: the UTC instant moves with daylight
-saving time, the opening does not. An opening that falls in a spring-forward gap opens
-when the gap ends; wall-clock times that happen twice in the autumn are inside both times.
-
-The chat's away message asks ``is_open``; anything that counts time only while the team
-works (an SLA) walks ``next_open`` and ``next_close``.
-
-SPEC: one or more rules, then the zone. A rule is days (``Mon``, ``Mon-Fri``, a range
-may wrap: ``Fri-Mon``; several with commas) and one or more ``HH:MM-HH:MM`` spans
-(``24:00`` ends at midnight; an end before its start runs past midnight into the next
-day)::
+SPEC: one or more rules, then the zone (an IANA name, or UTC). A rule is days (``Mon``,
+``Mon-Fri``, a range may wrap: ``Fri-Mon``; several: ``Sat,Sun``) and one or more
+``HH:MM-HH:MM`` spans (``24:00`` ends at midnight; an end before its start runs past
+midnight into the next day); commas and semicolons separate as spaces do::
 
     Mon-Fri 09:00-17:00 Europe/Berlin
     Mon-Thu 09:00-12:00 13:00-17:00, Fri 09:00-15:00 America/New_York
-    Sat,Sun 10:00-14:00 UTC
+    Sat,Sun 10:00-14:00; Sun 22:00-02:00 UTC
+
+Holidays are local dates on which nothing is open. The hours are wall-clock times in
+their zone, so "09:00" is nine in the morning there in winter and in summer. The open
+ranges of each local day become UTC instants through the zone, so a day of a clock
+change is as long as it really is (a 09:00-17:00 day is 8 h either side of a switch; an
+opening in a spring-forward gap opens when the gap ends; an hour the autumn repeats is
+open both times). The chat's away message asks ``is_open``; SLAs count
+``seconds_between`` and ``add``. Pure: no clock is read; the caller gives every instant,
+aware.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crdt.errors import UsageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_MINUTES = 24 * 60
+MAX_DAYS = 3 * 366  # how far the arithmetic looks for open time before it gives up
 _DAY = re.compile(r"([a-z]{3})[a-z]*(?:-([a-z]{3})[a-z]*)?")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 _EXAMPLE = "e.g. 'Mon-Fri 09:00-17:00 Europe/Berlin'"
 
-Span = tuple[int, int]  # minutes of a local day: [start, end)
+Interval = tuple[datetime, datetime]  # [start, end) in UTC
 
 
 @dataclass(frozen=True)
 class Hours:
-    """The open spans of each weekday (Monday first), in ``zone``; ``spec`` as given,
-    tidied (one space between words)."""
+    """Open ranges per weekday (minutes from local midnight, end may pass 1440 for a
+    range into the next day), in a zone, closed on ``holidays`` (local dates)."""
 
-    spec: str
-    zone: str
-    week: tuple[tuple[Span, ...], ...]
+    ranges: tuple[tuple[tuple[int, int], ...], ...]  # 7 weekdays, Monday first
+    zone: str = "UTC"
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    spec: str = ""  # as given, its spaces tidied: what settings store and print
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 
-    def is_open(self, at: datetime) -> bool:
-        local = _aware(at).astimezone(self.tz)
-        minute = local.hour * 60 + local.minute
-        return any(start <= minute < end for start, end in self.week[local.weekday()])
+    def with_holidays(self, days: Iterable[date]) -> Hours:
+        return Hours(self.ranges, self.zone, self.holidays | frozenset(days), self.spec)
 
-    def next_open(self, at: datetime) -> datetime | None:
-        """The first moment at or after ``at`` that is inside the hours (``at`` itself
-        when open), in the hours' zone; None when the hours have no span at all."""
-        if self.is_open(at):
-            return _aware(at).astimezone(self.tz)
-        return self._next_edge(at, opening=True)
+    def intervals(self, day: date) -> list[Interval]:
+        """The open intervals that start on local ``day``, as UTC instants."""
+        if day in self.holidays:
+            return []
+        out = []
+        for start, end in self.ranges[day.weekday()]:
+            a, b = self._instant(day, start), self._instant(day, end)
+            if b > a:
+                out.append((a, b))
+        return out
+
+    def _instant(self, day: date, minutes: int) -> datetime:
+        """The first instant the local clock shows ``minutes`` past ``day``'s midnight
+        (in an hour a switch repeats, its first pass; in one it skips, the switch)."""
+        naive = datetime.combine(day, time()) + timedelta(minutes=minutes)
+        tz = self.tz
+        late = naive.replace(tzinfo=tz).astimezone(UTC)
+        if late.astimezone(tz).replace(tzinfo=None) == naive:
+            return late
+        early = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        while late - early > timedelta(seconds=1):  # the switch lies between the two
+            mid = early + (late - early) // 2
+            if mid.astimezone(tz).replace(tzinfo=None) >= naive:
+                late = mid
+            else:
+                early = mid
+        return late.replace(microsecond=0)  # switches fall on whole seconds
+
+    def _from(self, at: datetime) -> Iterator[Interval]:
+        """Open intervals that end after ``at``, in order and apart (the day before is
+        looked at too: its range may run past midnight into the next day's)."""
+        first = at.astimezone(self.tz).date() - timedelta(days=1)
+        reached = _aware(at)
+        for n in range(MAX_DAYS):
+            for a, b in self.intervals(first + timedelta(days=n)):
+                if b > reached:
+                    yield max(a, reached), b
+                    reached = b
+
+    def is_open(self, at: datetime) -> bool:
+        return any(a <= at < b for a, b in self._until(_aware(at)))
+
+    def _until(self, at: datetime) -> list[Interval]:
+        day = at.astimezone(self.tz).date()
+        return self.intervals(day - timedelta(days=1)) + self.intervals(day)
+
+    def next_open(self, at: datetime) -> datetime:
+        """``at`` when open then, else when it next opens."""
+        for a, _ in self._from(at):
+            return a.astimezone(self.tz)
+        raise UsageError(f"no open hours within {MAX_DAYS} days of {at.isoformat()}")
 
     def next_close(self, at: datetime) -> datetime | None:
-        """The first moment at or after ``at`` that is outside the hours (``at`` itself
-        when closed); None when open all week round."""
-        if not self.is_open(at):
-            return _aware(at).astimezone(self.tz)
-        return self._next_edge(at, opening=False)
+        """``at`` when closed then, else the end of the open stretch it is in (ranges
+        that meet at midnight are one stretch); None when that stretch never ends."""
+        end: datetime | None = None
+        for a, b in self._from(at):
+            if end is None:
+                if a > _aware(at):
+                    return at.astimezone(self.tz)
+                end = b
+            elif a > end:
+                break
+            else:
+                end = b
+        else:
+            return None if end is not None else at.astimezone(self.tz)
+        return end.astimezone(self.tz)
 
-    def _next_edge(self, at: datetime, opening: bool) -> datetime | None:
-        start = _aware(at).astimezone(self.tz)
-        for ahead in range(8):
-            day = start.date() + timedelta(days=ahead)
-            for minute in self._edges(day.weekday(), opening):
-                moment = _wall(day, minute, self.tz)
-                if moment > start:
-                    return moment
-        return None
+    def seconds_between(self, start: datetime, end: datetime) -> float:
+        """Business seconds in [start, end); 0 when end is not after start."""
+        if end <= start:
+            return 0.0
+        total = 0.0
+        for a, b in self._from(start):
+            if a >= end:
+                break
+            total += (min(b, end) - a).total_seconds()
+        return total
 
-    def _edges(self, weekday: int, opening: bool) -> list[int]:
-        """The minutes of a weekday at which the hours open (or close): a span's start
-        not continuing the day before's span past midnight, or its end not continued."""
-        today = self.week[weekday]
-        if opening:
-            yesterday = self.week[(weekday - 1) % 7]
-            joined = any(end == DAY_MINUTES for _, end in yesterday)
-            return sorted(s for s, _ in today if not (s == 0 and joined))
-        tomorrow = self.week[(weekday + 1) % 7]
-        continued = any(s == 0 for s, _ in tomorrow)
-        return sorted(e for _, e in today if not (e == DAY_MINUTES and continued))
+    def add(self, start: datetime, seconds: float) -> datetime:
+        """The instant ``seconds`` of business time after ``start``."""
+        left = seconds
+        for a, b in self._from(start):
+            span = (b - a).total_seconds()
+            if left <= span:
+                return a + timedelta(seconds=left)
+            left -= span
+        raise UsageError(f"no open hours within {MAX_DAYS} days of {start.isoformat()}")
+
+
+ALWAYS = Hours(tuple(((0, 1440),) for _ in DAYS))
 
 
 def parse(spec: str) -> Hours:
@@ -98,7 +155,7 @@ def parse(spec: str) -> Hours:
     if len(words) < 3:
         raise UsageError(f"business hours {spec!r}: give days, times and a zone ({_EXAMPLE})")
     zone = _zone(words[-1])
-    week: list[set[Span]] = [set() for _ in DAYS]
+    ranges: list[list[tuple[int, int]]] = [[] for _ in DAYS]
     days: list[int] = []
     spans_of_rule = 0
     for word in words[:-1]:
@@ -107,7 +164,7 @@ def parse(spec: str) -> Hours:
             if not days:
                 raise UsageError(f"business hours {spec!r}: {word} comes before any day")
             for weekday in days:
-                _add(week, weekday, _minutes(span, word))
+                ranges[weekday].append(_range(span, word))
             spans_of_rule += 1
             continue
         if spans_of_rule:  # a day after spans: a new rule
@@ -115,8 +172,24 @@ def parse(spec: str) -> Hours:
         days += _days(word, spec)
     if not spans_of_rule:
         raise UsageError(f"business hours {spec!r}: days without times ({_EXAMPLE})")
-    shaped = tuple(tuple(sorted(_merged(sorted(d)))) for d in week)
-    return Hours(" ".join(spec.split()), zone, shaped)
+    shaped = tuple(tuple(_merged(r)) for r in ranges)
+    return Hours(shaped, zone, spec=" ".join(spec.split()))
+
+
+def parse_holidays(text: str) -> frozenset[date]:
+    """A holidays file: one ISO date a line (YYYY-MM-DD), ``#`` starts a comment."""
+    out = set()
+    for n, line in enumerate(text.splitlines(), 1):
+        word = line.split("#", 1)[0].strip()
+        if not word:
+            continue
+        try:
+            out.add(date.fromisoformat(word))
+        except ValueError:
+            raise UsageError(
+                f"line {n} of the holidays is not a date (YYYY-MM-DD): {word!r}"
+            ) from None
+    return frozenset(out)
 
 
 def _zone(word: str) -> str:
@@ -141,58 +214,26 @@ def _days(word: str, spec: str) -> list[int]:
     return [(a + i) % 7 for i in range((b - a) % 7 + 1)]
 
 
-def _minutes(span: re.Match[str], word: str) -> Span:
+def _range(span: re.Match[str], word: str) -> tuple[int, int]:
+    """Minutes from the local midnight; an end before the start passes into the next day."""
     h1, m1, h2, m2 = (int(g) for g in span.groups())
     if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
         raise UsageError(f"{word!r} is not a span of times (00:00 to 24:00)")
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if start == end:
         raise UsageError(f"{word!r} opens and closes at the same time")
-    return start, end
+    return (start, end) if end > start else (start, end + 1440)
 
 
-def _add(week: list[set[Span]], weekday: int, span: Span) -> None:
-    start, end = span
-    if end > start:
-        week[weekday].add(span)
-    else:  # past midnight: the rest of this day, then the next day's morning
-        week[weekday].add((start, DAY_MINUTES))
-        if end:
-            week[(weekday + 1) % 7].add((0, end))
-
-
-def _merged(spans: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for start, end in spans:
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping ranges of one day as one, so no second is counted twice."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
-            out.append((start, end))
+            out.append((a, b))
     return out
-
-
-def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    """The first moment the clock on the wall in ``tz`` shows ``minute`` of ``day``, or
-    passes it: in a spring-forward gap, the gap's end."""
-    if minute >= DAY_MINUTES:
-        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    naive = datetime.combine(day, time(minute // 60, minute % 60))
-    moment = naive.replace(tzinfo=tz)
-    back = moment.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) == naive:
-        return back
-    # no such wall time: the clock jumps over it, and the moment it jumps is the gap's end,
-    # between the wall time read with the offset after the change and with the one before
-    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    high = moment.astimezone(UTC)
-    low, high = min(low, high), max(low, high)
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(tz).replace(tzinfo=None) >= naive:
-            high = middle
-        else:
-            low = middle
-    return high.replace(microsecond=0).astimezone(tz)
 
 
 def _aware(at: datetime) -> datetime:

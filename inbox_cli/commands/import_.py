@@ -20,6 +20,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> None:
     from pathlib import Path
 
+    from crdt import routing
     from crdt.ingest import sources
     from crdt.ingest.importer import import_path
 
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     sources.expect_mail(source)  # a path that is not there, or holds nothing: replica or not
     with Progress(ctx.out.err, "importing") as progress:
         report = import_path(ctx.replica, source, progress.update)
-    summary = report.as_dict()
+    fired = routing.route(ctx.replica, [routing.Arrival(*a) for a in report.arrived])
+    summary = {**report.as_dict(), "arrived": len(report.arrived), "rules_fired": fired}
     ctx.out.obj(summary, lambda: [])
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary["skipped"].items()))
     waiting = f", {report.waiting} notices kept for mail not imported yet" * bool(report.waiting)
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         f"{report.conversations} new conversations, {report.duplicates} already there, "
         f"{report.notices} notices{waiting}"
         + (f", {len(report.warnings)} with warnings" if report.warnings else "")
+        + (f", {fired} rule firings" if fired else "")
         + (f"; skipped {skipped}" if skipped else "")
     )
     for entry in report.not_mail[:SHOWN]:

@@ -75,7 +75,8 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
     yield style("activity", "2")
     for a in c["activity"][-10:]:
         detail = f" {a['detail']}" if a.get("detail") else ""
-        yield style(f"  {ago(a['at'])}  {_who(a['who'])} {a['action']}{detail}", "2")
+        rule = f" (rule {a['rule']})" if a.get("rule") else ""
+        yield style(f"  {ago(a['at'])}  {_who(a['who'])} {a['action']}{detail}{rule}", "2")
 
 
 def _delivery(m: dict[str, Any]) -> str:

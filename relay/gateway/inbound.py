@@ -6,7 +6,9 @@ what was read is stored in the gateway's replica, whose outbox takes it to the r
 across any crash; a gateway stopped between the two reads that batch again, and the
 import takes nothing twice (Message-ID, then content). When a folder's
 UIDVALIDITY changes (the server renumbered it), the folder is read again from its first
-UID: the same rule keeps every message once, and loses none. Attachments go into the
+UID: the same rule keeps every message once, and loses none. The workspace's rules run
+over each batch's arrivals before the position moves (crdt/routing.py); a firing the
+gateway records goes to the relay with the mail. Attachments go into the
 relay's blobs (``IntoStore``) before the position moves, so no replica finds one missing.
 
 When the workspace has triage on for the mailbox (its ``triage`` setting, an admin's),
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from crdt import routing
 from crdt.ingest.importer import import_messages
 from crdt.replica import Replica
 from relay.gateway.imap import Fetched, Imap
@@ -61,7 +64,8 @@ def read_folder(
             report = import_messages(peer, raws, names, blobs=IntoStore(store))
             imported += report.imported
             if arrived is not None and report.created and triage_on(peer, settings.address):
-                arrived(peer, report.created)
+                arrived(peer, report.created)  # before the rules: they may ask for its labels
+            routing.route(peer, [routing.Arrival(*a) for a in report.arrived])
         store.folder_moved(
             settings.address, folder, state.uidvalidity, batch[-1].uid, state.highestmodseq
         )

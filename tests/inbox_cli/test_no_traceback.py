@@ -56,6 +56,8 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "relay": ["relay", "token", "create", "ben@acme.example.com", "--store", str(home)],
         "chat": ["chat", "origins", "list", "--store", str(home)],
         "reopen": ["reopen", ident],
+        "rule": ["rule", "test", "r", ident],
+        "team": ["team", "add", "t", "me"],
         "reply": ["reply", ident],
         "search": ["search", "charge"],
         "show": ["show", ident],

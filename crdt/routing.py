@@ -1,0 +1,258 @@
+"""Rules run where mail arrives: after `inbox import` and the mail gateway's import.
+
+Each arriving inbound message (not a notice, not spam, not ours) is judged by every rule
+in name order (workflow/rules.py), against its conversation as the index holds it once
+the import has built it; a rule that holds fires once for that message
+(``conversation.fire``), recorded in the conversation so that a second evaluator (another
+replica importing the same mail, the gateway) does not fire it again, and two that fire
+at once keep one outcome (model/firings.py). A rule that fails is logged and skipped: the
+mail is already stored, and the next rule still runs.
+
+Presence decides who is online (sync/presence.py) on a replica joined to a relay; alone,
+every member of a team counts as available.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from crdt.errors import InboxError, NotFoundError
+from crdt.model import clock
+from crdt.replica import Replica
+from crdt.store import queries
+from crdt.workflow import conditions, hours, rules
+
+log = logging.getLogger("inbox.rules")
+CURSOR = "rule_cursor:"  # meta: the agent a round-robin rule last assigned here
+
+
+class Arrival(NamedTuple):
+    conversation: str
+    message: str  # the message entry's id
+
+
+class Verdict(NamedTuple):
+    """One rule against one message: whether it holds, each term's value, what it would do."""
+
+    rule: str
+    holds: bool
+    terms: list[tuple[str, object, bool]]  # term text, the conversation's value, held
+    actions: list[tuple[str, str]]
+    fired_before: bool
+
+
+class Engine:
+    """The workspace's rules and what assignment weighs, read once for a whole import."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.rules = rules.compiled(replica.items("rules"))
+        self.teams: Mapping[str, Any] = replica.items("teams")
+        self.calendar = business_hours(replica)
+        self.load = rules.Load(_online(replica), queries.open_owned(replica.store.conn), {})
+        for rule in self.rules:
+            last = replica.store.meta(CURSOR + rule.name)
+            if last:
+                self.load.last[rule.name] = last
+
+    def facts(self, view: Mapping[str, Any], message: Mapping[str, Any]) -> conditions.Facts:
+        at = clock.parse_iso(str(message.get("created_at") or clock.now_iso()))
+        return rules.facts(view, message, self.calendar.is_open(at))
+
+    def judge(
+        self,
+        rule: rules.Rule,
+        view: Mapping[str, Any],
+        message: Mapping[str, Any],
+        facts: conditions.Facts,
+    ) -> Verdict:
+        holds = conditions.holds(rule.when, facts)
+        shown = [
+            (conditions.text(t), conditions.fact(t, facts), conditions.term_holds(t, facts))
+            for t in conditions.terms(rule.when)
+        ]
+        fired = view.get("rules_fired") or []
+        before = any(f.get("rule") == rule.name and f.get("message") == message.get("id")
+                     for f in fired)  # fmt: skip
+        actions = self._actions(rule.item, view) if holds and not before else []
+        return Verdict(rule.name, holds, shown, actions, before)
+
+    def _actions(self, item: Mapping[str, Any], view: Mapping[str, Any]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        target = str(item.get("assign") or "")
+        if target and view.get("assignee"):
+            pass  # a follow-up of a conversation someone owns stays theirs
+        elif target.startswith("agent:"):
+            out.append(("assign", target[len("agent:") :]))
+        elif target.startswith("team:"):
+            team = self.teams.get(target[len("team:") :])
+            members = [str(m) for m in (team or {}).get("members", [])]
+            chosen, why = rules.pick(item, members, self.load)
+            out.append(("assign", chosen) if chosen else ("note", f"not assigned: {why}"))
+        for key in ("tag", "priority", "status", "sla"):
+            if item.get(key):
+                out.append((key, str(item[key])))
+        if item.get("notify"):
+            out.append(
+                ("note", f"notify {item['notify']}: not sent (notifications are not built yet)")
+            )
+        return out
+
+    def took(self, rule: str, actions: list[tuple[str, str]]) -> None:
+        """An assignment done: the next message of this import weighs it."""
+        for kind, agent in actions:
+            if kind == "assign":
+                self.load.open_owned[agent] = self.load.open_owned.get(agent, 0) + 1
+                self.load.last[rule] = agent
+                self.replica.store.set_meta(CURSOR + rule, agent)
+
+
+def route(replica: Replica, arrivals: Iterable[Arrival]) -> int:
+    """Run the rules over messages that arrived; returns how many firings were recorded."""
+    pending = list(arrivals)
+    if not pending:
+        return 0
+    engine = Engine(replica)
+    if not engine.rules:
+        return 0
+    fired = 0
+    for arrival in pending:
+        try:
+            fired += _run(engine, arrival)
+        except (InboxError, KeyError, TypeError, ValueError) as exc:
+            log.warning("rules skipped for %s: %s", arrival.conversation, exc)
+    return fired
+
+
+def _run(engine: Engine, arrival: Arrival) -> int:
+    """Every rule over one message, then what held written in one change: each later rule
+    is judged with what the earlier ones did (a tag added, an owner given)."""
+    from dataclasses import replace
+
+    from crdt.model import conversation as conv
+
+    replica = engine.replica
+    view: dict[str, Any] = dict(replica.conversation(arrival.conversation))
+    message = next((m for m in view["messages"] if m.get("id") == arrival.message), None)
+    if message is None:
+        return 0
+    facts = engine.facts(view, message)
+    planned: list[tuple[str, list[tuple[str, str]]]] = []
+    for rule in engine.rules:
+        try:
+            verdict = engine.judge(rule, view, message, facts)
+        except (InboxError, KeyError, TypeError, ValueError) as exc:  # the next rule runs
+            log.warning("rule %s skipped for %s: %s", rule.name, arrival.conversation, exc)
+            continue
+        if not verdict.holds or verdict.fired_before or not verdict.actions:
+            continue
+        planned.append((rule.name, verdict.actions))
+        for kind, value in verdict.actions:
+            if kind == "assign":
+                view["assignee"] = value
+            elif kind == "tag":
+                facts = replace(facts, tags=facts.tags | {value})
+            elif kind in ("priority",):
+                facts = replace(facts, priority=value)
+    if not planned:
+        return 0
+
+    def change(doc: Any) -> list[str]:
+        at = clock.now_iso()
+        return [
+            name
+            for name, actions in planned
+            if conv.fire(doc, name, arrival.message, actions, replica.agent, at)
+        ]
+
+    done = replica.edit(arrival.conversation, change)
+    for name, actions in planned:
+        if name in done:
+            engine.took(name, actions)
+    return len(done)
+
+
+def test(replica: Replica, name: str, ident: str) -> dict[str, Any]:
+    """Would rule ``name`` fire on conversation ``ident``'s latest inbound message, and
+    why: each term with the conversation's value. Nothing is written."""
+    engine = Engine(replica)
+    rule = next((r for r in engine.rules if r.name == name), None)
+    if rule is None:
+        raise NotFoundError(f"no rule {name!r} (see `inbox rule list`)")
+    view = replica.conversation(ident)
+    inbound = [m for m in view["messages"] if m.get("direction") == "in"]
+    message = inbound[-1] if inbound else (view["messages"] or [{}])[-1]
+    verdict = engine.judge(rule, view, message, engine.facts(view, message))
+    return {
+        "rule": name,
+        "conversation": view["id"],
+        "message": message.get("id"),
+        "when": conditions.text(rule.when),
+        "fires": verdict.holds and not verdict.fired_before,
+        "holds": verdict.holds,
+        "fired_before": verdict.fired_before,
+        "terms": [{"term": t, "value": v, "holds": h} for t, v, h in verdict.terms],
+        "actions": [f"{k} {v}" for k, v in verdict.actions],
+    }
+
+
+def business_hours(replica: Replica) -> hours.Hours:
+    """The workspace's business hours: the default SLA policy's, else every hour."""
+    for policy in replica.items("slas").values():
+        if policy.get("default") and policy.get("hours"):
+            return hours.parse(str(policy["hours"])).with_holidays(
+                datetime.fromisoformat(d).date() for d in policy.get("holidays") or []
+            )
+    return hours.ALWAYS
+
+
+def _online(replica: Replica) -> frozenset[str] | None:
+    from crdt.sync import presence
+
+    if not presence.shared(replica):
+        return None
+    here = {str(s["agent"]) for s in presence.others(replica) if not s.get("visitor")}
+    return frozenset(here | {replica.agent})
+
+
+# -- the settings rules read: teams and rules ---------------------------------------------------
+
+
+def team_add(replica: Replica, name: str, agents: list[str]) -> dict[str, Any]:
+    """A team of agents of the workspace (by email, handle or 'me'); adding one that
+    exists replaces its members."""
+    from crdt.errors import UsageError
+    from crdt.workflow.templates import check_name
+
+    check_name(name)
+    if not agents:
+        raise UsageError("a team needs at least one agent: inbox team add NAME AGENT...")
+    members = sorted({replica.find_agent(a) for a in agents})
+    item = {"name": name, "members": members, "by": replica.agent}
+    replica.put_item("teams", name, item)
+    return item
+
+
+def rule_add(replica: Replica, name: str, when: str, **actions: Any) -> dict[str, Any]:
+    """Save a rule, checked whole: its condition, its agent or team, its SLA policy."""
+    item = rules.make(name, when, by=replica.agent, **actions)
+    target = str(item.get("assign") or "")
+    if target.startswith("agent:"):
+        item["assign"] = "agent:" + replica.find_agent(target[len("agent:") :])
+    elif target.startswith("team:") and target[len("team:") :] not in replica.items("teams"):
+        raise NotFoundError(f"no team {target[len('team:') :]!r} (see `inbox team list`)")
+    if item.get("sla") and item["sla"] not in replica.items("slas"):
+        raise NotFoundError(f"no SLA policy {item['sla']!r} (see `inbox sla list`)")
+    replica.put_item("rules", name, item)
+    return item
+
+
+def remove(replica: Replica, kind: str, name: str) -> None:
+    """Remove a team, rule or SLA policy by name (exit 5 when there is none)."""
+    what = {"teams": "team", "rules": "rule", "slas": "SLA policy"}[kind]
+    if name not in replica.items(kind):
+        raise NotFoundError(f"no {what} {name!r} (see `inbox {what.split()[0].lower()} list`)")
+    replica.put_item(kind, name, None)
