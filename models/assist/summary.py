@@ -2,13 +2,13 @@
 
 Who asked what: the customer's questions (sentences ending in "?", and requests: "could
 you", "please", "können Sie", "pourriez-vous", "¿podrían"). What was promised: agents'
-sentences that commit to something ("I will", "we'll refund", "by Friday", "ich werde",
-"wir melden uns", "je vais", "nous allons", "d'ici vendredi", "vamos a", "le enviaré",
-"antes del viernes"). What is open: the customer wrote last and no agent answered, and
-the questions no agent message followed (a last "thanks, it works" waits for nothing).
-Each sentence is the thread's own (quotes and signatures left out), so a summary cannot
-invent; the guardrails check it all the same.
-The shipped model is not used: measured, its summaries loop and invent (BENCHMARKS.md).
+sentences that commit to something or say what was done ("I will", "we'll refund", "by
+Friday", "I have lifted", "ich werde", "wir melden uns", "je vais", "nous allons",
+"d'ici vendredi", "vamos a", "le enviaré", "antes del viernes"). What is open: the
+customer wrote last and no agent answered, and the questions no agent message followed
+(a last "thanks, it works" waits for nothing). Each sentence is the thread's own
+(quotes and signatures left out), so a summary cannot invent; the guardrails check it
+all the same. No model is used: the shipped one's summaries loop and invent.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ _REQUEST = re.compile(
 )
 _PROMISE = re.compile(
     r"\b(?:i will|i'll|we will|we'll|i am going to|i'm going to|we are going to|"
-    r"i have (?:asked|escalated|refunded)|we have (?:refunded|escalated)|"
+    r"(?:i|we)(?: have|'ve) (?:\w+ed|sent|set|made|given|put)\b|"
     r"by (?:monday|tuesday|wednesday|thursday|friday|tomorrow|the end of|end of|next week|tonight)|"
     r"within \d+|"
     r"ich werde|wir werden|ich melde mich|wir melden uns|ich kümmere mich|wir erstatten|"
