@@ -82,8 +82,8 @@ def suggest(
         reworded, more = _reworded(replica, view, body, grounds, notes)
         if reworded is not None:
             body, method = reworded, f"{method}+{more}"
-        elif more:
-            flags += [Flag(f.rule, f.items, "model") for f in guardrails.check(more, grounds)] or []
+        elif more:  # the model's text, rejected
+            flags += [Flag(f.rule, f.items, "model") for f in guardrails.check(more, grounds)]
     return Suggestion(ident, body, found, flags, method, notes=notes)
 
 
@@ -97,7 +97,8 @@ def _rewriting(replica: Replica, rewrite: bool | None) -> bool:
 def _reworded(
     replica: Replica, view: dict[str, Any], body: str, grounds: list[str], notes: list[str]
 ) -> tuple[str | None, str]:
-    """The model's wording and its model id; or None and the text it wrote (rejected)."""
+    """The model's wording and its model id; or None and the text it wrote, rejected
+    (empty when no model ran)."""
     from models import llm
     from models.assist.rewrite import CONTEXT, rewrite
     from models.errors import INSTALL, ModelUnavailableError

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crdt.replica import Replica
-from models.assist import guardrails, similar
+from models.assist import guardrails, phrases, similar
 from models.triage.lexical import Lexical
 from tests.conftest import DATA, Run, as_json
 
@@ -58,12 +58,14 @@ def test_a_rewrite_by_the_shipped_model_passes_the_guardrails_or_is_rejected(
     shown = as_json(run("show", ident[:8], "--json"))
     thread = [shown["subject"], shown["customer_name"], *(m["body"] for m in shown["messages"])]
     saved = {s["name"]: s["body"] for s in map(json.loads, SAVED.read_text().splitlines())}
-    grounds = [*thread, *saved.values(), "Dana Whitfield", *(shown["subject"],)]
+    sources = [saved.get(s, "") for s in out["sources"]]
+    for other in (s for s in out["sources"] if s not in saved):
+        sources += [m["body"] for m in as_json(run("show", other, "--json"))["messages"]]
+    grounds = [*thread, *sources, "Dana Whitfield", *phrases.HOLDING.values()]
     rejected = [f for f in out["flags"] if f["rejected"] == "model"]
     assert rejected or "+gguf:" in out["method"]
+    assert guardrails.invented(out["body"], grounds) == []
     assert guardrails.repeated(out["body"]) == []
-    assert out["body"].strip()
-    assert grounds  # the draft came from the sources or was rejected back to them
 
 
 def test_summarize_says_what_was_asked_promised_and_is_open(run: Run, mail: dict[str, str]) -> None:
