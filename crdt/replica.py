@@ -179,6 +179,14 @@ class Replica(Closing):
         """Conversations matching every word, and how many did when the limit cut them."""
         return queries.search(self.store.conn, text, clock.now_iso(), limit)
 
+    def related(self, words: list[str], but: str, limit: int = 10) -> list[str]:
+        """Conversations other than ``but`` holding any of ``words``, the best match first."""
+        return queries.related(self.store.conn, words, but, limit)
+
+    def stamps(self) -> dict[str, str]:
+        """Each live conversation's id and when it last changed."""
+        return queries.stamps(self.store.conn)
+
     def conversation(self, ident: str) -> dict[str, Any]:
         """One conversation's whole view, as `show --json` prints it. One whose mail an
         import queued but did not build yet (it was stopped, or is still threading) is

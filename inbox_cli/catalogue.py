@@ -34,6 +34,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("merge", "merge conversations into another"),
     "attachment": ("attachment", "a conversation's attachments: list, get (save one)"),
     "triage": ("triage", "category, priority and tone by the local model; --eval a labelled file"),
+    "draft": (
+        "draft",
+        "a suggested reply from saved replies and past answers, saved as your draft",
+    ),
+    "summarize": ("summarize", "a thread in a few lines: what was asked, promised, is open"),
+    "similar": ("similar", "past conversations like this one, and how they were answered"),
     "model": ("model", "the local models: list, use a GGUF file"),
     "search": ("search", "full-text search over subjects, messages and notes"),
     "customer": ("customer", "a customer's whole history"),

@@ -21,6 +21,9 @@ SCHEMA = (
     "data BLOB NOT NULL, PRIMARY KEY(model, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS answers(model TEXT NOT NULL, key BLOB NOT NULL, "
     "value TEXT NOT NULL, PRIMARY KEY(model, key)) WITHOUT ROWID",
+    # a vector of each conversation (similar conversations), and when it last changed
+    "CREATE TABLE IF NOT EXISTS conversations(model TEXT NOT NULL, id TEXT NOT NULL, "
+    "stamp TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(model, id)) WITHOUT ROWID",
 )
 
 Vector = tuple[float, ...]
@@ -57,6 +60,25 @@ class Cache(sqlite.Closing):
             self.conn.executemany(
                 "INSERT OR IGNORE INTO vectors(model, key, data) VALUES (?, ?, ?)",
                 [(model, key(t), array("f", v).tobytes()) for t, v in vectors.items()],
+            )
+
+    def conversations(self, model: str) -> dict[str, tuple[str, bytes]]:
+        """Every conversation's vector (float32 bytes) by id, with the stamp it was made at."""
+        rows = self.conn.execute(
+            "SELECT id, stamp, data FROM conversations WHERE model = ?", (model,)
+        ).fetchall()
+        return {str(r[0]): (str(r[1]), bytes(r[2])) for r in rows}
+
+    def put_conversations(
+        self, model: str, fresh: dict[str, tuple[str, Vector]], gone: Sequence[str]
+    ) -> None:
+        with sqlite.transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO conversations(model, id, stamp, data) VALUES (?, ?, ?, ?)",
+                [(model, i, s, array("f", v).tobytes()) for i, (s, v) in fresh.items()],
+            )
+            self.conn.executemany(
+                "DELETE FROM conversations WHERE model = ? AND id = ?", [(model, i) for i in gone]
             )
 
     def answer(self, model: str, prompt: str) -> str | None:

@@ -217,7 +217,10 @@ def test_reads_never_import_pycrdt(
     assert "crdt.mail.parse" not in imported
 
 
-@pytest.mark.parametrize("args", [["list"], ["list", "--sort", "priority"], ["show", "PREFIX"]])
+@pytest.mark.parametrize(
+    "args",
+    [["list"], ["list", "--sort", "priority"], ["show", "PREFIX"], ["summarize", "PREFIX"]],
+)
 def test_commands_without_a_model_never_import_one(
     run: Run, home: Path, conversations: list[str], args: list[str]
 ) -> None:

@@ -263,6 +263,33 @@ def search(conn: Connection, text: str, now: str, limit: int | None = 50) -> Pag
     return _paged(out, total)
 
 
+def related(conn: Connection, words: list[str], but: str, limit: int) -> list[str]:
+    """Conversations holding any of ``words``, the best match first (bm25, subject
+    weighted twice): what a suggested reply retrieves past answers from. Ranked, unlike
+    `search`, since here the best few matter, not the newest; the caller bounds the words."""
+    terms = [w.replace('"', '""') for w in words if w.strip()]
+    if not terms:
+        return []
+    rows = conn.execute(
+        "SELECT conversations.id FROM search JOIN conversations "
+        "ON conversations.rid = search.rowid WHERE search MATCH ? "
+        "AND conversations.merged_into IS NULL AND conversations.id != ? "
+        "ORDER BY bm25(search, 2.0, 1.0, 0.5) LIMIT ?",
+        (" OR ".join(f'"{t}"' for t in terms), but, int(limit)),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def stamps(conn: Connection) -> dict[str, str]:
+    """Every conversation's id and when it last changed (merged ones and spam left out):
+    what a derived table of conversations checks itself against."""
+    rows = conn.execute(
+        "SELECT id, updated_at FROM conversations WHERE merged_into IS NULL "
+        "AND status != 'spam' AND view IS NOT NULL"
+    ).fetchall()
+    return {str(r[0]): str(r[1] or "") for r in rows}
+
+
 def _snippet(conn: Connection, blob: bytes | None, query: str) -> str | None:
     from crdt.store.snippets import snippet
 
