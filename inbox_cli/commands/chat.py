@@ -102,7 +102,6 @@ def _settings(args: argparse.Namespace, ctx: Context) -> None:
     """Change what the flags give (each checked before anything is written), then print
     the settings as they now stand."""
     from crdt.errors import NotFoundError
-    from crdt.workflow import hours
     from relay.chat import settings as chat
     from relay.store import RelayStore
 
@@ -112,7 +111,7 @@ def _settings(args: argparse.Namespace, ctx: Context) -> None:
         changes["away_message"] = chat.away_message(text)
     if args.hours is not None:
         off = args.hours.strip().lower() in ("off", "none")
-        changes["hours"] = None if off else hours.parse(args.hours).spec
+        changes["hours"] = None if off else chat.business_hours(args.hours).spec
     if args.email_after is not None:
         changes["email_after"] = chat.delay(args.email_after)
     path = Path(args.store_path)

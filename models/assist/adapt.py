@@ -55,9 +55,11 @@ def adapt(
     lines = _without_signature(source.text.strip().splitlines())
     while lines and not lines[0].strip():
         lines.pop(0)
-    if lines and phrases.GREETING_LINE.match(lines[0].strip()):
-        lines = lines[1:]
+    if lines:
+        lines[0] = _after_greeting(lines[0].strip())
     body = "\n".join(lines).strip()
+    if not body:  # all greeting and signature: nothing of its own to adapt
+        body = source.text.strip()
     body = _swap_names(body, source.customer_name, str(view.get("customer_name") or ""))
     body = _swap_references(body, "\n".join(thread))
     body = "\n\n".join([greeting(view, language), body, closing(language, agent_name)])
@@ -65,6 +67,16 @@ def adapt(
     known = guardrails.entities("\n".join(thread))
     specific = [e for kind in ("email", "url", "number") for e in sorted(found[kind] - known[kind])]
     return body, [Flag(FROM_SOURCE, tuple(specific))] if specific else []
+
+
+def _after_greeting(line: str) -> str:
+    """The line without the greeting it opens with: all of it when it is only a greeting
+    ("Hi Maria,"), the rest when it goes on ("Hi Maria, I see your email." -> "I see ...")."""
+    head = phrases.GREETING_HEAD.match(line)
+    if head is not None and line[head.end() :].strip():
+        rest = line[head.end() :]
+        return rest[:1].upper() + rest[1:]
+    return "" if phrases.GREETING_LINE.match(line) else line
 
 
 def _without_signature(lines: list[str]) -> list[str]:

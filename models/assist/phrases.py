@@ -31,6 +31,15 @@ GREETING_LINE = re.compile(
     r"monsieur|hola|buen[oa]s (?:días|tardes|noches)|estimad[oa]s?|querid[oa])\b[^\n]{0,60}$",
     re.IGNORECASE,
 )
+# The greeting at the head of a line that goes on after it ("Hi Maria, I see your email."):
+# the words up to the first comma or stop, so the rest of the line is kept.
+GREETING_HEAD = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten (?:tag|morgen)|"
+    r"liebe[rs]?|sehr geehrte[rs]?|moin|servus|bonjour|bonsoir|salut|cher|chère|madame|"
+    r"monsieur|hola|buen[oa]s (?:días|tardes|noches)|estimad[oa]s?|querid[oa])\b"
+    r"[^,!.:\n]{0,40}[,!.:]\s*",
+    re.IGNORECASE,
+)
 CLOSING_LINE = re.compile(
     r"^(?:(?:best|kind|warm|many)?\s*(?:regards|wishes)|best|cheers|thanks(?: again)?|"
     r"thank you|all the best|sincerely|yours(?: sincerely)?|"
