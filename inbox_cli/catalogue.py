@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "relay": ("relay", "run the relay; create and revoke agents' tokens"),
     "who": ("who", "who is online, and what they are viewing or typing in"),
     "watch": ("watch", "a live stream of events (--jsonl for scripts); keeps in step too"),
+    "notify": ("notify", "tell events to Slack or signed webhooks, from beside the relay"),
     "chat": ("chat", "website chat: the sites allowed to embed the widget"),
     "demo": ("demo", "set up the embedded demo workspace; its status; stop it"),
     "config": ("config", "defaults from the config file: get, set, list"),
