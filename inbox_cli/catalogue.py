@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("search", "full-text search over subjects, messages and notes"),
     "customer": ("customer", "a customer's whole history"),
     "mentions": ("mentions", "notes that mention you"),
+    "stats": ("stats", "volume, response and resolution times, workload (--html: a report)"),
+    "export": ("export", "conversations, messages and events as Parquet or CSV"),
     "import": ("import_", "import mail from an mbox file or Maildir (idempotent)"),
     "template": ("template", "saved replies: add, list, show, rm"),
     "macro": ("macro", "named sets of actions: add, list, show, rm, run"),

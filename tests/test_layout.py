@@ -29,6 +29,7 @@ CRDT_ROOMS = {
     "crdt.replica": {"crdt.errors", "crdt.model", "crdt.store"},
     "crdt.ingest": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.store", "crdt.replica"},
     "crdt.sync": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
+    "crdt.analytics": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
     "crdt.actions": {
         *("crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow", "crdt.store"),
         *("crdt.replica", "crdt.ingest", "crdt.sync"),
@@ -48,6 +49,7 @@ CLI_USES = {
     "crdt.model.ids",
     "crdt.workflow.macros",
     "crdt.sync.presence",
+    "crdt.analytics",
     "crdt.ingest.importer",
     "crdt.ingest.sources",
     "crdt.demo.directory",

@@ -97,8 +97,9 @@ def _excerpt(text: Any) -> str:
     return body if len(body) <= EXCERPT else body[: EXCERPT - 1] + "…"
 
 
-def of_view(view: dict[str, Any]) -> list[Event]:
-    """Every event a conversation's history holds, in time order (then by id)."""
+def of_view(view: dict[str, Any], bodies: bool = True) -> list[Event]:
+    """Every event a conversation's history holds, in time order (then by id);
+    ``bodies``: with an excerpt of each message's or note's text (analytics needs none)."""
     out: list[Event] = []
     for m in view.get("messages") or []:
         if m.get("kind") in NOTICES:
@@ -108,13 +109,15 @@ def of_view(view: dict[str, Any]) -> list[Event]:
         who = m.get("from") if inbound else m.get("author") or m.get("from")
         e = _event(view, kind, (str(m.get("id")),), m.get("created_at"), who)
         e["message"] = m.get("id")
-        e["body"] = _excerpt(m.get("body"))
+        if bodies:
+            e["body"] = _excerpt(m.get("body"))
         out.append(e)
     for n in view.get("notes") or []:
         for agent in n.get("mentions") or []:
             e = _event(view, MENTION, (str(n.get("id")), str(agent)), n.get("created_at"), None)
             e.update(who=n.get("author"), agent=agent, note=n.get("id"))
-            e["body"] = _excerpt(n.get("body"))
+            if bodies:
+                e["body"] = _excerpt(n.get("body"))
             out.append(e)
     for a in view.get("activity") or []:
         found = _of_activity(view, a)

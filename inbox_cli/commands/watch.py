@@ -38,7 +38,6 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         for event in found:
             ctx.out.event(event, COLUMNS, _text(event))
 
-    ctx.out.say("watching; Ctrl-C stops (this keeps the replica in step, as sync --watch does)")
     events.watch(ctx.replica, ctx.out.say, tell)
 
 

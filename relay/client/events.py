@@ -19,10 +19,12 @@ Tell = Callable[[list[Event]], None]
 def watch(replica: Replica, say: Callable[[str], None], tell: Tell) -> None:
     """Until interrupted: ``tell`` gets what each run of the relay's log and each change
     made here by another command bring, each event once."""
+    relay = Relay.of(replica)  # a replica with no relay: said before anything starts
     stream = Stream(replica, clock.now_iso())
+    say("watching; Ctrl-C stops (this keeps the replica in step, as sync --watch does)")
     link.watch(
         replica,
-        Relay.of(replica),
+        relay,
         kept_token(replica.home),
         say,
         on_run=lambda run: tell(stream.of_run(run)),
