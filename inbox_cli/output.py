@@ -103,6 +103,17 @@ class Output:
             for line in text():
                 self._line(self.out, line)
 
+    def event(self, row: dict[str, Any], columns: Sequence[Column], text: Line) -> None:
+        """One row of a stream as it happens (`inbox watch`): a JSON line with --jsonl, a
+        line for people on a terminal, else a TSV row; flushed at once for the reader."""
+        if self.mode in ("json", "jsonl"):
+            self.out.write(_json_line(row) + "\n")
+        elif self.tty:
+            self._line(self.out, text)
+        else:
+            self._line(self.out, "\t".join(_tsv(row.get(f)) for f, _ in columns))
+        self.out.flush()
+
     def line(self, text: str) -> None:
         """One line of data on stdout, whatever the mode (a token printed once)."""
         self._line(self.out, text)

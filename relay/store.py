@@ -22,6 +22,12 @@ Tables
             ``copy``: the bytes sent, kept from "sending" until the gateway has filed
             them in the mailbox's Sent folder (``filed``: when), for a mailbox whose
             server files nothing itself (settings ``sent_copy`` append).
+    notifiers      where events are told (``inbox notify add``): Slack incoming webhooks
+            (the file holding the webhook's URL, itself a secret) and signed webhooks
+            (the URL, the file holding the signing secret), and which kinds of event
+    notifications  the delivery ledger: one row per event and notifier, with the body
+            to send, its state (pending, retrying, sent, failed), attempts, when to try
+            again and the receiver's last answer (relay/notify/ledger.py)
     chat_origins   the sites allowed to embed the website chat widget (``inbox chat
             origins add``): a visitor's socket from any other Origin is refused. The key
             that signs visitors' session tokens is in ``meta`` (``chat_key``), made on
@@ -60,11 +66,21 @@ from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Writer
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 ATTACHMENT_LIMIT = "attachment_limit"  # meta: bytes of the largest blob kept
 CHAT_SETTINGS = "chat_settings"  # meta: the chat's settings, JSON
+
+NOTIFY_TABLES = """
+CREATE TABLE IF NOT EXISTS notifiers(id TEXT PRIMARY KEY, kind TEXT NOT NULL, url TEXT,
+    url_file TEXT, secret_file TEXT, events TEXT NOT NULL, created_at TEXT NOT NULL)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notifications(event TEXT NOT NULL, notifier TEXT NOT NULL,
+    kind TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT NOT NULL, answer TEXT,
+    at TEXT NOT NULL, sent_at TEXT, PRIMARY KEY(event, notifier)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications(state, next_at)"""
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -88,6 +104,7 @@ CREATE TABLE chat_origins(origin TEXT PRIMARY KEY, created_at TEXT NOT NULL) WIT
 CREATE TABLE chat_waiting(reply TEXT PRIMARY KEY, conversation TEXT NOT NULL,
     written_at TEXT NOT NULL) WITHOUT ROWID;
 """
+SCHEMA += NOTIFY_TABLES + ";\n"  # schema 8
 
 # schema 1 -> 2: roles for the admin flag, and the writes table
 MIGRATE_1 = """
@@ -136,6 +153,13 @@ CREATE TABLE IF NOT EXISTS chat_waiting(reply TEXT PRIMARY KEY, conversation TEX
     written_at TEXT NOT NULL) WITHOUT ROWID;
 UPDATE meta SET value = '7' WHERE key = 'schema';
 """
+# schema 7 -> 8: where events are told, and the ledger of their deliveries
+MIGRATE_7 = (
+    NOTIFY_TABLES
+    + """;
+UPDATE meta SET value = '8' WHERE key = 'schema';
+"""
+)
 MIGRATIONS = {
     "1": MIGRATE_1,
     "2": MIGRATE_2,
@@ -143,6 +167,7 @@ MIGRATIONS = {
     "4": MIGRATE_4,
     "5": MIGRATE_5,
     "6": MIGRATE_6,
+    "7": MIGRATE_7,
 }  # from a schema, the next
 
 

@@ -33,6 +33,7 @@ CRDT_ROOMS = {
         *("crdt.errors", "crdt.model", "crdt.workflow", "crdt.store", "crdt.replica"),
         "crdt.sync",
     },
+    "crdt.analytics": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
     "crdt.actions": {
         *("crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow", "crdt.store"),
         *("crdt.replica", "crdt.ingest", "crdt.sync", "crdt.routing"),
@@ -54,6 +55,7 @@ CLI_USES = {
     "crdt.sync.presence",
     "crdt.routing",
     "crdt.workflow.rules",
+    "crdt.analytics",
     "crdt.ingest.importer",
     "crdt.ingest.sources",
     "crdt.demo.directory",

@@ -137,6 +137,15 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "inbox relay gateway --store ./relay.db --url http://127.0.0.1:8787",
         "inbox relay gateway --store ./relay.db --once   # read what came, then exit",
     )
+    notifier = verb("notifier", "tell events to the store's notifiers (`inbox notify add`)")
+    store_option(notifier)
+    notifier.add_argument(
+        "--url",
+        default="http://127.0.0.1:8787",
+        metavar="RELAY_URL",
+        help="the relay of that store (default http://127.0.0.1:8787)",
+    )
+    example(notifier, "inbox relay notifier --store ./relay.db --url http://127.0.0.1:8787")
     example(
         p,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -209,6 +218,8 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         relay_mailbox.run(args, ctx)
     elif args.verb == "gateway":
         _gateway(args, ctx)
+    elif args.verb == "notifier":
+        _notifier(args, ctx)
     elif args.verb == "serve":
         _serve(args, ctx)
     elif args.verb == "create":
@@ -254,12 +265,14 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     scheme = "https" if tls else "http"
     ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
     gateway = None if args.no_gateway else _start_gateway(args, sock, tls is not None, ctx)
+    notifier = _start_notifier(args, sock, tls is not None, ctx)
     try:
         serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock, page=page)
     finally:
-        if gateway is not None:
-            gateway.terminate()
-            gateway.wait(10)
+        for child in (gateway, notifier):
+            if child is not None:
+                child.terminate()
+                child.wait(10)
 
 
 def _start_gateway(
@@ -285,6 +298,40 @@ def _start_gateway(
     gateway = child.start(Path(args.store_path), f"http://127.0.0.1:{sock.getsockname()[1]}")
     ctx.out.say(f"mail gateway started for the mailboxes of {args.store_path}")
     return gateway
+
+
+def _start_notifier(
+    args: argparse.Namespace, sock: socket.socket, tls: bool, ctx: Context
+) -> subprocess.Popen[bytes] | None:
+    """The notifier beside the relay when the store has notifiers, as the gateway is."""
+    from relay.client.address import is_loopback
+    from relay.notify import ledger
+    from relay.store import RelayStore
+
+    with RelayStore.open(Path(args.store_path)) as store:
+        if not ledger.notifiers(store):
+            return None
+    if tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::")):
+        ctx.out.warn(
+            "the notifier is not started for a relay serving TLS or bound off loopback: "
+            "run `inbox relay notifier --store ... --url RELAY_URL` beside it"
+        )
+        return None
+    from relay.gateway import child
+
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    notifier = child.start(Path(args.store_path), url, "notifier")
+    ctx.out.say(f"notifier started for the notifiers of {args.store_path}")
+    return notifier
+
+
+def _notifier(args: argparse.Namespace, ctx: Context) -> None:
+    from relay.notify import runner
+
+    try:
+        runner.run(Path(args.store_path), args.url, ctx.out.say)
+    except KeyboardInterrupt:
+        ctx.out.say("notifier stopped")
 
 
 def _seed(args: argparse.Namespace, ctx: Context) -> str:

@@ -40,6 +40,8 @@ WINDOW = 64  # documents sent and not yet answered (STORED or REFUSED), at most
 
 Progress = Callable[[int, int], None]
 Say = Callable[[str], None]
+OnRun = Callable[[builder.Run], None]  # told each run of the relay's log before it is stored
+OnLocal = Callable[[list[str]], None]  # told the documents changed here before they are sent
 
 
 def _quiet(note: str) -> None:
@@ -97,8 +99,11 @@ class Link:
         ws: WebSocket,
         progress: Progress | None = None,
         say: Say = _quiet,
+        on_run: OnRun | None = None,
+        on_local: OnLocal | None = None,
     ) -> None:
         self.replica, self.ws, self.progress, self.say = replica, ws, progress, say
+        self.on_run, self.on_local = on_run, on_local
         self.skipped = 0  # presence frames that could not be read, skipped
         self.unsent: dict[str, int] = {}  # documents too big to send: their outbox counter
         self.pieces = p.Assembly()  # the one frame the relay is sending in pieces
@@ -129,6 +134,8 @@ class Link:
         """Send the documents changed here since they were last sent, as many as the
         window holds (the rest as answers come: ``handle``); returns how many went now."""
         self._round = deque(outbox.pending(self.replica.store).items())
+        if self.on_local is not None and self._round:
+            self.on_local([name for name, _ in self._round])
         return self._send_more()
 
     def _send_more(self) -> int:
@@ -215,6 +222,8 @@ class Link:
         of what is stored."""
         by_doc = builder.group(self._buffer)
         self._buffer = []
+        if self.on_run is not None and by_doc:
+            self.on_run(by_doc)  # before it is stored: told again if this process dies
         if len(by_doc) > builder.BUILD_ABOVE or self.builder.busy:
             self.builder.add(by_doc, new_cursor)
             self.builder.reap(keep=builder.IN_FLIGHT)
@@ -459,9 +468,17 @@ def remember_role(replica: Replica, welcome: dict[str, Any]) -> None:
                 replica.store.set_meta(ATTACHMENT_LIMIT, limit)
 
 
-def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]) -> None:
+def watch(
+    replica: Replica,
+    relay: Relay,
+    token: str,
+    say: Callable[[str], None],
+    on_run: OnRun | None = None,
+    on_local: OnLocal | None = None,
+) -> None:
     """Stay in step until interrupted; a revoked token ends it (exit 4), and so does a
-    relay URL the token may not go to (exit 2)."""
+    relay URL the token may not go to (exit 2). ``on_run`` and ``on_local``: see ``Link``
+    (``inbox watch`` and the relay's notifier derive events there)."""
     delay = BACKOFF_FIRST
     me = random.getrandbits(31)  # this process's awareness client id
     beat = 0
@@ -473,7 +490,7 @@ def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]
         else:
             delay = BACKOFF_FIRST
             try:
-                beat = _stay(replica, ws, me, beat, say)
+                beat = _stay(replica, ws, me, beat, say, on_run, on_local)
             except (WebSocketError, Unreachable, p.ProtocolError) as exc:
                 say(f"connection lost ({exc}); reconnecting")
             finally:
@@ -483,8 +500,16 @@ def watch(replica: Replica, relay: Relay, token: str, say: Callable[[str], None]
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-def _stay(replica: Replica, ws: WebSocket, me: int, beat: int, say: Callable[[str], None]) -> int:
-    link = Link(replica, ws, say=say)
+def _stay(
+    replica: Replica,
+    ws: WebSocket,
+    me: int,
+    beat: int,
+    say: Callable[[str], None],
+    on_run: OnRun | None = None,
+    on_local: OnLocal | None = None,
+) -> int:
+    link = Link(replica, ws, say=say, on_run=on_run, on_local=on_local)
     try:
         return _watching(link, replica, ws, me, beat, say)
     finally:

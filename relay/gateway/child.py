@@ -1,4 +1,5 @@
-"""The mail gateway as a child process of `inbox relay serve`, ending with it.
+"""The mail gateway (or the notifier) as a child process of `inbox relay serve`, ending
+with it.
 
 uvicorn ends the relay on SIGTERM by raising the signal again once it has shut down,
 so no ``finally`` of the relay's runs after it: the child is asked by the kernel to end
@@ -26,7 +27,8 @@ def _end_with_parent() -> None:
         pass
 
 
-def start(store_path: Path, relay_url: str) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "inbox_cli.main", "relay", "gateway"]
+def start(store_path: Path, relay_url: str, verb: str = "gateway") -> subprocess.Popen[bytes]:
+    """`inbox relay VERB --store ... --url ...`: ``gateway`` or ``notifier``."""
+    argv = [sys.executable, "-m", "inbox_cli.main", "relay", verb]
     argv += ["--store", str(store_path), "--url", relay_url]
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)

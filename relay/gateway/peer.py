@@ -9,6 +9,9 @@ settings, so every replica tells their mail in from out. It joins the relay over
 loopback without adding itself to the agent list: nobody assigns work to the gateway.
 One gateway at a time holds its home (an exclusive lock), so a second one refuses to
 start rather than fetching and sending the same mail twice.
+
+The relay's notifier (relay/notify/runner.py) is a peer made the same way, in its own
+home, with a viewer's token: it reads and never writes.
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ AGENT = "mail-gateway@inbox.invalid"  # .invalid: an address no mail can reach
 LOCK = "gateway.lock"
 
 
-def home_of(store_path: Path) -> Path:
-    return store_path.with_name(store_path.stem + ".gateway")
+def home_of(store_path: Path, suffix: str = ".gateway") -> Path:
+    return store_path.with_name(store_path.stem + suffix)
 
 
 @contextmanager
-def held(home: Path) -> Iterator[None]:
+def held(home: Path, what: str = "mail gateway") -> Iterator[None]:
     """The gateway's home for this process alone, until it ends (the lock goes with the
     process, however it ends)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -45,19 +48,25 @@ def held(home: Path) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
         os.close(fd)
-        raise ConflictError(
-            f"another mail gateway runs for {home.parent}: one per relay store"
-        ) from exc
+        raise ConflictError(f"another {what} runs for {home.parent}: one per relay store") from exc
     try:
         yield
     finally:
         os.close(fd)
 
 
-def open_peer(store_path: Path, relay_url: str) -> Replica:
-    """The gateway's replica, made on its first start: of the store's workspace, joined to
-    ``relay_url`` with a token made for it now (its secret kept in the home, mode 600)."""
-    home = home_of(store_path)
+def open_peer(
+    store_path: Path,
+    relay_url: str,
+    home: Path | None = None,
+    agent: str = AGENT,
+    role: str = ADMIN,
+    name: str = "Mail gateway",
+) -> Replica:
+    """A peer's replica (the gateway's by default), made on its first start: of the
+    store's workspace, joined to ``relay_url`` with a token of ``role`` made for it now
+    (its secret kept in the home, mode 600)."""
+    home = home or home_of(store_path)
     if homes.replica_path(home).exists():
         replica = Replica.open(home)
         if replica.relay_url != relay_url:  # the relay moved to another port
@@ -66,13 +75,13 @@ def open_peer(store_path: Path, relay_url: str) -> Replica:
     with RelayStore.open(store_path) as store:
         workspace = store.meta("workspace") or "inbox"
         workspace_id = store.meta("workspace_id") or ""
-        token = store.create_token(AGENT, ADMIN, clock.now_iso())
+        token = store.create_token(agent, role, clock.now_iso())
     keep_token(home, token)
     return Replica.create(
         home,
         workspace=workspace,
-        agent=AGENT,
-        name="Mail gateway",
+        agent=agent,
+        name=name,
         workspace_id=workspace_id,
         relay_url=relay_url,
     )

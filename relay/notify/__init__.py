@@ -1,0 +1,1 @@
+"""Notifications: events told to Slack and signed webhooks, once, from beside the relay."""
