@@ -201,6 +201,13 @@ async def _socket(port: int, tok: str) -> Any:
     return ws
 
 
+async def _drain(ws: Any) -> None:
+    """Read a socket as an agent does: the sender is sent others' changes too (a website
+    visitor's, in chat_load.py), and a socket nobody reads backs up into the relay."""
+    async for _ in ws:
+        pass
+
+
 def _tag_update(doc: Doc, n: int) -> bytes:
     before = doc.get_state()
     conversation.add_tag(doc, f"bench{n}x", AGENT, "2026-11-28T10:00:00.000Z")
@@ -215,11 +222,13 @@ def percentile(values: list[float], q: float) -> float:
 async def fan_out(
     port: int, tokens: list[str], changes: int, rate: float, watch_home: Path | None
 ) -> dict[str, Any]:
-    """One sender; the other agents receive in a process of their own (ws_receivers.py).
+    """One sender, ``tokens[0]``: AGENT's (the relay takes a tag signed by its own writer
+    only); the other agents receive in a process of their own (ws_receivers.py).
 
     Latency is from just before the sender's write to when the change was in a
     receiver's socket (the kernel's stamp) and to when that process read it."""
     sender = await _socket(port, tokens[0])
+    reading = asyncio.create_task(_drain(sender))  # what else the relay sends it
     ident = new_id()
     doc = Doc()
     conversation.create(
@@ -276,6 +285,7 @@ async def fan_out(
     await receivers.wait()
     if watching is not None:
         await asyncio.wait_for(watching, 60)
+    reading.cancel()
     await sender.close()
     in_socket = [(stamp - sent_at[n]) / 1e9 for n, stamp, _ in records]
     read = [(read_ns - sent_at[n]) / 1e9 for n, _, read_ns in records]
@@ -369,7 +379,7 @@ def main() -> None:
             .fetchone()[0]
         )
         results["reconnect"] = asyncio.run(reconnects(home, port, args.runs))
-        agents = [f"agent{i}@acme.example.com" for i in range(500)]
+        agents = [AGENT] + [f"agent{i}@acme.example.com" for i in range(1, 500)]
         store_conn = RelayStore.open(live)
         tokens = [store_conn.create_token(a, "agent", "2026-11-28T10:00:00.000Z") for a in agents]
         store_conn.close()
