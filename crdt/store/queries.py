@@ -32,6 +32,9 @@ LIST_FIELDS = (
     "last_inbound_at",
     "last_outbound_at",
     "delivery",
+    "sla_policy",
+    "sla_due_at",
+    "sla_state",
 )
 # each read from its index (store/schema.py), the tie-break too: a sort the index cannot
 # give sorts every matching row before the first page
@@ -39,7 +42,7 @@ SORTS = {
     "updated": "updated_at DESC, id DESC",
     "created": "created_at DESC, id DESC",
     "priority": "priority_rank ASC, updated_at DESC, id DESC",
-    "due": "coalesce(snooze_until, last_inbound_at, created_at) ASC, id",
+    "due": "coalesce(sla_due, snooze_until, last_inbound_at, created_at) ASC, id",
 }
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
 # replies not (yet) out, most pressing first: what `list` marks a conversation with
@@ -48,8 +51,15 @@ WHOLE_INDEX = 2000  # rows of a page past which its replies are read from the wh
 _COLUMNS = (
     "id, subject, status, assignee, tentative, tags, channel, mailbox, customer, customer_name, "
     "priority, sentiment, category, snooze_until, created_at, updated_at, last_inbound_at, "
-    "last_outbound_at, message_count"
+    "last_outbound_at, message_count, sla_policy, sla_due, sla_warn, sla_done"
 )
+# `list --sla`: against the index's next due instant (workflow/sla.py: state), so a
+# filter is a comparison with now, read from conversations_sla where it can be
+SLA_FILTERS = {
+    "breaching": ("sla_due <= ?", True),
+    "due": ("sla_due > ?", True),
+    "met": ("sla_done = 'met'", False),
+}
 
 
 class Filters:
@@ -67,10 +77,12 @@ class Filters:
         customer: str | None = None,
         sort: str = "updated",
         limit: int | None = 50,
+        sla: str | None = None,
     ) -> None:
         self.status, self.assignee, self.tags = status, assignee, tags or []
         self.mailbox, self.channel, self.priority = mailbox, channel, priority
         self.query, self.customer, self.sort, self.limit = query, customer, sort, limit
+        self.sla = sla
 
 
 COUNT_CAP = 10_000  # a cut listing counts its matches this far (~5 ms), not all 100k (~43 ms)
@@ -130,7 +142,19 @@ def row_to_item(row: Row, now: str) -> dict[str, Any]:
         "snoozed_until": snoozed,
         "last_inbound_at": row["last_inbound_at"],
         "last_outbound_at": row["last_outbound_at"],
+        "sla_policy": row["sla_policy"],
+        "sla_due_at": row["sla_due"],
+        "sla_state": _sla_state(row, now),
     }
+
+
+def _sla_state(row: Row, now: str) -> str | None:
+    if not row["sla_policy"]:
+        return None
+    if row["sla_due"]:
+        due, warn = row["sla_due"], row["sla_warn"] or row["sla_due"]
+        return "breaching" if due <= now else "warning" if warn <= now else "due"
+    return row["sla_done"] or "paused"
 
 
 def _status_clause(status: str, now: str) -> tuple[str, list[Any]]:
@@ -171,6 +195,12 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
     if f.query:
         where.append("rid IN (SELECT rowid FROM search WHERE search MATCH ?)")
         args.append(fts_query(f.query))
+    if f.sla:
+        if f.sla not in SLA_FILTERS:
+            raise UsageError(f"unknown SLA state {f.sla!r}: use one of {', '.join(SLA_FILTERS)}")
+        clause, timed = SLA_FILTERS[f.sla]
+        where.append(clause)
+        args += [now] if timed else []
     if f.sort not in SORTS:
         raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
     matching = f"FROM conversations WHERE {' AND '.join(where)}"

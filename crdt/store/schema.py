@@ -27,7 +27,7 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -54,14 +54,16 @@ CREATE TABLE conversations(
     priority_rank INTEGER, sentiment TEXT, category TEXT, labelled INTEGER NOT NULL DEFAULT 0,
     snooze_until TEXT, merged_into TEXT,
     created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
-    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB);
+    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB,
+    sla_policy TEXT, sla_due TEXT, sla_warn TEXT, sla_done TEXT, sla_facts TEXT);
 CREATE INDEX conversations_updated ON conversations(updated_at, id);
 CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at, id);
 CREATE INDEX conversations_priority ON conversations(priority_rank, updated_at DESC, id DESC);
 CREATE INDEX conversations_labelled ON conversations(labelled, updated_at) WHERE labelled = 1;
-CREATE INDEX conversations_due ON conversations(coalesce(snooze_until, last_inbound_at,
-    created_at), id);
+CREATE INDEX conversations_due ON conversations(coalesce(sla_due, snooze_until,
+    last_inbound_at, created_at), id);
+CREATE INDEX conversations_sla ON conversations(sla_due) WHERE sla_due IS NOT NULL;
 CREATE INDEX conversations_customer ON conversations(customer, subject_key);
 CREATE TABLE conversation_tags(rid INTEGER NOT NULL, tag TEXT NOT NULL,
     PRIMARY KEY(rid, tag)) WITHOUT ROWID;
@@ -189,5 +191,21 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         "updated_at) WHERE labelled = 1",
         "UPDATE conversations SET priority_rank = priority_rank * 3 + CASE sentiment "
         "WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END",
+    ),
+    # SLA clocks (workflow/sla.py): the policy that applies, the next due instant and its
+    # warning, whether every target was met, and what the clocks read of the conversation
+    # (so a policy's change recomputes rows without their views); `--sort due` puts the
+    # SLA due first. Rows there already get them when a policy is saved (or a reindex).
+    8: (
+        ("conversations", "sla_policy", "TEXT"),
+        ("conversations", "sla_due", "TEXT"),
+        ("conversations", "sla_warn", "TEXT"),
+        ("conversations", "sla_done", "TEXT"),
+        ("conversations", "sla_facts", "TEXT"),
+        "DROP INDEX IF EXISTS conversations_due",
+        "CREATE INDEX IF NOT EXISTS conversations_due ON conversations(coalesce(sla_due, "
+        "snooze_until, last_inbound_at, created_at), id)",
+        "CREATE INDEX IF NOT EXISTS conversations_sla ON conversations(sla_due) "
+        "WHERE sla_due IS NOT NULL",
     ),
 }
