@@ -42,7 +42,8 @@ SORTS = {
     "updated": "updated_at DESC, id DESC",
     "created": "created_at DESC, id DESC",
     "priority": "priority_rank ASC, updated_at DESC, id DESC",
-    "due": "coalesce(sla_due, snooze_until, last_inbound_at, created_at) ASC, id",
+    # SLA due times first, soonest (most overdue) first; then when it was asked for
+    "due": "sla_due IS NULL, coalesce(sla_due, snooze_until, last_inbound_at, created_at), id",
 }
 STATUS_FILTERS = ("open", "pending", "snoozed", "closed", "spam", "all")
 # replies not (yet) out, most pressing first: what `list` marks a conversation with

@@ -61,8 +61,8 @@ CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at, id);
 CREATE INDEX conversations_priority ON conversations(priority_rank, updated_at DESC, id DESC);
 CREATE INDEX conversations_labelled ON conversations(labelled, updated_at) WHERE labelled = 1;
-CREATE INDEX conversations_due ON conversations(coalesce(sla_due, snooze_until,
-    last_inbound_at, created_at), id);
+CREATE INDEX conversations_due ON conversations(sla_due IS NULL, coalesce(sla_due,
+    snooze_until, last_inbound_at, created_at), id);
 CREATE INDEX conversations_sla ON conversations(sla_due) WHERE sla_due IS NOT NULL;
 CREATE INDEX conversations_customer ON conversations(customer, subject_key);
 CREATE TABLE conversation_tags(rid INTEGER NOT NULL, tag TEXT NOT NULL,
@@ -203,8 +203,8 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         ("conversations", "sla_done", "TEXT"),
         ("conversations", "sla_facts", "TEXT"),
         "DROP INDEX IF EXISTS conversations_due",
-        "CREATE INDEX IF NOT EXISTS conversations_due ON conversations(coalesce(sla_due, "
-        "snooze_until, last_inbound_at, created_at), id)",
+        "CREATE INDEX IF NOT EXISTS conversations_due ON conversations(sla_due IS NULL, "
+        "coalesce(sla_due, snooze_until, last_inbound_at, created_at), id)",
         "CREATE INDEX IF NOT EXISTS conversations_sla ON conversations(sla_due) "
         "WHERE sla_due IS NOT NULL",
     ),
