@@ -54,8 +54,8 @@ CREATE TABLE conversations(
     priority_rank INTEGER, sentiment TEXT, category TEXT, labelled INTEGER NOT NULL DEFAULT 0,
     snooze_until TEXT, merged_into TEXT,
     created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
-    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB,
-    sla_policy TEXT, sla_due TEXT, sla_warn TEXT, sla_done TEXT, sla_facts TEXT);
+    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]',
+    sla_policy TEXT, sla_due TEXT, sla_warn TEXT, sla_done TEXT, sla_facts TEXT, view BLOB);
 CREATE INDEX conversations_updated ON conversations(updated_at, id);
 CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at, id);
@@ -123,6 +123,32 @@ DERIVED = (
     "workspace",
     "search",
 )
+
+# the columns of conversations before schema 9, in their order there
+_COLUMNS_8 = (
+    "rid, id, status, assignee, tentative, mailbox, channel, customer, customer_name, subject, "
+    "subject_key, priority, priority_rank, sentiment, category, labelled, snooze_until, "
+    "merged_into, created_at, updated_at, last_inbound_at, last_outbound_at, message_count, "
+    "tags, view"
+)
+
+
+def _rebuilt_conversations() -> tuple[str, ...]:
+    """The conversations table made again in this schema's column order, its rows (and
+    row ids, which the search index and the tables beside it name) kept: ALTER TABLE
+    would add the new columns after the view, and a `list` reading them would then walk
+    each row's overflow pages past the view."""
+    statements = [" ".join(s.split()) for s in INDEX.split(";") if s.strip()]
+    table = next(s for s in statements if s.startswith("CREATE TABLE conversations("))
+    indexes = [s for s in statements if s.startswith("CREATE INDEX conversations_")]
+    return (
+        table.replace("CREATE TABLE conversations(", "CREATE TABLE conversations_9(", 1),
+        f"INSERT INTO conversations_9({_COLUMNS_8}) SELECT {_COLUMNS_8} FROM conversations",
+        "DROP TABLE conversations",
+        "ALTER TABLE conversations_9 RENAME TO conversations",
+        *indexes,
+    )
+
 
 # Each step brings a replica of the schema before it up to the next. A (table, column,
 # type) adds that column where it is missing (SQLite has no ADD COLUMN IF NOT EXISTS).
@@ -196,16 +222,5 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
     # warning, whether every target was met, and what the clocks read of the conversation
     # (so a policy's change recomputes rows without their views); `--sort due` puts the
     # SLA due first. Rows there already get them when a policy is saved (or a reindex).
-    8: (
-        ("conversations", "sla_policy", "TEXT"),
-        ("conversations", "sla_due", "TEXT"),
-        ("conversations", "sla_warn", "TEXT"),
-        ("conversations", "sla_done", "TEXT"),
-        ("conversations", "sla_facts", "TEXT"),
-        "DROP INDEX IF EXISTS conversations_due",
-        "CREATE INDEX IF NOT EXISTS conversations_due ON conversations(sla_due IS NULL, "
-        "coalesce(sla_due, snooze_until, last_inbound_at, created_at), id)",
-        "CREATE INDEX IF NOT EXISTS conversations_sla ON conversations(sla_due) "
-        "WHERE sla_due IS NOT NULL",
-    ),
+    8: _rebuilt_conversations(),
 }

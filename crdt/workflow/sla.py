@@ -330,10 +330,11 @@ def view_sla(view: Mapping[str, Any], items: Mapping[str, Any], now: datetime) -
 
 
 def shown(view: Mapping[str, Any], items: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """What ``show`` adds to a view: ``sla`` whole, and ``sla_due_at``/``sla_state`` as
-    ``list`` has them."""
+    """What ``show`` adds to a view: ``sla`` whole, and ``sla_policy`` (the one that holds
+    it: a rule's, else the default), ``sla_due_at`` and ``sla_state`` as ``list`` has them."""
     found = view_sla(view, items, now)
-    return {"sla": found, "sla_due_at": found["due_at"], "sla_state": found["state"]}
+    due, state = found["due_at"], found["state"]
+    return {"sla": found, "sla_policy": found["policy"], "sla_due_at": due, "sla_state": state}
 
 
 def transitions(
