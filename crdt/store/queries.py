@@ -54,13 +54,15 @@ _COLUMNS = (
     "priority, sentiment, category, snooze_until, created_at, updated_at, last_inbound_at, "
     "last_outbound_at, message_count, sla_policy, sla_due, sla_warn, sla_done"
 )
-# `list --sla`: against the index's next due instant (workflow/sla.py: state), so a
-# filter is a comparison with now, read from conversations_sla where it can be
+# `list --sla`: against the index's next due instant (workflow/sla.py), so a filter is a
+# comparison with now: through conversations_sla when few rows match, else along the
+# sort's own index (``_sla_clause``)
 SLA_FILTERS = {
     "breaching": ("sla_due <= ?", True),
     "due": ("sla_due > ?", True),
     "met": ("sla_done = 'met'", False),
 }
+DENSE = 500  # matches past which a page is found faster along the sort's index
 
 
 class Filters:
@@ -199,9 +201,8 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
     if f.sla:
         if f.sla not in SLA_FILTERS:
             raise UsageError(f"unknown SLA state {f.sla!r}: use one of {', '.join(SLA_FILTERS)}")
-        clause, timed = SLA_FILTERS[f.sla]
-        where.append(clause)
-        args += [now] if timed else []
+        where.append(_sla_clause(conn, f.sla, now))
+        args += [now] if SLA_FILTERS[f.sla][1] else []
     if f.sort not in SORTS:
         raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
     matching = f"FROM conversations WHERE {' AND '.join(where)}"
@@ -218,6 +219,19 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
         item["delivery"], item["undelivered"] = states.get(r[0], (None, None))
         items.append(item)
     return _paged(items, total)
+
+
+def _sla_clause(conn: Connection, state: str, now: str) -> str:
+    """The filter as SQLite should use it: a few matching rows are read from
+    conversations_sla and sorted (20k matching rows sorted cost ~70 ms); many are met
+    soon enough walking the sort's index, so the column is hidden from the planner
+    (``+``). Counting as far as ``DENSE`` in the partial index costs well under 1 ms."""
+    clause, timed = SLA_FILTERS[state]
+    if not timed:
+        return clause
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM conversations WHERE {clause} LIMIT {DENSE})"
+    dense = int(conn.execute(sql, (now,)).fetchone()[0]) >= DENSE
+    return "+" + clause if dense else clause
 
 
 def _reply_states(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None]]:

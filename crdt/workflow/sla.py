@@ -356,15 +356,6 @@ def transitions(
     return sorted(out, key=lambda e: (e[2], e[0] == "sla.breached"))
 
 
-def short(due_at: str | None, now: datetime) -> str:
-    """For people: "due in 12m", "overdue 1h", or "" when nothing is due."""
-    if not due_at:
-        return ""
-    seconds = int((_at(due_at) - now).total_seconds())
-    amount = span(abs(seconds))
-    return f"due in {amount}" if seconds > 0 else f"overdue {amount}"
-
-
 def span(seconds: int, units: int = 1) -> str:
     """A span for people in its largest ``units`` whole units: "2d", "4h", "1h30m"."""
     parts: list[str] = []

@@ -41,10 +41,9 @@ def _labelled(row: dict[str, Any]) -> bool:
 def _due(row: dict[str, Any]) -> str:
     """ "due in 12m", "overdue 1h", or the state when nothing runs (paused, met)."""
     from crdt.model import clock
-    from crdt.workflow.sla import short
 
     if row.get("sla_due_at"):
-        return short(row["sla_due_at"], clock.now())
+        return clock.due(row["sla_due_at"], clock.now())
     return str(row.get("sla_state") or "")
 
 

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 def _sla_line(s: dict[str, Any]) -> str:
     """ "sla standard: first response due in 12m, resolution due in 2d" """
     from crdt.model import clock
-    from crdt.workflow.sla import short, span
+    from crdt.workflow.sla import span
 
     now = clock.now()
     parts = []
@@ -48,7 +48,7 @@ def _sla_line(s: dict[str, Any]) -> str:
         if t["met_at"]:
             parts.append(f"{name} met{' late' if t['breached'] else ''}")
         elif t["due_at"]:
-            parts.append(f"{name} {short(t['due_at'], now)}")
+            parts.append(f"{name} {clock.due(t['due_at'], now)}")
         else:
             parts.append(f"{name} paused ({span(t['left'] or 0)} left)")
     return f"sla {s['policy']}: " + (", ".join(parts) or "nothing due yet")

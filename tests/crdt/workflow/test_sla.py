@@ -174,11 +174,11 @@ def test_transitions_say_the_warning_and_the_breach_once_each() -> None:
     ]
 
 
-def test_short_says_due_in_or_overdue() -> None:
+def test_a_due_time_reads_due_in_or_overdue() -> None:
     now = _at("2026-12-07T08:18:00Z")
-    assert sla.short("2026-12-07T08:30:00.000Z", now) == "due in 12m"
-    assert sla.short("2026-12-07T07:18:00.000Z", now) == "overdue 1h"
-    assert sla.short(None, now) == ""
+    assert clock.due("2026-12-07T08:30:00.000Z", now) == "due in 12m"
+    assert clock.due("2026-12-07T07:18:00.000Z", now) == "overdue 1h"
+    assert clock.due(None, now) == ""
 
 
 # -- properties -------------------------------------------------------------------------------
