@@ -250,6 +250,25 @@ def rule_add(replica: Replica, name: str, when: str, **actions: Any) -> dict[str
     return item
 
 
+def sla_add(
+    replica: Replica, name: str, holidays_text: str | None = None, **given: Any
+) -> dict[str, Any]:
+    """Save an SLA policy (``sla.make_policy`` checks it whole); ``holidays_text`` is a
+    holidays file's text. A policy saved as the default takes the mark from any other, in
+    the same change, so one policy is the default."""
+    from crdt.workflow import sla
+
+    days = hours.parse_holidays(holidays_text) if holidays_text else frozenset()
+    item = sla.make_policy(name, holidays=[d.isoformat() for d in days], by=replica.agent, **given)
+    changes: dict[str, dict[str, Any] | None] = {name: item}
+    if item["default"]:
+        for other, old in replica.items("slas").items():
+            if other != name and old and old.get("default"):
+                changes[other] = {**dict(old), "default": False}
+    replica.put_items("slas", changes)
+    return item
+
+
 def remove(replica: Replica, kind: str, name: str) -> None:
     """Remove a team, rule or SLA policy by name (exit 5 when there is none)."""
     what = {"teams": "team", "rules": "rule", "slas": "SLA policy"}[kind]

@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("agent", "agents of the workspace: add, list"),
     "team": ("team", "teams of agents, for rules to assign: add, list, rm"),
     "rule": ("rule", "routing rules run as mail arrives: add, list, show, rm, test"),
+    "sla": ("sla", "SLA policies: how long customers may wait, in business hours: add, list, rm"),
     "mailbox": ("mailbox", "shared addresses of the workspace: add, list, rm"),
     "reindex": ("reindex", "rebuild the index from the documents"),
     "join": ("join", "become a replica of a relay's workspace"),

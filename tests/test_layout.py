@@ -25,7 +25,8 @@ CRDT_ROOMS = {
     "crdt.model": {"crdt.errors"},
     "crdt.mail": {"crdt.errors", "crdt.model"},
     "crdt.workflow": {"crdt.errors", "crdt.model", "crdt.mail"},
-    "crdt.store": {"crdt.errors", "crdt.model", "crdt.mail"},
+    # the index works out SLA due times (workflow/sla.py) as it writes a row
+    "crdt.store": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow"},
     "crdt.replica": {"crdt.errors", "crdt.model", "crdt.store"},
     "crdt.ingest": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.store", "crdt.replica"},
     "crdt.sync": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
@@ -56,6 +57,7 @@ CLI_USES = {
     "crdt.routing",
     "crdt.workflow.rules",
     "crdt.analytics",
+    "crdt.workflow.sla",
     "crdt.ingest.importer",
     "crdt.ingest.sources",
     "crdt.demo.directory",

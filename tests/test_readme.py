@@ -389,3 +389,11 @@ def test_triage_as_the_readme_says(tmp_path: Path, demos: Demos) -> None:
     assert shown["triage"]["method"].startswith("knn:e5")
     mailboxes = json.loads(shell("inbox mailbox list --json", env, scratch).stdout)
     assert [m["triage"] for m in mailboxes if m["address"] == "support@acme.example.com"] == [True]
+
+
+def test_sla_policies_as_the_readme_says(tmp_path: Path) -> None:
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "SLA policies"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "holidays.txt").write_text("2026-12-24  # Christmas Eve\n2026-12-25\n")
+    assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 8

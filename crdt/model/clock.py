@@ -51,3 +51,17 @@ def ago(iso: str, now: datetime) -> str:
             amount = f"{seconds // size}{unit}"
             return f"in {amount}" if future else f"{amount} ago"
     return "now"
+
+
+def due(iso: str | None, now: datetime) -> str:
+    """An SLA due time for people: "due in 12m", "overdue 1h" (as ``ago`` counts), or ""
+    when nothing is due. Here, beside ``ago``, so a listing says it without loading the
+    SLA clocks."""
+    if not iso:
+        return ""
+    told = ago(iso, now)
+    if told.startswith("in "):
+        return "due " + told
+    if told.endswith(" ago"):
+        return "overdue " + told[: -len(" ago")]
+    return "due now" if told == "now" else f"due {told}"

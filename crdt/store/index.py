@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crdt.model.vocab import DEFAULT_PRIORITY, NOTICES, PRIORITY_RANK, SENTIMENT_RANK
 from crdt.store import schema
 from crdt.store.compression import Dictionary, compress, decompress
 from crdt.store.sqlite import Connection
+
+if TYPE_CHECKING:
+    from crdt.workflow import sla
 
 
 def pack_view(
@@ -206,6 +209,7 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
         return []
     if len({r.id for r in items}) < len(items):
         return [rid for r in items for rid in write_conversations(conn, [r])]
+    _timed(conn, items)
     found = _existing(conn, [r.id for r in items])
     top = int(conn.execute("SELECT coalesce(max(rid), 0) FROM conversations").fetchone()[0])
     rids, fresh, changed, stale = [], [], [], []
@@ -285,6 +289,8 @@ def priority_rank(priority: str, sentiment: str | None) -> int:
 
 
 def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, Any]:
+    from crdt.workflow import sla
+
     return {
         "id": view["id"],
         "status": view["status"],
@@ -310,7 +316,63 @@ def _row_values(view: dict[str, Any], packed: bytes | None = None) -> dict[str, 
         "message_count": view["message_count"],
         "tags": json.dumps(view["tags"]),
         "view": packed if packed is not None else pack_view(view),
+        "sla_facts": json.dumps(sla.facts_json(sla.facts(view)), separators=(",", ":")),
+        **dict.fromkeys(SLA_COLUMNS),  # when written: they need the workspace's policies
     }
+
+
+SLA_COLUMNS = ("sla_policy", "sla_due", "sla_warn", "sla_done")
+
+
+def _policies(conn: Connection) -> tuple[dict[str, sla.Policy], str | None]:
+    from crdt.workflow import sla
+
+    found = conn.execute("SELECT items FROM workspace WHERE kind = 'slas'").fetchone()
+    return sla.policies(json.loads(found[0]) if found else {})
+
+
+def _clocks(facts_text: str, policies: tuple[dict[str, sla.Policy], str | None]) -> sla.Summary:
+    from crdt.workflow import sla
+
+    f = sla.facts_from_json(json.loads(facts_text))
+    return sla.summary(f, sla.chosen(f, *policies))
+
+
+def _timed(conn: Connection, items: list[Rows]) -> None:
+    """Each row's SLA columns from its facts and the workspace's policies (none: no cost
+    beyond one look at the workspace table)."""
+    policies = _policies(conn)
+    if not policies[0]:
+        return
+    for r in items:
+        r.values.update(zip(SLA_COLUMNS, _clocks(r.values["sla_facts"], policies), strict=True))
+
+
+def retime(conn: Connection) -> int:
+    """Every conversation's SLA columns again, after a policy changed; a row indexed
+    before the clocks were (schema 9) gets its facts from its view. Returns how many rows
+    changed."""
+    from crdt.workflow import sla
+
+    policies = _policies(conn)
+    changed = []
+    for rid, text, blob, *old in conn.execute(
+        "SELECT rid, sla_facts, view, sla_policy, sla_due, sla_warn, sla_done "
+        "FROM conversations WHERE view IS NOT NULL"
+    ).fetchall():
+        missing = text is None
+        if missing:
+            facts = sla.facts_json(sla.facts(unpack_view(blob, conn)))
+            text = json.dumps(facts, separators=(",", ":"))
+        new = _clocks(text, policies) if policies[0] else sla.Summary(None, None, None, None)
+        if list(new) != old or missing:
+            changed.append((*new, text, rid))
+    conn.executemany(
+        f"UPDATE conversations SET {', '.join(f'{c} = ?' for c in SLA_COLUMNS)}, sla_facts = ? "
+        "WHERE rid = ?",
+        changed,
+    )
+    return len(changed)
 
 
 def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list[int]) -> None:
@@ -384,10 +446,12 @@ def _participants(view: dict[str, Any]) -> set[str]:
 
 
 def write_workspace(conn: Connection, kind: str, items: dict[str, Any]) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO workspace VALUES (?, ?)",
-        (kind, json.dumps(items, ensure_ascii=False)),
-    )
+    """A workspace document's items; the SLA policies' change retimes every conversation."""
+    text = json.dumps(items, ensure_ascii=False)
+    before = conn.execute("SELECT items FROM workspace WHERE kind = ?", (kind,)).fetchone()
+    conn.execute("INSERT OR REPLACE INTO workspace VALUES (?, ?)", (kind, text))
+    if kind == "slas" and (before[0] if before else "{}") != text:
+        retime(conn)
 
 
 def clear(conn: Connection) -> None:

@@ -27,7 +27,7 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -54,14 +54,16 @@ CREATE TABLE conversations(
     priority_rank INTEGER, sentiment TEXT, category TEXT, labelled INTEGER NOT NULL DEFAULT 0,
     snooze_until TEXT, merged_into TEXT,
     created_at TEXT, updated_at TEXT, last_inbound_at TEXT, last_outbound_at TEXT,
-    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]', view BLOB);
+    message_count INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]',
+    sla_policy TEXT, sla_due TEXT, sla_warn TEXT, sla_done TEXT, sla_facts TEXT, view BLOB);
 CREATE INDEX conversations_updated ON conversations(updated_at, id);
 CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_assignee ON conversations(assignee, updated_at, id);
 CREATE INDEX conversations_priority ON conversations(priority_rank, updated_at DESC, id DESC);
 CREATE INDEX conversations_labelled ON conversations(labelled, updated_at) WHERE labelled = 1;
-CREATE INDEX conversations_due ON conversations(coalesce(snooze_until, last_inbound_at,
-    created_at), id);
+CREATE INDEX conversations_due ON conversations(sla_due IS NULL, coalesce(sla_due,
+    snooze_until, last_inbound_at, created_at), id);
+CREATE INDEX conversations_sla ON conversations(sla_due) WHERE sla_due IS NOT NULL;
 CREATE INDEX conversations_customer ON conversations(customer, subject_key);
 CREATE TABLE conversation_tags(rid INTEGER NOT NULL, tag TEXT NOT NULL,
     PRIMARY KEY(rid, tag)) WITHOUT ROWID;
@@ -121,6 +123,32 @@ DERIVED = (
     "workspace",
     "search",
 )
+
+# the columns of conversations before schema 9, in their order there
+_COLUMNS_8 = (
+    "rid, id, status, assignee, tentative, mailbox, channel, customer, customer_name, subject, "
+    "subject_key, priority, priority_rank, sentiment, category, labelled, snooze_until, "
+    "merged_into, created_at, updated_at, last_inbound_at, last_outbound_at, message_count, "
+    "tags, view"
+)
+
+
+def _rebuilt_conversations() -> tuple[str, ...]:
+    """The conversations table made again in this schema's column order, its rows (and
+    row ids, which the search index and the tables beside it name) kept: ALTER TABLE
+    would add the new columns after the view, and a `list` reading them would then walk
+    each row's overflow pages past the view."""
+    statements = [" ".join(s.split()) for s in INDEX.split(";") if s.strip()]
+    table = next(s for s in statements if s.startswith("CREATE TABLE conversations("))
+    indexes = [s for s in statements if s.startswith("CREATE INDEX conversations_")]
+    return (
+        table.replace("CREATE TABLE conversations(", "CREATE TABLE conversations_9(", 1),
+        f"INSERT INTO conversations_9({_COLUMNS_8}) SELECT {_COLUMNS_8} FROM conversations",
+        "DROP TABLE conversations",
+        "ALTER TABLE conversations_9 RENAME TO conversations",
+        *indexes,
+    )
+
 
 # Each step brings a replica of the schema before it up to the next. A (table, column,
 # type) adds that column where it is missing (SQLite has no ADD COLUMN IF NOT EXISTS).
@@ -190,4 +218,9 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         "UPDATE conversations SET priority_rank = priority_rank * 3 + CASE sentiment "
         "WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END",
     ),
+    # SLA clocks (workflow/sla.py): the policy that applies, the next due instant and its
+    # warning, whether every target was met, and what the clocks read of the conversation
+    # (so a policy's change recomputes rows without their views); `--sort due` puts the
+    # SLA due first. Rows there already get them when a policy is saved (or a reindex).
+    8: _rebuilt_conversations(),
 }

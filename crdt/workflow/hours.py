@@ -31,6 +31,7 @@ from crdt.errors import UsageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS = 3 * 366  # how far the arithmetic looks for open time before it gives up
+CACHED_DAYS = 4 * 366  # days whose intervals an Hours keeps
 _DAY = re.compile(r"([a-z]{3})[a-z]*(?:-([a-z]{3})[a-z]*)?")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 _EXAMPLE = "e.g. 'Mon-Fri 09:00-17:00 Europe/Berlin'"
@@ -47,6 +48,9 @@ class Hours:
     zone: str = "UTC"
     holidays: frozenset[date] = field(default_factory=frozenset)
     spec: str = ""  # as given, its spaces tidied: what settings store and print
+    # each local day's intervals once worked out: the index times thousands of
+    # conversations against one policy, over the same few weeks of days
+    _days: dict[date, list[Interval]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -57,13 +61,18 @@ class Hours:
 
     def intervals(self, day: date) -> list[Interval]:
         """The open intervals that start on local ``day``, as UTC instants."""
-        if day in self.holidays:
-            return []
+        known = self._days.get(day)
+        if known is not None:
+            return known
         out = []
-        for start, end in self.ranges[day.weekday()]:
-            a, b = self._instant(day, start), self._instant(day, end)
-            if b > a:
-                out.append((a, b))
+        if day not in self.holidays:
+            for start, end in self.ranges[day.weekday()]:
+                a, b = self._instant(day, start), self._instant(day, end)
+                if b > a:
+                    out.append((a, b))
+        if len(self._days) >= CACHED_DAYS:
+            self._days.clear()
+        self._days[day] = out
         return out
 
     def _instant(self, day: date, minutes: int) -> datetime:

@@ -1,4 +1,5 @@
-"""Times people type: "2h", "3d", "tomorrow 9:00", "2pm", "monday", "2026-12-01T09:00".
+"""Times people type: "2h", "3d", "tomorrow 9:00", "2pm", "monday", "2026-12-01T09:00";
+and spans of time: "15m", "4h", "2d", "1h30m".
 
 Pure: the caller gives "now" (local, aware), so tests need no clock.
 """
@@ -15,6 +16,8 @@ _AT = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 DEFAULT_HOUR = 9
+_PART = re.compile(r"(\d+)(minutes?|mins?|m|hours?|h|days?|d|weeks?|w)")
+MAX_DURATION = 366 * 86400
 
 
 def parse(text: str, now: datetime) -> datetime:
@@ -92,3 +95,16 @@ def _clock(text: str, original: str) -> time:
     if hour > 23 or minute > 59:
         raise UsageError(f"no such time of day in {original!r}")
     return time(hour, minute)
+
+
+def duration(text: str) -> int:
+    """Seconds in a span such as "15m", "4h", "2d", "1w" or "1h30m"; a UsageError that
+    shows the spelling otherwise (zero, and over a year, are refused)."""
+    compact = re.sub(r"\s+", "", text.lower())
+    parts = list(_PART.finditer(compact))
+    if not parts or "".join(p.group(0) for p in parts) != compact:
+        raise UsageError(f"cannot read duration {text!r}: use e.g. 15m, 4h, 2d, 1w or 1h30m")
+    seconds = sum(int(p.group(1)) * _UNIT_SECONDS[p.group(2)[0]] for p in parts)
+    if not 0 < seconds <= MAX_DURATION:
+        raise UsageError(f"duration {text!r} must be more than 0 and at most a year")
+    return seconds

@@ -38,6 +38,15 @@ def _labelled(row: dict[str, Any]) -> bool:
     return bool(row.get("category") or row.get("sentiment") or row.get("priority") != "normal")
 
 
+def _due(row: dict[str, Any]) -> str:
+    """ "due in 12m", "overdue 1h", or the state when nothing runs (paused, met)."""
+    from crdt.model import clock
+
+    if row.get("sla_due_at"):
+        return clock.due(row["sla_due_at"], clock.now())
+    return str(row.get("sla_state") or "")
+
+
 def limit(ctx: Context, given: int | None) -> int | None:
     """The rows to ask for: what --limit says (0 for all), else a screenful on a terminal
     and everything when piped."""
@@ -78,6 +87,8 @@ def print_conversations(
             return handle(str(value)) + ("?" if row.get("assignee_tentative") else "")
         if name == "undelivered":
             return MARKERS.get(str(value), "")
+        if name == "sla_due_at":
+            return _due(row)
         if name == "presence":
             return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
@@ -96,6 +107,8 @@ def print_conversations(
         chosen = [c for c in chosen if c[0] not in LABELS]
     if ctx.out.tty and ("status", "status") in chosen and any(r.get("undelivered") for r in rows):
         chosen.insert(chosen.index(("status", "status")) + 1, ("undelivered", "reply"))
+    if ctx.out.tty and any(r.get("sla_policy") for r in rows):
+        chosen.insert(chosen.index(("status", "status")) + 1, ("sla_due_at", "sla"))
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
     ctx.out.items(rows, chosen, cell, SHRINK)

@@ -24,7 +24,10 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("--priority", choices=PRIORITIES)
     p.add_argument("--customer", metavar="EMAIL")
     p.add_argument("--query", metavar="TEXT", help="full-text filter")
-    p.add_argument("--sort", default="updated", choices=SORTS)
+    p.add_argument(
+        "--sla", choices=("breaching", "due", "met"), help="by SLA: overdue, running, all met"
+    )
+    p.add_argument("--sort", default="updated", choices=SORTS, help="due: the SLA's first")
     add_limit(p)
     add_output_flags(p, nul=True)
     example(
@@ -32,6 +35,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         "inbox list --status open --assignee none",
         "inbox list --tag refund --json | jq '.[].subject'",
         "inbox list --status open -0 | inbox assign --to dana",
+        "inbox list --sla breaching --sort due",
     )
 
 
@@ -53,6 +57,7 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
         query=args.query,
         customer=args.customer,
         sort=args.sort,
+        sla=args.sla,
         limit=limit(ctx, args.limit),
     )
     page = replica.conversations(filters)

@@ -19,18 +19,39 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> None:
+    from crdt.model import clock
     from crdt.sync import presence
+    from crdt.workflow import sla
 
     replica = ctx.replica
     ident = replica.resolve(args.id)
     conv = replica.conversation(ident)
     conv["presence"] = presence.on(replica, ident)
+    conv.update(sla.shown(conv, replica.items("slas"), clock.now()))
     if presence.shared(replica):
         presence.note(replica, presence.VIEWING, ident)
     from inbox_cli import pager
 
     with pager.paged(ctx.out, pager.command(ctx.settings.get("pager")) if ctx.paging else []):
         ctx.out.obj(conv, lambda: render(conv, replica.agent, ctx.out.style))
+
+
+def _sla_line(s: dict[str, Any]) -> str:
+    """ "sla standard: first response due in 12m, resolution due in 2d" """
+    from crdt.model import clock
+    from crdt.workflow.sla import span
+
+    now = clock.now()
+    parts = []
+    for t in s["targets"]:
+        name = t["target"].replace("_", " ")
+        if t["met_at"]:
+            parts.append(f"{name} met{' late' if t['breached'] else ''}")
+        elif t["due_at"]:
+            parts.append(f"{name} {clock.due(t['due_at'], now)}")
+        else:
+            parts.append(f"{name} paused ({span(t['left'] or 0)} left)")
+    return f"sla {s['policy']}: " + (", ".join(parts) or "nothing due yet")
 
 
 def _who(email: str | None) -> str:
@@ -55,6 +76,8 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
     )
     if c["tags"]:
         yield "tags: " + ", ".join(c["tags"])
+    if c.get("sla", {}).get("policy"):
+        yield style(_sla_line(c["sla"]), "31" if c["sla"]["state"] == "breaching" else "0")
     if c.get("merged_into"):
         yield style(f"merged into {c['merged_into']}", "33")
     for here in c.get("presence", []):

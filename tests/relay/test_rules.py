@@ -97,7 +97,35 @@ def test_only_an_admin_changes_rules_and_teams(relay: RelayProcess, tmp_path: Pa
     a = join(relay, tmp_path / "a", DANA, "--admin")
     ok(a, "sync")
     b = join(relay, tmp_path / "b", BEN)
-    for args in (("rule", "add", "x", "--when", "tag:a", "--tag", "b"), ("team", "add", "t", "me")):
+    for args in (
+        ("rule", "add", "x", "--when", "tag:a", "--tag", "b"),
+        ("team", "add", "t", "me"),
+        ("sla", "add", "s", "--first-response", "1h"),
+    ):
         done = run_inbox(b, *args)
         assert done.returncode == 4, done.stderr
         assert "only an admin" in done.stderr
+
+
+def test_a_policy_saved_on_one_replica_times_the_others_conversations(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    """The policy reaches the other replica by sync, and its index times every row again:
+    both list the same due times and states."""
+    a = join(relay, tmp_path / "a", DANA, "--admin")
+    ok(a, "import", str(MBOX))
+    ok(a, "sync")
+    b = join(relay, tmp_path / "b", BEN)
+    ok(b, "sync")
+    assert {r["sla_policy"] for r in json.loads(ok(b, "list", "--json"))} == {None}
+    ok(a, "sla", "add", "std", "--first-response", "1h", "--resolution", "2d", "--default")
+    ok(a, "sync")
+    ok(b, "sync")
+
+    def clocks(home: Path) -> list[tuple[str, str | None, str | None]]:
+        rows = json.loads(ok(home, "list", "--status", "all", "--json"))
+        return sorted((r["id"], r["sla_due_at"], r["sla_state"]) for r in rows)
+
+    assert clocks(a) == clocks(b)
+    assert {state for _, _, state in clocks(b)} >= {"breaching"}
+    assert json.loads(ok(b, "sla", "list", "--json"))[0]["default"] is True

@@ -51,3 +51,29 @@ def test_replies_are_indexed_by_delivery_state(tmp_path: Path) -> None:
     assert run_inbox(home, "reindex").returncode == 0
     with Replica.open(home) as replica:
         assert [d["message"] for d in replica.deliveries("queued")] == [queued["message"]]
+
+
+def test_a_replica_of_schema_8_gains_the_sla_columns_before_the_view(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    ok(home, "import", str(MBOX))
+    before = ok(home, "list", "--status", "all")
+    found = ok(home, "search", "invoice")
+    conn = sqlite3.connect(home / "replica.db")
+    with conn:
+        conn.execute("DROP INDEX conversations_sla")
+        conn.execute("DROP INDEX conversations_due")
+        for column in ("sla_policy", "sla_due", "sla_warn", "sla_done", "sla_facts"):
+            conn.execute(f"ALTER TABLE conversations DROP COLUMN {column}")
+        conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema'")
+    conn.close()
+    assert ok(home, "list", "--status", "all") == before
+    assert ok(home, "search", "invoice") == found  # the row ids the search index names
+    conn = sqlite3.connect(home / "replica.db")
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(conversations)")]
+    conn.close()
+    assert columns[-1] == "view" and "sla_due" in columns and "sla_facts" in columns
+    # the rows indexed before the clocks get their facts from their views
+    assert (
+        run_inbox(home, "sla", "add", "std", "--first-response", "1h", "--default").returncode == 0
+    )
+    assert ok(home, "list", "--sla", "breaching", "--status", "all")
