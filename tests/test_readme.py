@@ -397,3 +397,89 @@ def test_sla_policies_as_the_readme_says(tmp_path: Path) -> None:
     scratch.mkdir()
     (scratch / "holidays.txt").write_text("2026-12-24  # Christmas Eve\n2026-12-25\n")
     assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 8
+
+
+EVENTS = "Events, notifications and analytics"
+
+
+def test_events_notifications_and_analytics_as_the_readme_says(
+    tmp_path: Path, demos: Demos
+) -> None:
+    """The section's lines on a fresh demo. `watch` runs until stopped: it runs in the
+    background while the other lines run, and a claim made meanwhile comes out of it as
+    an `assigned` event. The notify lines get the secret files they name; the report and
+    the export are read back."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), EVENTS))
+    watching = [ln for ln in lines if words(ln)[:2] == ["inbox", "watch"]]
+    assert len(watching) == 1 and any(words(ln)[:2] == ["inbox", "notify"] for ln in lines)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    for name, secret in (
+        ("slack.url", "https://hooks.slack.example.com/T0/B0/x"),
+        ("hook.key", "k"),
+    ):
+        (scratch / name).write_text(secret + "\n")
+        (scratch / name).chmod(0o600)
+    home = fresh_demo(tmp_path / "demo", demos)
+    env = shell_env(home, scratch)
+    watch = started_in_background(adapt(watching[0])[0], env, scratch)
+    log = next(scratch.glob("inbox-watch*.log"))
+    try:
+        assert wait_for(lambda: "watching" in log.read_text(), timeout=30), log.read_text()
+        listed = json.loads(shell("inbox list --assignee none --json", env, scratch).stdout)
+        claimed = listed[0]["id"]
+        assert shell(f"inbox claim {claimed}", env, scratch).returncode == 0
+        rest = [ln for ln in lines if ln not in watching]
+        assert run_lines(rest, home, scratch) == len(rest)
+
+        def told() -> list[dict[str, Any]]:
+            objects = [ln for ln in log.read_text().splitlines() if ln.startswith("{")]
+            return [e for e in map(json.loads, objects) if e["conversation"] == claimed]
+
+        assert wait_for(lambda: any(e["event"] == "assigned" for e in told()), timeout=30)
+    finally:
+        end(watch)
+    kinds = {n["kind"] for n in json.loads(shell("inbox notify list --json", env, scratch).stdout)}
+    assert kinds == {"slack", "webhook"}
+    report = (scratch / "report.html").read_text()
+    assert report.count("<svg") == 2 and "<script" not in report
+    total = len(json.loads(shell("inbox list --status all --json", env, scratch).stdout))
+    import duckdb
+
+    exported = (
+        duckdb.connect()
+        .execute(f"SELECT count(*) FROM '{scratch / 'conversations.parquet'}'")
+        .fetchone()
+    )
+    assert exported == (total,)
+
+
+def test_the_readmes_webhook_check_accepts_what_the_notifier_signs() -> None:
+    """The section's Python, run as it is, on a real POST the notifier's own code signs and
+    sends: it is accepted; a changed body, another secret or an old timestamp is not."""
+    import time
+
+    from relay.notify import deliver
+    from tests.relay.notify.receivers import Receiver
+
+    text = section(README.read_text(encoding="utf-8"), EVENTS)
+    code = re.search(r"^```python\n(.*?)^```", text, re.M | re.S)
+    assert code, f"'{EVENTS}' shows no Python"
+    space: dict[str, Any] = {}
+    exec(code.group(1), space)  # the README's own snippet
+    verified = space["verified"]
+    event = {"id": "e1", "event": "mention", "conversation": "c1", "at": "2026-12-06T10:00:00Z"}
+    body = deliver.body_of("webhook", event)
+    receiver = Receiver()
+    try:
+        for path, stamp in (("/now", int(time.time())), ("/old", int(time.time()) - 600)):
+            head = deliver.headers(event, body, b"k", stamp)
+            assert deliver.post(receiver.url(path), body, head).ok
+        (now,), (old,) = receiver.at("/now"), receiver.at("/old")
+    finally:
+        receiver.stop()
+    head = {k.lower(): v for k, v in now["headers"].items()}
+    assert verified(head, now["body"], b"k")
+    assert not verified(head, now["body"] + b" ", b"k")
+    assert not verified(head, now["body"], b"other")
+    assert not verified({k.lower(): v for k, v in old["headers"].items()}, old["body"], b"k")
