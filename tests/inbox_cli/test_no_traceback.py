@@ -65,6 +65,7 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "reopen": ["reopen", ident],
         "rule": ["rule", "test", "r", ident],
         "team": ["team", "add", "t", "me"],
+        "sla": ["sla", "add", "standard", "--first-response", "1h"],
         "reply": ["reply", ident],
         "search": ["search", "charge"],
         "show": ["show", ident],
