@@ -264,65 +264,49 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     sock.listen(BACKLOG)  # connections queue from now on: the banner is true
     scheme = "https" if tls else "http"
     ctx.out.say(f"relay for {args.store_path} on {scheme}://{address_of(sock)} (Ctrl-C stops it)")
-    gateway = None if args.no_gateway else _start_gateway(args, sock, tls is not None, ctx)
-    notifier = _start_notifier(args, sock, tls is not None, ctx)
+    beside = _start_beside(args, sock, tls is not None, ctx)
     try:
         serve(Path(args.store_path), args.host, args.port, workspace, tls=tls, sock=sock, page=page)
     finally:
-        for child in (gateway, notifier):
-            if child is not None:
-                child.terminate()
-                child.wait(10)
+        for child in beside:
+            child.terminate()
+            child.wait(10)
 
 
-def _start_gateway(
+def _start_beside(
     args: argparse.Namespace, sock: socket.socket, tls: bool, ctx: Context
-) -> subprocess.Popen[bytes] | None:
-    """The mail gateway beside the relay, when the store has mailboxes: a process of its
-    own (``relay gateway``) that reaches the relay over loopback. A relay serving TLS or
-    bound off loopback has it run by hand, with the URL it is reached at."""
+) -> list[subprocess.Popen[bytes]]:
+    """The processes beside the relay that its store has work for: the mail gateway
+    (mailboxes; not with --no-gateway) and the notifier (notifiers), each of its own
+    (``relay gateway``, ``relay notifier``) reaching the relay over loopback. A relay
+    serving TLS or bound off loopback has them run by hand, with the URL it is reached at."""
     from relay.client.address import is_loopback
-    from relay.store import RelayStore
-
-    with RelayStore.open(Path(args.store_path)) as store:
-        if not store.mailboxes():
-            return None
-    if tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::")):
-        ctx.out.warn(
-            "the mail gateway is not started for a relay serving TLS or bound off "
-            "loopback: run `inbox relay gateway --store ... --url RELAY_URL` beside it"
-        )
-        return None
     from relay.gateway import child
-
-    gateway = child.start(Path(args.store_path), f"http://127.0.0.1:{sock.getsockname()[1]}")
-    ctx.out.say(f"mail gateway started for the mailboxes of {args.store_path}")
-    return gateway
-
-
-def _start_notifier(
-    args: argparse.Namespace, sock: socket.socket, tls: bool, ctx: Context
-) -> subprocess.Popen[bytes] | None:
-    """The notifier beside the relay when the store has notifiers, as the gateway is."""
-    from relay.client.address import is_loopback
     from relay.notify import ledger
     from relay.store import RelayStore
 
     with RelayStore.open(Path(args.store_path)) as store:
-        if not ledger.notifiers(store):
-            return None
-    if tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::")):
-        ctx.out.warn(
-            "the notifier is not started for a relay serving TLS or bound off loopback: "
-            "run `inbox relay notifier --store ... --url RELAY_URL` beside it"
-        )
-        return None
-    from relay.gateway import child
-
+        wanted = [
+            (verb, what, whose)
+            for verb, what, whose, needed in (
+                ("gateway", "mail gateway", "mailboxes", not args.no_gateway and store.mailboxes()),
+                ("notifier", "notifier", "notifiers", ledger.notifiers(store)),
+            )
+            if needed
+        ]
+    if wanted and (tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::"))):
+        for verb, what, _ in wanted:
+            ctx.out.warn(
+                f"the {what} is not started for a relay serving TLS or bound off "
+                f"loopback: run `inbox relay {verb} --store ... --url RELAY_URL` beside it"
+            )
+        return []
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    notifier = child.start(Path(args.store_path), url, "notifier")
-    ctx.out.say(f"notifier started for the notifiers of {args.store_path}")
-    return notifier
+    started = []
+    for verb, what, whose in wanted:
+        started.append(child.start(Path(args.store_path), url, verb))
+        ctx.out.say(f"{what} started for the {whose} of {args.store_path}")
+    return started
 
 
 def _notifier(args: argparse.Namespace, ctx: Context) -> None:
