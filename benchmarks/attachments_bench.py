@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from gateway_bench import AGENT, add_mailbox  # noqa: E402
-from run import watched_relay  # noqa: E402
+from run import arrived, watched_relay  # noqa: E402
 
 from tests.mailservers import BILLING, Dovecot  # noqa: E402
 
@@ -52,18 +52,6 @@ def mail(subject: str, files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
     for name, data in files:
         msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return message_id, msg.as_bytes(policy=SMTP)
-
-
-def arrived(index: sqlite3.Connection, message_id: str, since: float) -> float:
-    bare = message_id.strip("<>")
-    while time.perf_counter() - since < 120:
-        found = index.execute(
-            "SELECT 1 FROM mail_ids WHERE message_id IN (?, ?)", (message_id, bare)
-        ).fetchone()
-        if found:
-            return time.perf_counter() - since
-        time.sleep(0.01)
-    raise SystemExit(f"{message_id} did not arrive in 120 s")
 
 
 def small(dovecot: Dovecot, index: sqlite3.Connection) -> float:

@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from generate import generate  # noqa: E402
-from run import INBOX, free_port, inbox, wait_accepting, watched_relay  # noqa: E402
+from run import INBOX, arrived, free_port, inbox, wait_accepting, watched_relay  # noqa: E402
 
 from tests.mailservers import BILLING, MAILBOXES, SUPPORT, Dovecot, Smtp  # noqa: E402
 
@@ -130,16 +130,7 @@ def _one(dovecot: Dovecot, index: sqlite3.Connection, template: bytes, n: int) -
     # to the address whose INBOX it lands in, so the reply goes out from there
     raw = raw.replace(b"info@acme.example.com", BILLING.encode())
     dovecot.append(BILLING, "INBOX", raw)
-    start = time.perf_counter()
-    bare = message_id.strip("<>")
-    while time.perf_counter() - start < 30:
-        found = index.execute(
-            "SELECT 1 FROM mail_ids WHERE message_id IN (?, ?)", (message_id, bare)
-        ).fetchone()
-        if found:
-            return time.perf_counter() - start
-        time.sleep(0.01)
-    raise SystemExit(f"{message_id} did not arrive in 30 s")
+    return arrived(index, message_id, time.perf_counter(), 30)
 
 
 def _reply(smtp: Smtp, ident: str, home: dict[str, str]) -> float:

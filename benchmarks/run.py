@@ -107,6 +107,19 @@ def watched_relay(
                 proc.wait(30)
 
 
+def arrived(index: sqlite3.Connection, message_id: str, since: float, limit: float = 120) -> float:
+    """Seconds from ``since`` (perf_counter) until ``message_id`` is in a replica's index."""
+    bare = message_id.strip("<>")
+    while time.perf_counter() - since < limit:
+        found = index.execute(
+            "SELECT 1 FROM mail_ids WHERE message_id IN (?, ?)", (message_id, bare)
+        ).fetchone()
+        if found:
+            return time.perf_counter() - since
+        time.sleep(0.01)
+    raise SystemExit(f"{message_id} did not arrive in {limit:.0f} s")
+
+
 def run_rss(argv: list[str], env: dict[str, str], terminal: bool = False) -> tuple[float, int]:
     """Wall seconds and the command's own peak RSS in KB; ``terminal``: its output goes
     to a pseudo-terminal (120 columns), as when a person runs it, and is read as it comes.
