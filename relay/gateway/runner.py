@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from crdt.errors import InboxError
 from crdt.model import clock, items
@@ -114,6 +114,21 @@ def _supervise(store_path: Path, home: Path, say: Say, arrived: inbound.Arrived 
             time.sleep(MAILBOXES_EVERY)
 
 
+class Mailbox(NamedTuple):
+    """What a mailbox's thread works with: the gateway's store (one connection for the
+    thread's life), its replica's home, the mailbox, where to tell people, and what is
+    done with each new conversation (triage)."""
+
+    store: RelayStore
+    home: Path
+    settings: Settings
+    say: Say
+    arrived: inbound.Arrived | None
+
+    def state(self, state: str, error: str | None) -> None:
+        self.store.mailbox_state(self.settings.address, state, error, clock.now_iso())
+
+
 def _serve(
     store_path: Path,
     home: Path,
@@ -123,84 +138,65 @@ def _serve(
     arrived: inbound.Arrived | None,
 ) -> None:
     delay = BACKOFF_FIRST
-    while not stop.is_set():
-        try:
-            _read_and_wait(store_path, home, settings, say, stop, arrived)
-        except InboxError as exc:
-            if stop.is_set():
-                return
-            _state(store_path, settings, "error", exc.message)
-            say(f"{settings.address}: {exc.message}; trying again")
-        stop.wait(random.uniform(0, delay))
-        delay = min(delay * 2, BACKOFF_MAX)
+    with RelayStore.open(store_path) as store:
+        mailbox = Mailbox(store, home, settings, say, arrived)
+        while not stop.is_set():
+            try:
+                _read_and_wait(mailbox, stop)
+            except InboxError as exc:
+                if stop.is_set():
+                    return
+                mailbox.state("error", exc.message)
+                say(f"{settings.address}: {exc.message}; trying again")
+            stop.wait(random.uniform(0, delay))
+            delay = min(delay * 2, BACKOFF_MAX)
 
 
 def _read_once(
     store_path: Path, home: Path, settings: Settings, say: Say, arrived: inbound.Arrived | None
 ) -> None:
-    try:
-        with _connect(settings) as imap, Replica.open(home) as replica:
-            _read_all(imap, replica, store_path, settings, say, arrived)
-        _state(store_path, settings, "idle", None)
-    except InboxError as exc:
-        _state(store_path, settings, "error", exc.message)
-        say(f"{settings.address}: {exc.message}")
+    with RelayStore.open(store_path) as store:
+        mailbox = Mailbox(store, home, settings, say, arrived)
+        try:
+            with _connect(settings) as imap, Replica.open(home) as replica:
+                _read_all(imap, replica, mailbox)
+            mailbox.state("idle", None)
+        except InboxError as exc:
+            mailbox.state("error", exc.message)
+            say(f"{settings.address}: {exc.message}")
 
 
-def _read_and_wait(
-    store_path: Path,
-    home: Path,
-    settings: Settings,
-    say: Say,
-    stop: threading.Event,
-    arrived: inbound.Arrived | None,
-) -> None:
-    with _connect(settings) as imap, Replica.open(home) as replica:
+def _read_and_wait(mailbox: Mailbox, stop: threading.Event) -> None:
+    with _connect(mailbox.settings) as imap, Replica.open(mailbox.home) as replica:
         folders_at = 0.0
         while not stop.is_set():
             if time.monotonic() - folders_at >= FOLDERS_EVERY:
-                _read_all(imap, replica, store_path, settings, say, arrived)
+                _read_all(imap, replica, mailbox)
                 folders_at = time.monotonic()
             else:
-                _read(imap, replica, store_path, settings, "INBOX", say, arrived)
-            _state(store_path, settings, "idle", None)
-            if not _more_since(imap, store_path, settings):
+                _read(imap, replica, mailbox, "INBOX")
+            mailbox.state("idle", None)
+            if not _more_since(imap, mailbox):
                 imap.wait(IDLE_FOR)
 
 
-def _more_since(imap: Imap, store_path: Path, settings: Settings) -> bool:
+def _more_since(imap: Imap, mailbox: Mailbox) -> bool:
     """Whether INBOX got mail after it was last read, before the wait begins: IDLE tells
     only of what comes once it has started."""
     state = imap.select("INBOX")
-    with RelayStore.open(store_path) as store:
-        _, last_uid = store.folder_read(settings.address, "INBOX")
+    _, last_uid = mailbox.store.folder_read(mailbox.settings.address, "INBOX")
     return state.uidnext > last_uid + 1 and state.exists > 0
 
 
-def _read_all(
-    imap: Imap,
-    replica: Replica,
-    store_path: Path,
-    settings: Settings,
-    say: Say,
-    arrived: inbound.Arrived | None,
-) -> None:
-    for folder in dict.fromkeys(("INBOX", *settings.folders)):
-        _read(imap, replica, store_path, settings, folder, say, arrived)
+def _read_all(imap: Imap, replica: Replica, mailbox: Mailbox) -> None:
+    for folder in dict.fromkeys(("INBOX", *mailbox.settings.folders)):
+        _read(imap, replica, mailbox, folder)
 
 
-def _read(
-    imap: Imap,
-    replica: Replica,
-    store_path: Path,
-    settings: Settings,
-    folder: str,
-    say: Say,
-    arrived: inbound.Arrived | None,
-) -> None:
-    _state(store_path, settings, "syncing", None)
-    with RelayStore.open(store_path) as store:
-        done = inbound.read_folder(imap, replica, store, settings, folder, arrived)
+def _read(imap: Imap, replica: Replica, mailbox: Mailbox, folder: str) -> None:
+    settings, say = mailbox.settings, mailbox.say
+    mailbox.state("syncing", None)
+    done = inbound.read_folder(imap, replica, mailbox.store, settings, folder, mailbox.arrived)
     if done.again:
         say(f"{settings.address} {folder}: UIDVALIDITY changed; read again from the start")
     if done.fetched:
@@ -263,8 +259,3 @@ def _connect(settings: Settings) -> Imap:
         oauth_token=token,
         ca_file=None if settings.imap.security == "none" else settings.ca_file,
     )
-
-
-def _state(store_path: Path, settings: Settings, state: str, error: str | None) -> None:
-    with RelayStore.open(store_path) as store:
-        store.mailbox_state(settings.address, state, error, clock.now_iso())
