@@ -35,7 +35,6 @@ from crdt.model.vocab import (
     CONVERSATION_ARRAYS,
     CONVERSATION_MAPS,
     DEFAULT_PRIORITY,
-    PRIORITIES,
     SETTABLE_STATUSES,
     STATUSES,
 )
@@ -307,28 +306,23 @@ def snooze(doc: Doc, until: str | None, who: str, at: str) -> bool:
 
 
 def set_priority(doc: Doc, priority: str, who: str, at: str) -> bool:
-    from crdt.model import registers
-
-    if priority not in PRIORITIES:
-        raise UsageError(f"unknown priority {priority!r}: use one of {', '.join(PRIORITIES)}")
-    if registers.resolve(_standing(doc, "priority"), DEFAULT_PRIORITY) == priority:
-        return False
-    with doc.transaction():
-        _register(doc, "priority", who, priority, at)
-        _log(doc, who, "priority", at, priority)
-    return True
+    return set_label(doc, "priority", priority, who, at)
 
 
 def set_label(doc: Doc, field: str, value: str, who: str, at: str) -> bool:
-    """An agent's category or sentiment (priority: ``set_priority``); it wins over any
-    model suggestion, now and later (triage.labels)."""
+    """An agent's category, priority or sentiment; it wins over any model suggestion, now
+    and later (triage.labels). Nothing is written when an agent's value is already this,
+    or when nothing is set or suggested and this is the default."""
     from crdt.model import registers, triage
 
-    if field not in ("category", "sentiment") or value not in triage.CHOICES[field]:
+    if field not in triage.FIELDS or value not in triage.CHOICES[field]:
         choices = ", ".join(triage.CHOICES.get(field, ()))
         raise UsageError(f"unknown {field} {value!r}: use one of {choices}")
-    entries = doc.map(field).to_py()
-    if entries and registers.resolve(entries, None) == value:
+    entries = _standing(doc, field)
+    default = triage.DEFAULTS[field]
+    if entries and registers.resolve(entries, default) == value:
+        return False
+    if not entries and value == default and triage.suggestion(doc.map("triage").to_py()) is None:
         return False
     with doc.transaction():
         _register(doc, field, who, value, at)

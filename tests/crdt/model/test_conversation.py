@@ -511,3 +511,20 @@ def test_an_agents_label_wins_over_any_later_suggestion() -> None:
     )
     assert seen["labels_set_by"] == {"category": "agent", "priority": "model", "sentiment": "model"}
     assert seen["triage"]["by"] == "b"
+
+
+def test_an_agent_can_set_a_suggested_urgent_back_to_normal() -> None:
+    doc = new_conversation()
+    suggestion = {
+        "category": "outage",
+        "priority": "urgent",
+        "sentiment": "negative",
+        "confidence": {"category": 0.9, "priority": 0.9, "sentiment": 0.9},
+        "method": "knn:test",
+    }
+    assert not conversation.set_priority(doc, "normal", ANA, t(1))  # nothing to change yet
+    conversation.suggest(doc, suggestion, "b", t(2))
+    assert view.build(doc)["priority"] == "urgent"
+    assert conversation.set_priority(doc, "normal", ANA, t(3))
+    seen = view.build(doc)
+    assert (seen["priority"], seen["labels_set_by"]["priority"]) == ("normal", "agent")
