@@ -47,9 +47,9 @@ class Verdict(NamedTuple):
 class Engine:
     """The workspace's rules and what assignment weighs, read once for a whole import."""
 
-    def __init__(self, replica: Replica) -> None:
+    def __init__(self, replica: Replica, compiled: list[rules.Rule]) -> None:
         self.replica = replica
-        self.rules = rules.compiled(replica.items("rules"))
+        self.rules = compiled
         self.teams: Mapping[str, Any] = replica.items("teams")
         self.calendar = business_hours(replica)
         self.load = rules.Load(_online(replica), queries.open_owned(replica.store.conn), {})
@@ -115,9 +115,10 @@ def route(replica: Replica, arrivals: Iterable[Arrival]) -> int:
     pending = list(arrivals)
     if not pending:
         return 0
-    engine = Engine(replica)
-    if not engine.rules:
+    compiled = rules.compiled(replica.items("rules"))
+    if not compiled:  # no rules: nothing of what assignment weighs is read
         return 0
+    engine = Engine(replica, compiled)
     fired = 0
     for arrival in pending:
         try:
@@ -178,7 +179,7 @@ def _run(engine: Engine, arrival: Arrival) -> int:
 def test(replica: Replica, name: str, ident: str) -> dict[str, Any]:
     """Would rule ``name`` fire on conversation ``ident``'s latest inbound message, and
     why: each term with the conversation's value. Nothing is written."""
-    engine = Engine(replica)
+    engine = Engine(replica, rules.compiled(replica.items("rules")))
     rule = next((r for r in engine.rules if r.name == name), None)
     if rule is None:
         raise NotFoundError(f"no rule {name!r} (see `inbox rule list`)")
