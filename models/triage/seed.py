@@ -22,7 +22,6 @@ from models.cache import Vector
 from models.embed import Embedder
 
 FOLDER = Path(__file__).resolve().parent.parent / "seed"
-LABELS = ("category", "priority", "sentiment")
 
 
 def rows() -> list[dict[str, str]]:

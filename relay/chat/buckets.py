@@ -36,6 +36,3 @@ class Buckets:
         levels = sorted(self._held, key=lambda k: self._level(k, now), reverse=True)
         for key in levels[: len(levels) - self.most // 2]:
             del self._held[key]
-
-    def __len__(self) -> int:
-        return len(self._held)

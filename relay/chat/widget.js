@@ -210,8 +210,6 @@
         }
       } else if (frame.t === "typing") {
         typing.textContent = frame.on ? (frame.agent || "An agent") + " is typing…" : "";
-      } else if (frame.t === "error") {
-        console.warn("inbox chat:", frame.reason);
       }
     };
     ws.onclose = function (event) {

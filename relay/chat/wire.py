@@ -12,7 +12,6 @@ Relay -> visitor::
     {"t": "welcome", "token", "messages": [MESSAGE...], "agent": NAME|null}
     {"t": "message", "message": MESSAGE}               a new one, or the echo of a "say"
     {"t": "typing", "on": bool, "agent": NAME|null}    an agent is typing
-    {"t": "error", "reason": str}                      before the relay closes the socket
 
     MESSAGE = {"id", "author": "visitor"|"agent"|"system", "body", "at", "name"?}
     (system: the workspace's away message, shown as a line of its own)
@@ -117,7 +116,3 @@ def message(item: dict[str, Any]) -> str:
 
 def typing(on: bool, agent: str | None) -> str:
     return encode({"t": "typing", "on": on, "agent": agent})
-
-
-def error(reason: str) -> str:
-    return encode({"t": "error", "reason": reason})
