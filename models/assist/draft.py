@@ -10,7 +10,9 @@ short holding reply. So a draft is never nothing, and never more than its source
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from crdt import actions
@@ -20,6 +22,7 @@ from crdt.workflow import drafts
 from models import catalogue
 from models.assist import adapt, guardrails, phrases, retrieve, text, vectors
 from models.assist.guardrails import Flag
+from models.cache import Cache
 from models.embed import Embedder
 
 
@@ -98,28 +101,44 @@ def _reworded(
     replica: Replica, view: dict[str, Any], body: str, grounds: list[str], notes: list[str]
 ) -> tuple[str | None, str]:
     """The model's wording and its model id; or None and the text it wrote, rejected
-    (empty when no model ran)."""
+    (empty when no model ran). The same question asked again is answered from the cache
+    without loading the model."""
     from models import llm
-    from models.assist.rewrite import CONTEXT, rewrite
-    from models.errors import INSTALL, ModelUnavailableError
+    from models.assist import rewrite
 
     path = catalogue.current(replica.home)
     if path is None:
         notes.append("no model to reword the draft: the draft is the adapted source")
         return None, ""
+    asked = text.customer_messages(view)
+    last = text.fresh(str(asked[-1].get("body") or "")) if asked else str(view.get("subject"))
+    chat = rewrite.prompt(last, body)
+    model_id, key = llm.model_id(path), json.dumps(chat, sort_keys=True)
+    with Cache(replica.home) as cache:
+        out = cache.answer(model_id, key)
+        if out is None:
+            out = _ask(path, chat, notes)
+            if out is None:
+                return None, ""
+            cache.put_answer(model_id, key, out)
+    if not out or guardrails.check(out, grounds):
+        return None, out
+    return out, model_id
+
+
+def _ask(path: Path, chat: list[dict[str, str]], notes: list[str]) -> str | None:
+    from models import llm
+    from models.assist import rewrite
+    from models.errors import INSTALL, ModelUnavailableError
+
     try:
-        model = llm.load(path, context=CONTEXT)
+        model = llm.load(path, context=rewrite.CONTEXT)
     except ModelUnavailableError as exc:
         notes.append(
             f"{exc.message} ({exc.why}): the draft is the adapted source; install: {INSTALL}"
         )
-        return None, ""
-    asked = text.customer_messages(view)
-    last = text.fresh(str(asked[-1].get("body") or "")) if asked else str(view.get("subject"))
-    out = rewrite(model, last, body)
-    if not out or guardrails.check(out, grounds):
-        return None, out
-    return out, llm.model_id(path)
+        return None
+    return rewrite.rewrite(model, chat)
 
 
 def _thread(view: dict[str, Any]) -> list[str]:

@@ -21,19 +21,21 @@ SYSTEM = (
 )
 
 
-def rewrite(model: Any, message: str, draft: str) -> str:
-    """The model's version of ``draft`` for ``message`` (greedy, so the same twice)."""
+def prompt(message: str, draft: str) -> list[dict[str, str]]:
+    """The chat asked of the model: also, as JSON, the key of its answer in the cache."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {
+            "role": "user",
+            "content": f"Customer's message:\n{message[:MAX_CHARS]}\n\n"
+            f"Draft reply:\n{draft[:MAX_CHARS]}",
+        },
+    ]
+
+
+def rewrite(model: Any, asked: list[dict[str, str]]) -> str:
+    """The model's answer to ``asked`` (greedy, so the same twice)."""
     out = model.create_chat_completion(
-        messages=[
-            {"role": "system", "content": SYSTEM},
-            {
-                "role": "user",
-                "content": f"Customer's message:\n{message[:MAX_CHARS]}\n\n"
-                f"Draft reply:\n{draft[:MAX_CHARS]}",
-            },
-        ],
-        max_tokens=MAX_TOKENS,
-        temperature=0.0,
-        repeat_penalty=1.1,
+        messages=asked, max_tokens=MAX_TOKENS, temperature=0.0, repeat_penalty=1.1
     )
     return str(out["choices"][0]["message"]["content"] or "").strip()

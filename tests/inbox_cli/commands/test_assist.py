@@ -11,6 +11,7 @@ import pytest
 
 from crdt.replica import Replica
 from models.assist import guardrails, phrases, similar
+from models.cache import Cache
 from models.triage.lexical import Lexical
 from tests.conftest import DATA, Run, as_json
 
@@ -66,6 +67,20 @@ def test_a_rewrite_by_the_shipped_model_passes_the_guardrails_or_is_rejected(
     assert rejected or "+gguf:" in out["method"]
     assert guardrails.invented(out["body"], grounds) == []
     assert guardrails.repeated(out["body"]) == []
+
+
+def test_a_rewrite_asked_again_is_answered_from_the_cache(
+    run: Run, mail: dict[str, str], home: Path
+) -> None:
+    ident = mail["Password reset email never arrives"]
+    plain = as_json(run("draft", ident[:8], "--json"))
+    assert run("draft", ident[:8], "--rewrite", "--force").returncode == 0
+    with Cache(home) as cache:  # the model's answer, swapped for one it would not write
+        assert cache.conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+        cache.conn.execute("UPDATE answers SET value = ?", (plain["body"],))
+    again = as_json(run("draft", ident[:8], "--rewrite", "--force", "--json"))
+    assert "+gguf:" in again["method"]
+    assert again["body"] == plain["body"]
 
 
 def test_summarize_says_what_was_asked_promised_and_is_open(run: Run, mail: dict[str, str]) -> None:
