@@ -373,11 +373,11 @@ def test_website_chat_as_the_readme_says(tmp_path: Path) -> None:
 
 def test_triage_as_the_readme_says(tmp_path: Path, demos: Demos) -> None:
     """The section's lines on a fresh demo: its first conversation for the id, and the
-    project's hold-out set for the labelled file."""
+    project's blind set for the labelled file."""
     lines = inbox_lines(section(README.read_text(encoding="utf-8"), "Triage on your own machine"))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    shutil.copy(ROOT / "benchmarks" / "data" / "triage-holdout.jsonl", scratch / "labelled.jsonl")
+    shutil.copy(ROOT / "benchmarks" / "data" / "triage-blind.jsonl", scratch / "labelled.jsonl")
     home = fresh_demo(tmp_path / "demo", demos)
     env = shell_env(home, scratch)
     listed = shell("inbox list --json", env, scratch)

@@ -3,8 +3,9 @@
 Embeddings (models/embed.py) place the message among labelled examples: the shipped
 seed set, and the conversations whose labels this team's agents set or corrected
 (weighted double: the team's own word). Neighbours and centroids vote (scoring.py);
-rules then move priority towards urgent for an outage or a security incident and
-towards high for a failed payment (rules.py), and the tone of the customer's own words
+rules then move priority towards urgent for an outage or a security incident, towards
+high for a failed payment or a deadline within a day or two, and towards low for what
+no one waits on (a feature idea, praise, spam; rules.py), and the tone of the customer's own words
 (tone.py: a lexicon with negation, intensifiers and sarcasm) reweighs sentiment. When no
 embedding model loads, the same runs on hashed words (lexical.py), and says so.
 """
@@ -24,7 +25,8 @@ from models.triage.tone import tone
 
 LOW = 0.5  # a confidence under this is "low confidence"
 TEAM_WEIGHT = 2.0
-URGENT_SHARE, PAYMENT_SHARE = 0.5, 0.3
+URGENT_SHARE, PAYMENT_SHARE, DEADLINE_SHARE = 0.5, 0.3, 0.3
+UNHURRIED_SHARE = 0.3  # a feature idea, praise or spam towards low
 TONE_WEIGHT = 3.0  # each point of a tone cue
 QUIET = 2.0  # neutral's factor when the words carry no tone at all
 
@@ -80,25 +82,34 @@ class Triager:
         signals = rules.urgency(text)
         if signals & {"outage", "security"}:
             p["priority"] = scoring.mix(p["priority"], "urgent", URGENT_SHARE)
-        elif "payment" in signals:
-            p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
-        p["sentiment"] = _toned(p["sentiment"], own_words(text))
+        else:
+            if "payment" in signals:
+                p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
+            if "deadline" in signals:
+                p["priority"] = scoring.mix(p["priority"], "high", DEADLINE_SHARE)
+        category = scoring.best(p["category"])[0]
+        if not signals and category in rules.UNHURRIED:
+            p["priority"] = scoring.mix(p["priority"], "low", UNHURRIED_SHARE)
+        spam = category == "spam"
+        p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
         labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
         return Result(labels, self.method, tuple(sorted(signals)))
 
 
-def _toned(p: dict[str, float], words: str) -> dict[str, float]:
+def _toned(p: dict[str, float], words: str, spam: bool) -> dict[str, float]:
     """The neighbours' sentiment reweighed by the words' tone. No cue at all is evidence
     too: most mail that names a problem and no feeling is neutral (the guideline in
     models/seed/README.md); the weights were chosen on the tone contrasts of the seed
-    set (models/seed/tone/), not on any evaluation set."""
+    set (models/seed/tone/), not on any evaluation set. Spam's capitals and "!!!" are
+    its sales pitch, not a customer's displeasure."""
     found = tone(words)
-    if not found.negative and not found.positive:
+    negative = found.negative - found.shouting if spam else found.negative
+    if not negative and not found.positive:
         return scoring.reweigh(p, {"neutral": QUIET})
     return scoring.reweigh(
         p,
         {
-            "negative": 1 + TONE_WEIGHT * found.negative,
+            "negative": 1 + TONE_WEIGHT * negative,
             "positive": 1 + TONE_WEIGHT * found.positive,
         },
     )

@@ -1,5 +1,6 @@
 """Signals a few words decide, in English, German, French and Spanish: what makes a message
-urgent (an outage, a security incident, a payment that failed). Its tone: tone.py.
+urgent (an outage, a security incident) or pressing (a payment that failed, a deadline
+within a day or two). Its tone: tone.py.
 
 Nearest neighbours learn what a message is about; they are weak at urgency, which a
 single word can decide. Pure: text in, signals out.
@@ -12,7 +13,8 @@ import re
 URGENT = {
     "outage": (
         r"\b(?:outage|is down|are down|went down|service unavailable|site down|app down|"
-        r"nothing loads|not loading for anyone|for all (?:of our )?users|nobody can|no one can|"
+        r"nothing loads|not loading for anyone|for all (?:of our )?users|"
+        r"(?:nobody|no one) (?:here )?can (?:log|sign|access|work|use|get in|open|load|reach)|"
         r"none of our \w+ can|whole team (?:is )?(?:stuck|blocked)|"
         r"production (?:is )?(?:down|stopped)|"
         r"5(?:00|02|03|04) (?:errors?|bad gateway|service)|incident|"
@@ -21,9 +23,11 @@ URGENT = {
         r"caída|caído|está caíd[ao]|no carga nada|fuera de servicio|no funciona nada)"
     ),
     "security": (
-        r"(?:hacked|hacker|breach|compromised|unauthori[sz]ed|"
+        r"(?:hacked|hacker|\bbreach(?:ed)?\b|compromised|unauthori[sz]ed|"
         r"suspicious (?:login|sign-in|activity)|phishing|vulnerabilit|exploit|xss|"
-        r"sql injection|leaked|data leak|stolen (?:account|card)|"
+        r"sql injection|data leak|stolen (?:account|card)|"
+        r"(?:data|passwords?|credentials|details|emails?) (?:\w+ )?(?:was |were |have been |"
+        r"has been )?leaked|leaked (?:data|passwords?|credentials|emails?|customer)|"
         r"wasn't me|was not me|didn't do (?:it|this)|"
         r"gehackt|unbefugt|verdächtig|sicherheitslücke|datenleck|das war nicht ich|"
         r"piraté|piratage|connexion suspecte|faille|fuite de données|ce n'était pas moi|"
@@ -36,12 +40,26 @@ URGENT = {
         r"paiement refusé|prélèvement refusé|carte refusée|débité deux fois|"
         r"pago rechazado|tarjeta rechazada|cobrado dos veces|cobrasteis dos veces|cargo duplicado)"
     ),
+    # a date within a day or two that something depends on ("needed by Thursday")
+    "deadline": (
+        r"\b(?:by|before|until|for) (?:(?:this|next) )?(?:monday|tuesday|wednesday|thursday|"
+        r"friday|saturday|sunday|tomorrow|tonight|end of (?:the )?day|eod|noon)\b|"
+        r"\b(?:is|are|'s|expires?|renews?|due|starts?) (?:tomorrow|today|tonight)\b|"
+        r"\bdeadline\b|\bneeded by\b|\bwithin (?:24|48) hours\b|"
+        r"\bbis (?:morgen|montag|dienstag|mittwoch|donnerstag|freitag|heute)\b|\bfrist\b|"
+        r"\bavant (?:demain|lundi|mardi|mercredi|jeudi|vendredi|ce soir)\b|"
+        r"\bd'ici (?:demain|lundi|mardi|mercredi|jeudi|vendredi)\b|"
+        r"\bantes del? (?:mañana|lunes|martes|miércoles|jueves|viernes)\b|\bpara mañana\b|"
+        r"\bplazo\b"
+    ),
 }
+# what no one waits on (the guideline's low priority), when no signal says otherwise
+UNHURRIED = frozenset({"feature_request", "praise", "spam"})
 
 _URGENT = {name: re.compile(pattern) for name, pattern in URGENT.items()}
 
 
 def urgency(text: str) -> set[str]:
-    """The urgency signals in ``text``: outage, security, payment."""
+    """The urgency signals in ``text``: outage, security, payment, deadline."""
     lowered = text.lower()
     return {name for name, pattern in _URGENT.items() if pattern.search(lowered)}

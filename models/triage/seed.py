@@ -2,7 +2,8 @@
 
 ``models/seed/<category>.jsonl``: support messages written for this project (not taken
 from any evaluation set), in English, German, French and Spanish, one row each:
-``{"category", "priority", "sentiment", "language", "channel", "subject", "body"}``.
+``{"category", "priority", "sentiment", "language", "channel", "subject", "body"}``; a
+label that is ``null`` is not voted on (models/seed/README.md says which and why).
 Embedding all of them takes ~70 s on 2 cores, so their vectors ship too
 (``vectors-<model>.bin``, float32, in seed order) with the SHA-256 of the texts they
 were made from; a seed set edited since is embedded afresh (and ``python -m
@@ -24,7 +25,7 @@ from models.embed import Embedder
 FOLDER = Path(__file__).resolve().parent.parent / "seed"
 
 
-def rows() -> list[dict[str, str]]:
+def rows() -> list[dict[str, Any]]:
     found = []
     for path in sorted(FOLDER.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

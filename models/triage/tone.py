@@ -71,7 +71,8 @@ NEGATIVE: dict[str, float] = {
     r"thanks for nothing": 3,
     r"nobody (?:answers|answered|replies|replied|responds|responded|helps|cares)": 2,
     r"no one (?:answers|answered|replies|replied|responds|responded|helps|cares)": 2,
-    r"(?:second|third|fourth|fifth) (?:time|email|message|request)": 2,
+    # "a second email address" is no repetition
+    r"(?:second|third|fourth|fifth) (?:time|email|message|request)(?! address| account)": 2,
     r"for the (?:second|third|fourth|fifth) time": 2,
     r"(?:three|four|five) times": 1.5,
     r"still (?:haven't|hasn't|have not|has not|no|nothing|waiting|broken)": 1.5,
@@ -83,6 +84,23 @@ NEGATIVE: dict[str, float] = {
     r"not impressed": 2,
     r"don't (?:even )?listen": 2,
     r"never (?:again|answer)": 2,
+    r"every single time": 2,
+    r"i(?:'m| am) done[.!]": 2,
+    r"at this point": 1,
+    r"the whole point": 1.5,
+    r"following up (?:again|once more|yet again)": 2,
+    r"chasing (?:this|you|again)": 1.5,
+    r"tried (?:it )?(?:\d+|two|three|four|five|several|multiple|many) "
+    r"(?:times|different|browsers)": 1,
+    r"too (?:many|much) (?:problems|issues|bugs|friction|hassle|trouble)": 2,
+    r"(?:can't|cant|cannot|can not) (?:\w+ ){0,3}at all": 1.5,
+    r"blowing (?:through|past)": 1.5,
+    r"what'?s (?:even )?the point": 2,
+    r"(?:received|had|got|heard) no (?:reply|response|answer|acknowledg)": 1.5,
+    r"unanswered": 1.5,
+    r"so (?:hard|difficult) to (?:get|receive)": 2,
+    r"losing (?:customers|clients|money|sales|business)": 1.5,
+    r"and don't (?:send|call|email) me": 2,
     # German
     r"ärger": 2,
     r"enttäusch": 2,
@@ -103,6 +121,10 @@ NEGATIVE: dict[str, float] = {
     r"niemand (?:antwortet|meldet)": 2,
     r"interessier(?:en|t) (?:sie|euch) nicht": 2,
     r"völlig veraltet": 1.5,
+    r"jedes (?:einzelne )?mal": 1.5,
+    r"zum wiederholten mal": 2,
+    r"mir reicht": 2,
+    r"zu viele probleme": 2,
     # French
     r"inadmissible": 2,
     r"inacceptable": 2,
@@ -121,6 +143,11 @@ NEGATIVE: dict[str, float] = {
     r"personne ne (?:répond|me répond)": 2,
     r"incompréhensible": 1.5,
     r"n'écoutez": 2,
+    r"pénible": 2,
+    r"ça fait (?:deux|trois|quatre|cinq|\d+) fois": 1.5,
+    r"à chaque fois": 1.5,
+    r"ras le bol": 2,
+    r"trop de (?:problèmes|soucis|bugs)": 2,
     # Spanish
     r"molest": 2,
     r"inaceptable": 2,
@@ -133,11 +160,16 @@ NEGATIVE: dict[str, float] = {
     r"frustrante": 2,
     r"no aguanto": 2,
     r"(?:segunda|tercera|cuarta) vez": 2,
-    r"nadie (?:contesta|responde|me responde)": 2,
+    r"nadie (?:contesta|responde|me responde|me ha (?:contestado|respondido))": 2,
+    r"tan difícil": 1.5,
     r"no sirve para nada": 2,
     r"no escucháis": 2,
     r"otra vez": 1,
     r"todavía no": 1,
+    r"cada vez que": 1,
+    r"ya basta": 2,
+    r"demasiados (?:problemas|fallos|errores)": 2,
+    r"estoy cansad[oa]": 2,
 }
 POSITIVE: dict[str, float] = {
     # English
@@ -153,6 +185,8 @@ POSITIVE: dict[str, float] = {
     r"outstanding": 2,
     r"superb": 2,
     r"lovely": 1.5,
+    r"beautiful": 1.5,
+    r"in a good way": 1.5,
     r"gorgeous": 1.5,
     r"thrilled": 2,
     r"delighted": 2,
@@ -165,7 +199,7 @@ POSITIVE: dict[str, float] = {
     r"many thanks for": 1.5,
     r"big thanks": 2,
     r"huge thanks": 2,
-    r"appreciat": 1.5,
+    r"(?<!would )(?<!'d )appreciat": 1.5,
     r"happy with": 2,
     r"pleased": 1.5,
     r"keep up": 2,
@@ -175,7 +209,10 @@ POSITIVE: dict[str, float] = {
     r"saved my": 2,
     r"made my (?:day|afternoon|week)": 2,
     r"above and beyond": 2,
-    r"huge fan": 2,
+    r"(?:huge|big|great|long-?time) fan": 2,
+    r"(?:been )?a fan of": 1.5,
+    r"(?:a|the) highlight of": 2,
+    r"(?:is|was|are|were|looks|'s) (?:so |really |just )?great\b(?! (?:if|when|to))": 1.5,
     r"a pleasure": 1.5,
     r"perfect": 1,
     r"quick(?:er)? than i expected": 1.5,
@@ -196,6 +233,7 @@ POSITIVE: dict[str, float] = {
     r"super (?:service|support|schnell)": 2,
     r"danke für die (?:schnelle|tolle)": 2,
     r"i-tüpfelchen": 1.5,
+    r"(?:großer|langjähriger) fan": 2,
     # French
     r"merci beaucoup": 1.5,
     r"génial": 2,
@@ -206,6 +244,7 @@ POSITIVE: dict[str, float] = {
     r"un grand merci": 2,
     r"impeccable": 2,
     r"super réactif": 2,
+    r"(?:grand |grande |gran )?fan de": 1.5,  # and Spanish
     # Spanish
     r"genial": 2,
     r"muchas gracias": 1.5,
@@ -230,14 +269,37 @@ INTENSIFIERS = (
 # "great, another update", "wonderful, down again": praise that means its opposite
 SARCASM = re.compile(
     r"\b(?:great|wonderful|fantastic|brilliant|perfect|wow|oh great|super|toll|génial|"
-    r"genial|bravo)\b[ ,.!]+(?:\w+[ ,]+){0,3}?(?:another|again|once more|yet another|"
-    r"schon wieder|noch ein|encore|otra vez|otro)\b|"
+    r"genial|bravo|lovely)\b[ ,.!]+(?:\w+[ ,]+){0,3}?(?:another|again|once more|yet another|"
+    r"schon wieder|noch ein|encore|otra vez|otro|(?:second|third|fourth|fifth) time)\b|"
     r"\bthanks? (?:so much )?for (?:breaking|ruining|nothing|wasting)|"
-    r"\bgreat job\b[.!]?\s+(?:do you|did you|does anyone)\b",
+    r"\bgreat job\b[.!]?\s+(?:do you|did you|does anyone)\b|"
+    # "love losing my work", "really appreciate that none of it works"
+    r"\blov(?:e|ing) (?:losing|having to|waiting|being|getting|spending|starting)\b|"
+    r"\bappreciate (?:that|how) (?:none|nothing|no|not)\b|"
+    r"[\U0001F643\U0001F644]|"  # upside-down face, rolling eyes
+    # "oh wonderful, ...": praise that opens a sentence with "oh" or "ah" is irony
+    r"(?:^|[.!?\n]\s*)(?:oh|ah)[ ,]+(?:great|wonderful|lovely|fantastic|perfect|brilliant|"
+    r"super|joy)\b|"
+    r"\bsuper fun\b",
     re.I,
 )
-SHOUT = re.compile(r"\b[A-ZÄÖÜÉÈ]{4,}\b")
-NOT_SHOUTING = {"HTTP", "HTTPS", "JSON", "HTML", "UUID", "VPN", "SEPA", "IBAN", "PDF", "ASAP"}
+# a word in capitals, not a code ("BRAM-0092", "TALLYHO*SUBS"); one alone is a name or
+# an acronym more often than a raised voice, so it takes two different ones
+SHOUT = re.compile(r"(?<![\w*\-])(?:[A-ZÄÖÜÉÈ]{4,}|NOT|NOW|WHY)(?![\w*\-])")
+SHOUTS = 2
+NOT_SHOUTING = {
+    *("HTTP", "HTTPS", "JSON", "HTML", "UUID", "VPN", "SEPA", "IBAN", "PDF", "ASAP"),
+    *("POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "IMAP", "SMTP", "OAUTH", "SAML"),
+}
+# A closing formula on a line of its own ("Thank you so much," above the name) is
+# courtesy, not tone; "Thank you so much!" as a sentence still counts.
+CLOSING = re.compile(
+    r"^(?:thanks?|thank you|many thanks|cheers|best(?: wishes)?|(?:kind |warm )?regards|"
+    r"warmly|danke|vielen dank|merci|merci beaucoup|gracias|muchas gracias|saludos)"
+    r"(?: (?:so much|a lot|again|in advance|very much))?\s*,?$",
+    re.I,
+)
+CLOSING_LINES = 4  # the last lines where a closing formula stands
 PUNCTUATION = re.compile(r"[!?]{2,}")
 WINDOW = 3  # words before a cue that a negation or intensifier reaches
 
@@ -245,6 +307,7 @@ WINDOW = 3  # words before a cue that a negation or intensifier reaches
 class Tone(NamedTuple):
     negative: float
     positive: float
+    shouting: float = 0.0  # the part of negative from capitals and "!!!"
 
 
 def _cues(table: dict[str, float]) -> re.Pattern[str]:
@@ -278,10 +341,19 @@ def _hits(pattern: re.Pattern[str], weights: list[float], text: str) -> list[tup
     return out
 
 
+def _without_closing(text: str) -> str:
+    lines = text.rstrip().split("\n")
+    tail = len(lines) - CLOSING_LINES
+    return "\n".join(
+        line for n, line in enumerate(lines) if n < tail or not CLOSING.match(line.strip())
+    )
+
+
 def tone(text: str) -> Tone:
     """How much displeasure and how much satisfaction ``text`` expresses. A negated
     positive cue ("not happy with") counts as displeasure; a negated negative one ("no
     problem at all") counts for nothing."""
+    text = _without_closing(text)
     negative = positive = 0.0
     for weight, negated in _hits(_NEG, _NEG_WEIGHTS, text):
         if not negated:
@@ -295,6 +367,8 @@ def tone(text: str) -> Tone:
     if sarcastic:
         negative += 2.5 * sarcastic
         positive = max(0.0, positive - 2.0 * sarcastic)
-    shouted = [w for w in SHOUT.findall(text) if w not in NOT_SHOUTING]
-    negative += min(len(shouted), 2) * 1.0 + min(len(PUNCTUATION.findall(text)), 2) * 1.0
-    return Tone(negative, positive)
+    shouted = {w for w in SHOUT.findall(text) if w not in NOT_SHOUTING}
+    shouting = (min(len(shouted), 2) * 1.0 if len(shouted) >= SHOUTS else 0.0) + min(
+        len(PUNCTUATION.findall(text)), 2
+    ) * 1.0
+    return Tone(negative + shouting, positive, shouting)

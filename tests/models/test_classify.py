@@ -25,6 +25,28 @@ def test_thanks_in_spanish_is_praise(triager: Triager) -> None:
     )
 
 
+def test_a_sales_pitch_in_capitals_is_spam_not_anger(triager: Triager) -> None:
+    result = triager.triage(
+        "BOOST your shop!!! Get 10k REAL followers for only $19, fast delivery, 100% safe. "
+        "Visit example.net/boost"
+    )
+    assert result.labels["category"].value == "spam"
+    assert result.labels["sentiment"].value != "negative"
+
+
+def test_a_feature_idea_waits_and_a_deadline_presses(triager: Triager) -> None:
+    idea = triager.triage(
+        "Suggestion: dark mode\nLoving the app. Could you add a dark mode some day? No rush."
+    )
+    assert idea.labels["priority"].value == "low"
+    due = triager.triage(
+        "Corrected invoice\nOur auditors need the corrected invoice by Friday, the one you "
+        "sent still has the old address."
+    )
+    assert "deadline" in due.signals
+    assert due.labels["priority"].value == "high"
+
+
 def test_a_team_label_joins_the_neighbours(triager: Triager) -> None:
     text = "Requesting the W-9 form of your company for our vendor onboarding"
     taught = Triager(triager.embedder, [(text, {"category": "other"})] * 3)

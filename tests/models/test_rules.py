@@ -22,6 +22,11 @@ from models.triage import rules
         ("von meinem Konto wurde doppelt abgebucht", "payment"),
         ("mon prélèvement refusé alors que le compte est approvisionné", "payment"),
         ("me habéis cobrado dos veces", "payment"),
+        ("Our auditors need the corrected invoice by Friday", "deadline"),
+        ("Die Kündigung muss bis morgen durch sein", "deadline"),
+        ("il me faut la facture avant jeudi", "deadline"),
+        ("lo necesito antes del viernes", "deadline"),
+        ("the renewal is tomorrow and I can't cancel", "deadline"),
     ],
 )
 def test_urgency_signals_in_four_languages(text: str, signal: str) -> None:
@@ -30,3 +35,16 @@ def test_urgency_signals_in_four_languages(text: str, signal: str) -> None:
 
 def test_a_plain_question_has_no_urgency_signal() -> None:
     assert rules.urgency("How do I invite a colleague to our workspace?") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the jar cracked and had leaked into the tissue paper",  # no data leaked
+        "our reports show us breaching on tickets that are fine",  # an SLA, not a breach
+        "he was the only owner, so nobody can add people now",  # one missing right
+        "Thanks for the birthday box, it arrived on Monday",  # a date gone by
+    ],
+)
+def test_words_near_a_signal_are_not_one(text: str) -> None:
+    assert rules.urgency(text) == set()

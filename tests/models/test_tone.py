@@ -32,6 +32,23 @@ TONE_SEEDS = seed.FOLDER / "tone"
         ("Great, another update that moves every button.", "negative"),
         ("Thanks for nothing.", "negative"),
         ("I'm rather disappointed. Kind regards, Anna", "negative"),
+        ("Following up again. Two releases later it is still not fixed.", "negative"),
+        ("The login link fails every single time. I can't get in at all.", "negative"),
+        ("Too many problems lately, so we are cancelling. I'm done.", "negative"),
+        ("Jedes Mal dasselbe, mir reicht es.", "negative"),
+        ("À chaque fois le même bug, ras le bol.", "negative"),
+        ("Ya basta, cada vez que abro la app se cierra.", "negative"),
+        (
+            "Love losing an hour of work to a crash. Really appreciate that none of it saved.",
+            "negative",
+        ),
+        ("Great, the third time this week it logged me out 🙃", "negative"),
+        ("Big fan of your teas. Could you add a tin to my order?", "positive"),
+        ("The new dashboard is great, thank you. One question about exports:", "positive"),
+        ("The box has been a highlight of every month.", "positive"),
+        ("How do I connect a second email address as its own inbox?", "neutral"),
+        ("POST /v2/orders returns HTTP 500 since 14:00. Is this known?", "neutral"),
+        ("Will it arrive by Saturday?\n\nThank you so much,\nBernie", "neutral"),
     ],
 )
 def test_tone_of_a_text(text: str, expected: str) -> None:
@@ -80,3 +97,14 @@ def test_own_words_leave_the_quote_and_the_signature_out() -> None:
     reply = "Danke, das hilft.\nAm 3.11.2026 um 10:00 schrieb Support <s@x.example>:\n> Gern!"
     assert own_words(reply) == "Danke, das hilft."
     assert own_words("Top.\n> quoted\nMore.") == "Top.\nMore."
+
+
+def test_a_closing_formula_is_courtesy_but_a_sentence_of_thanks_is_not() -> None:
+    assert tone("Where is my parcel?\n\nMany thanks,\nAnna").positive == 0
+    assert tone("The parcel came today. Thank you so much!\nAnna").positive > 0
+
+
+def test_spam_shouting_is_counted_apart() -> None:
+    found = tone("Get 10k REAL followers NOW!!!")
+    assert found.shouting > 0
+    assert found.negative == found.shouting
