@@ -5,10 +5,11 @@ it joins the same conversation, and a reply to it threads as any reply does."""
 
 from __future__ import annotations
 
-import email
+import email.utils
 import json
 import os
 import smtplib
+import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -66,7 +67,7 @@ def customer_answers(smtp: Smtp, message_id: str, subject: str) -> None:
     answer["Message-ID"] = "<answer-1042@example.com>"
     answer["In-Reply-To"] = message_id
     answer["References"] = message_id
-    answer["Date"] = "Mon, 07 Dec 2026 09:00:00 +0000"
+    answer["Date"] = email.utils.formatdate(time.time() + 60)  # after what it answers
     answer.set_content("Thanks! Can it come on Friday instead?\n")
     with smtplib.SMTP("127.0.0.1", smtp.port, timeout=30) as client:
         refused = client.send_message(answer)
