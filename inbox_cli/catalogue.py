@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snooze": ("snooze", "hide conversations until a time"),
     "unsnooze": ("snooze", "wake snoozed conversations"),
     "priority": ("priority", "set priority: urgent, high, normal, low"),
+    "ticket": ("ticket", "make a conversation a numbered ticket; its type, status, fields; list"),
     "merge": ("merge", "merge conversations into another"),
     "attachment": ("attachment", "a conversation's attachments: list, get (save one)"),
     "triage": ("triage", "category, priority and tone by the local model; --eval a labelled file"),
