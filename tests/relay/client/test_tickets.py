@@ -5,12 +5,14 @@ conversations never share one; numbers survive a restart; a forged number is ref
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crdt.replica import Replica
-from tests.conftest import run_inbox
-from tests.relay.relays import BEN, DANA, RelayProcess, ok, pair
+from relay.store import SCHEMA_VERSION, RelayStore
+from tests.conftest import new_home, run_inbox
+from tests.relay.relays import BEN, DANA, MBOX, RelayProcess, ok, pair
 
 
 def ticket(home: Path, ident: str) -> dict[str, Any]:
@@ -113,3 +115,43 @@ def test_a_ticket_number_forged_by_a_replica_is_refused(
     assert json.loads(ok(b, "show", ident, "--json"))["ticket"] is None
     assert ticket(b, other)["number"] == 1
     assert BEN in ticket(b, other)["made_by"]
+
+
+def test_a_schema_8_relay_store_gains_the_counter_and_numbers_from_1(tmp_path: Path) -> None:
+    path = tmp_path / "relay.db"
+    RelayStore.open(path, create=True).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM meta WHERE key = 'ticket_number'")
+        conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema'")
+    conn.close()
+    with RelayStore.open(path) as store:
+        assert store.meta("schema") == str(SCHEMA_VERSION)
+        with store.write():
+            assert [store.next_ticket_number() for _ in range(2)] == [1, 2]
+    with RelayStore.open(path) as store, store.write():  # taken for good, across a reopening
+        assert store.next_ticket_number() == 3
+
+
+def test_tickets_made_alone_are_numbered_when_the_relay_is_made_from_the_replica(
+    tmp_path: Path,
+) -> None:
+    home = new_home(tmp_path / "dana")
+    ok(home, "import", str(MBOX))
+    first, second = conversations(home, 2)
+    ok(home, "ticket", second, "--type", "task")
+    ok(home, "ticket", first)
+    assert ticket(home, first)["tentative"] is True
+    where = tmp_path / "relay"
+    where.mkdir()
+    relay = RelayProcess(where, from_replica=home).start()
+    try:
+        ok(home, "join", relay.url, "--token-file", str(relay.token(DANA, "--admin")))
+        numbers = {ticket(home, i)["number"] for i in (first, second)}
+        assert numbers == {1, 2}
+        ben = relay.join(tmp_path / "ben", BEN)
+        third = conversations(ben, 3)[2]
+        ok(ben, "ticket", third)
+        assert ticket(ben, third)["number"] == 3  # the counter goes on after the seed's
+    finally:
+        relay.stop()
