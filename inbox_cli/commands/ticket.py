@@ -49,7 +49,7 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
     add_output_flags(p, nul=True)
     example(
         p,
-        "inbox ticket 3f2a --type incident        # now ticket #? (tentative), #1042 once synced",
+        "inbox ticket 3f2a --type incident    # ticket #1042; offline #? (tentative) until synced",
         "inbox ticket 3f2a --field order=A-1001 --field plan=pro",
         "inbox ticket 3f2a --status in-progress",
         "inbox ticket list --type incident",
