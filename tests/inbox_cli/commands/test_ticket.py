@@ -5,7 +5,10 @@ them)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import Run, as_json
+from tests.inbox_cli.test_output import on_terminal
 
 
 def test_a_conversation_becomes_a_tentative_ticket_keeping_its_history(
@@ -89,3 +92,19 @@ def test_ticket_list_filters_by_type_and_status(run: Run, conversations: list[st
     assert {line.split("\t")[2] for line in piped} == {"incident", "task"}
     done = run("ticket", "list", "--field", "a=b")
     assert done.returncode == 2 and "--field changes one ticket" in done.stderr
+
+
+def test_a_terminal_shows_a_ticket_column_only_when_a_row_is_one(
+    run: Run, home: Path, conversations: list[str]
+) -> None:
+    code, before = on_terminal(home, "list")
+    assert code == 0 and b"TICKET" not in before.upper()
+    assert run("ticket", conversations[0], "--type", "incident").returncode == 0
+    code, after = on_terminal(home, "list")
+    assert code == 0
+    header, *rows = [ln for ln in after.decode().splitlines() if ln.strip()]
+    assert "TICKET" in header.upper()
+    mine = [r for r in rows if "#?" in r]
+    assert len(mine) == 1 and len(rows) == len(conversations)
+    code, listed = on_terminal(home, "ticket", "list")
+    assert code == 0 and b"incident" in listed and b"#?" in listed
