@@ -327,6 +327,10 @@ def change_ticket(
         tickets.check_type(kind)
     if status is not None:
         tickets.check_move(now, status)
+    given = dict(fields)
+    kept = {n: v for n, v in {**now.fields, **given}.items() if v is not None}
+    if len(kept) > max(tickets.MAX_FIELDS, len(now.fields)):
+        raise UsageError(f"a ticket holds up to {tickets.MAX_FIELDS} fields")
     done: list[str] = []
     with doc.transaction():
         if kind is not None and kind != now.type:
@@ -337,15 +341,9 @@ def change_ticket(
             _ticket_entry(doc, tickets.STATUS, status, who, at)
             _log(doc, who, "ticket_status", at, status)
             done.append(f"status {status}")
-        for name, value in dict(fields).items():
+        for name, value in given.items():
             if now.fields.get(name) == value:
                 continue
-            if (
-                value is not None
-                and name not in now.fields
-                and len(now.fields) >= tickets.MAX_FIELDS
-            ):
-                raise UsageError(f"a ticket holds up to {tickets.MAX_FIELDS} fields")
             _ticket_entry(doc, tickets.FIELD, value, who, at, field=name)
             _log(doc, who, "ticket_field", at, f"{name}={value or ''}")
             done.append(f"{name}={value}" if value is not None else f"{name} removed")

@@ -230,3 +230,17 @@ def test_activity_records_each_change() -> None:
         ("ticket_status", "open"),
         ("ticket_field", "plan=pro"),
     ]
+
+
+def test_a_ticket_holds_a_bounded_number_of_fields() -> None:
+    a, _ = shared_pair(ANA, t(0))
+    many = [(f"f{n}", "v") for n in range(tickets.MAX_FIELDS)]
+    conversation.update_ticket(a, ANA, t(1), fields=many)
+    state = a.get_state()
+    with pytest.raises(UsageError, match="up to 50 fields"):
+        conversation.update_ticket(a, ANA, t(2), fields=[("one-more", "v")])
+    assert a.get_state() == state
+    assert conversation.update_ticket(a, ANA, t(3), fields=[("f0", None), ("new", "v")]) == [
+        "f0 removed",
+        "new=v",
+    ]
