@@ -49,14 +49,14 @@ def ids(env: dict[str, str]) -> list[str]:
 
 def make_tickets(home: Path, idents: list[str]) -> float:
     """Seconds to make these conversations tickets through the library, one by one."""
-    from crdt import actions
+    from crdt import ticketing
     from crdt.replica import Replica
 
     start = time.perf_counter()
     with Replica.open(home) as opened:
         for n, ident in enumerate(idents):
             kind = ("question", "incident", "problem", "task")[n % 4]
-            actions.ticket(opened, ident, kind, None, [f"order=A-{n}"])
+            ticketing.ticket(opened, ident, kind, None, [f"order=A-{n}"])
     return time.perf_counter() - start
 
 

@@ -173,26 +173,6 @@ def set_status(replica: Replica, ids: Iterable[str], status: str) -> Outcome:
     return each(replica, ids, lambda doc, at: conv.set_status(doc, status, replica.agent, at))
 
 
-def ticket(
-    replica: Replica,
-    ident: str,
-    kind: str | None = None,
-    status: str | None = None,
-    fields: Iterable[str] = (),
-) -> tuple[list[str], dict[str, Any]]:
-    """Make a conversation a ticket, or change one (model/tickets.py); ``fields`` as
-    NAME=VALUE (NAME= removes one). What changed, and the ticket as it is now: its number
-    comes when the relay has ordered it."""
-    from crdt.model import conversation as conv
-    from crdt.model.tickets import parse_field
-
-    at, given = clock.now_iso(), [parse_field(text) for text in fields]
-    done = replica.edit(
-        ident, lambda doc: conv.update_ticket(doc, replica.agent, at, kind, status, given)
-    )
-    return done, replica.conversation(ident)["ticket"]
-
-
 def snooze_until(when_text: str) -> str:
     """The ISO time a WHEN ("2h", "tomorrow 9:00", an ISO time) names; it must be ahead."""
     from crdt.workflow import when

@@ -25,7 +25,7 @@ activity entry; the caller stores the resulting update.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crdt.errors import UsageError
@@ -39,6 +39,7 @@ from crdt.model.vocab import (
     DEFAULT_PRIORITY,
     SETTABLE_STATUSES,
     STATUSES,
+    TICKET_TYPES,
 )
 from crdt.model.ydoc import Doc
 
@@ -272,12 +273,14 @@ def _ticket_entry(
     doc.map("ticket")[new_id()] = entry
 
 
-def make_ticket(doc: Doc, kind: str, who: str, at: str) -> bool:
-    """Make the conversation a ticket of type ``kind``; False when it is one already (its
-    number comes from the relay, tickets.py)."""
+def make_ticket(
+    doc: Doc, kind: str, who: str, at: str, types: Collection[str] = TICKET_TYPES
+) -> bool:
+    """Make the conversation a ticket of type ``kind`` (one of ``types``: the workspace's,
+    tickets.types); False when it is one already (its number comes from the relay)."""
     from crdt.model import tickets
 
-    tickets.check_type(kind)
+    tickets.check_type(kind, types)
     if ticket(doc) is not None:
         return False
     with doc.transaction():
@@ -293,6 +296,7 @@ def update_ticket(
     kind: str | None = None,
     status: str | None = None,
     fields: Sequence[tuple[str, str | None]] = (),
+    types: Collection[str] = TICKET_TYPES,
 ) -> list[str]:
     """`inbox ticket`: make the conversation a ticket (of ``kind``, else the default
     type) unless it is one, then change what else is given; what changed, for people.
@@ -302,10 +306,10 @@ def update_ticket(
     done: list[str] = []
     if ticket(doc) is None:
         made = kind or DEFAULT_TICKET_TYPE
-        make_ticket(doc, made, who, at)
+        make_ticket(doc, made, who, at, types)
         done.append(f"made a ticket ({made})")
         kind = None
-    return done + change_ticket(doc, who, at, kind, status, fields)
+    return done + change_ticket(doc, who, at, kind, status, fields, types)
 
 
 def change_ticket(
@@ -315,6 +319,7 @@ def change_ticket(
     kind: str | None = None,
     status: str | None = None,
     fields: Sequence[tuple[str, str | None]] = (),
+    types: Collection[str] = TICKET_TYPES,
 ) -> list[str]:
     """Change a ticket's type, status (as the workflow allows: ``ConflictError`` names the
     moves it has) and custom fields, in one transaction; what changed, for people."""
@@ -324,7 +329,7 @@ def change_ticket(
     if now is None:
         raise UsageError("not a ticket: `inbox ticket ID --type T` makes it one")
     if kind is not None:
-        tickets.check_type(kind)
+        tickets.check_type(kind, types)
     if status is not None:
         tickets.check_move(now, status)
     given = dict(fields)

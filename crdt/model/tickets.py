@@ -30,7 +30,7 @@ Pure: plain values in, a ``Ticket`` out; nothing here touches a document.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from crdt.errors import ConflictError, UsageError
@@ -50,7 +50,7 @@ MOVES: dict[str, frozenset[str]] = {
     "solved": frozenset({"open", "closed"}),
     "closed": frozenset(),
 }
-FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")  # a field's name, and a type's
 MAX_FIELD_VALUE = 500  # characters of one custom field's value
 MAX_FIELDS = 50  # custom fields a ticket may hold
 
@@ -91,8 +91,8 @@ def is_entry(entry: Any) -> bool:
     if not isinstance(entry.get("by"), str) or not isinstance(entry.get("at"), str):
         return False
     action, value = entry["action"], entry.get("value")
-    if action in (MAKE, TYPE):
-        return value in TICKET_TYPES
+    if action in (MAKE, TYPE):  # any well-formed name: a workspace may add types
+        return isinstance(value, str) and FIELD_NAME.fullmatch(value) is not None
     if action == STATUS:
         return value in TICKET_STATUSES
     name = entry.get("field")
@@ -147,9 +147,29 @@ def check_move(ticket: Ticket, status: str) -> None:
     )
 
 
-def check_type(kind: str) -> None:
-    if kind not in TICKET_TYPES:
-        raise UsageError(f"unknown ticket type {kind!r}: use one of {', '.join(TICKET_TYPES)}")
+def types(added: Iterable[str] = ()) -> list[str]:
+    """The types a ticket may be given: the four defaults, then those the workspace added
+    (``ws:ticket_types``, an admin's), sorted."""
+    return [*TICKET_TYPES, *sorted(set(added) - set(TICKET_TYPES))]
+
+
+def check_type(kind: str, allowed: Collection[str] = TICKET_TYPES) -> None:
+    if kind not in allowed:
+        raise UsageError(
+            f"unknown ticket type {kind!r}: use one of {', '.join(allowed)} "
+            "(an admin adds more: inbox ticket-type add NAME)"
+        )
+
+
+def check_type_name(name: str) -> None:
+    """A type an admin adds: a name as a field's, not one of the defaults."""
+    if not FIELD_NAME.fullmatch(name):
+        raise UsageError(
+            f"a ticket type is a lower-case word of up to 40 letters, digits, - or _ "
+            f"(got {name[:60]!r})"
+        )
+    if name in TICKET_TYPES:
+        raise UsageError(f"{name} is a type every workspace has")
 
 
 def parse_field(text: str) -> tuple[str, str | None]:

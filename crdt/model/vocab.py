@@ -38,7 +38,10 @@ NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not message
 TICKET_TYPES = ("question", "incident", "problem", "task")
 DEFAULT_TICKET_TYPE = "question"
 TICKET_STATUSES = ("new", "open", "in-progress", "waiting", "solved", "closed")
-WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros", "rules", "slas")
+WORKSPACE_KINDS = (
+    *("agents", "teams", "mailboxes", "templates", "macros", "rules", "slas"),
+    "ticket_types",  # types an admin adds to TICKET_TYPES
+)
 
 # a conversation document's roots (model/conversation.py says what each holds)
 CONVERSATION_MAPS = (

@@ -30,7 +30,12 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         help="the conversation (any unique id prefix) to make a ticket or change, "
         "or `list` for the tickets",
     )
-    p.add_argument("--type", choices=TICKET_TYPES, help="the ticket's type (new: question)")
+    p.add_argument(
+        "--type",
+        metavar="TYPE",
+        help=f"the ticket's type: {', '.join(TICKET_TYPES)} (a new one: question), "
+        "or one the workspace added (inbox ticket-type list)",
+    )
     p.add_argument(
         "--status",
         metavar="|".join(TICKET_STATUSES),
@@ -61,14 +66,14 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
     if args.target == "list":
         _list(args, ctx)
         return
-    from crdt import actions
+    from crdt import ticketing
     from crdt.errors import UsageError
 
     if args.status is not None and args.status not in TICKET_STATUSES:
         raise UsageError(f"unknown ticket status {args.status!r}: use {', '.join(TICKET_STATUSES)}")
     replica = ctx.replica
     ident = replica.resolve(args.target)
-    changed, ticket = actions.ticket(replica, ident, args.type, args.status, args.field)
+    changed, ticket = ticketing.ticket(replica, ident, args.type, args.status, args.field)
     if changed:  # the relay orders it (and numbers a new one): ask it now, as a claim does
         from relay.client import link
 

@@ -254,3 +254,11 @@ def test_a_ticket_entry_is_written_once_and_of_its_shape() -> None:
     assert "not a ticket change" in refused(
         lambda d: d.map("ticket").__setitem__(new_id(), bad), Author(A, AGENT)
     )
+
+
+def test_the_workspaces_ticket_types_are_an_admins() -> None:
+    def add_type(doc: Doc) -> None:
+        workspace.put(doc, "refund-request", {"name": "refund-request"}, A, AT)
+
+    check(add_type, Author(A, ADMIN), start=Doc(), name="ws:ticket_types")
+    assert "admin" in refused(add_type, Author(A, AGENT), start=Doc(), name="ws:ticket_types")

@@ -92,7 +92,7 @@ def test_fields_take_the_last_value_and_an_empty_one_removes() -> None:
 def test_entries_of_another_shape_are_ignored() -> None:
     entries = {
         "m": entry(MAKE, ANA, t(1), "question"),
-        "x": entry(TYPE, ANA, t(2), "not-a-type"),
+        "x": entry(TYPE, ANA, t(2), "Not a type"),
         "y": entry(STATUS, ANA, t(2), "done"),
         "z": entry(FIELD, ANA, t(2), "v", field="Bad Name"),
         "w": "text",

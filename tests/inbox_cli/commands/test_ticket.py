@@ -69,7 +69,7 @@ def test_bad_input_is_a_usage_error_and_stores_nothing(run: Run, conversations: 
         (["--status", "done"], "unknown ticket status 'done'"),
         (["--field", "order"], "a field is NAME=VALUE"),
         (["--field", "my order=1"], "a field is NAME=VALUE"),
-        (["--type", "bug"], "invalid choice"),
+        (["--type", "bug"], "unknown ticket type 'bug'"),
     ):
         done = run("ticket", ident, *args)
         assert done.returncode == 2, (args, done.stderr)
@@ -108,3 +108,33 @@ def test_a_terminal_shows_a_ticket_column_only_when_a_row_is_one(
     assert len(mine) == 1 and len(rows) == len(conversations)
     code, listed = on_terminal(home, "ticket", "list")
     assert code == 0 and b"incident" in listed and b"#?" in listed
+
+
+def test_an_admin_adds_ticket_types_beside_the_four(run: Run, conversations: list[str]) -> None:
+    ident = conversations[0]
+    done = run("ticket", ident, "--type", "refund-request")
+    assert done.returncode == 2 and "inbox ticket-type add NAME" in done.stderr
+    assert (
+        run("ticket-type", "add", "refund-request", "--description", "money back").returncode == 0
+    )
+    listed = as_json(run("ticket-type", "list", "--json"))
+    assert [t["name"] for t in listed] == [
+        "question",
+        "incident",
+        "problem",
+        "task",
+        "refund-request",
+    ]
+    assert listed[-1]["description"] == "money back" and listed[-1]["added"] is True
+    assert as_json(run("ticket", ident, "--type", "refund-request", "--json"))["ticket"][
+        "type"
+    ] == ("refund-request")
+    assert [
+        c["id"] for c in as_json(run("ticket", "list", "--type", "refund-request", "--json"))
+    ] == [ident]
+    assert run("ticket-type", "rm", "refund-request").returncode == 0
+    assert as_json(run("show", ident, "--json"))["ticket"]["type"] == "refund-request"  # kept
+    assert run("ticket", conversations[1], "--type", "refund-request").returncode == 2
+    assert run("ticket-type", "rm", "refund-request").returncode == 5
+    for bad in ("incident", "Refund Request"):
+        assert run("ticket-type", "add", bad).returncode == 2
