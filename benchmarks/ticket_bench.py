@@ -124,16 +124,18 @@ def online(
         )
         home_env = {**env, "INBOX_HOME": str(home)}
         inbox("join", f"http://127.0.0.1:{port}", "--token-file", str(token), env=home_env)
-        numbers, samples = [], []
-        for ident in fresh[:runs]:
+        numbers, samples, claims = [], [], []
+        for n, ident in enumerate(fresh[:runs]):
             argv = [*INBOX, "ticket", ident, "--type", "incident", "--json"]
             samples.append(run_rss(argv, home_env)[0])
-            numbers.append(
-                json.loads(inbox("show", ident, "--json", env=home_env))["ticket"]["number"]
-            )
+            shown = json.loads(inbox("show", ident, "--json", env=home_env))
+            numbers.append(shown["ticket"]["number"])
+            claim = [*INBOX, "claim", fresh[runs + n]]  # the same wait for the relay's order
+            claims.append(run_rss(claim, home_env)[0])
         return {
             "relay seeded from the replica (start to accepting)_s": round(seeded, 2),
             "ticket ID --type incident (made, numbered by the relay)": median_ms(samples),
+            "claim ID (beside it: ordered by the relay)": median_ms(claims),
             "numbers given": numbers,
         }
     finally:

@@ -405,12 +405,12 @@ def test_tickets_as_the_readme_says(tmp_path: Path) -> None:
     lines = inbox_lines(section(README.read_text(encoding="utf-8"), "Tickets"))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 6
+    assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 9
     env = shell_env(scratch / "workspace-0", scratch)  # the home `inbox init` made
     (made,) = json.loads(shell("inbox ticket list --json", env, scratch).stdout)
     assert made["id"].startswith("70af") and made["ticket"]["tentative"] is True
     assert made["ticket"]["fields"] == {"order": "A-1001", "plan": "pro"}
-    assert (made["ticket"]["type"], made["ticket"]["status"]) == ("incident", "in-progress")
+    assert (made["ticket"]["type"], made["ticket"]["status"]) == ("refund-request", "in-progress")
 
 
 EVENTS = "Events, notifications and analytics"
