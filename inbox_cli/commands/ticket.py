@@ -79,6 +79,10 @@ def run(args: argparse.Namespace, ctx: Context) -> None:
 
         if link.settle(replica, CONFIRM_WITHIN):
             ticket = replica.conversation(ident)["ticket"]
+        if ticket is None:  # dropped: the relay refused it (the notice says why)
+            from crdt.errors import RefusedError
+
+            raise RefusedError(f"{ident[:8]}: not made a ticket, the relay refused it")
     for what in changed:
         ctx.out.say(f"{ident[:8]} {_label(ticket)}: {what}")
     if ctx.out.mode == "nul":
