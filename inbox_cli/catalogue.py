@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snooze": ("snooze", "hide conversations until a time"),
     "unsnooze": ("snooze", "wake snoozed conversations"),
     "priority": ("priority", "set priority: urgent, high, normal, low"),
+    "ticket": ("ticket", "make a conversation a numbered ticket; its type, status, fields; list"),
+    "ticket-type": (
+        "ticket_type",
+        "the workspace's own ticket types, beside the four: add, list, rm",
+    ),
     "merge": ("merge", "merge conversations into another"),
     "attachment": ("attachment", "a conversation's attachments: list, get (save one)"),
     "triage": ("triage", "category, priority and tone by the local model; --eval a labelled file"),

@@ -3,7 +3,8 @@ that started alone shares its inbox, every conversation keeping its id.
 
 The relay takes the replica as its first log: each document's whole state is one entry,
 and the ownership entries made there are stamped as the relay stamps every claim (in
-log order), so the replica's claims count as the first ones. The replica is taken as
+log order), so the replica's claims count as the first ones; its tickets are numbered in
+the same order. The replica is taken as
 it is, without the checks the relay makes of what agents send (model/admission.py): it
 is the admin's own file, named on the relay's machine, and its agent was the only one
 writing it. Its documents must still be the workspace's (names and roots the relay
@@ -102,7 +103,8 @@ def _write(
 
 
 def _copy(store: RelayStore, name: str, updates: list[bytes]) -> None:
-    """One document into the log, inside the caller's transaction; its claims stamped."""
+    """One document into the log, inside the caller's transaction; its claims stamped and
+    a ticket made there numbered, as the relay does with what agents send."""
     doc = ydoc.load(updates)
     maps, arrays = admission.roots(name)
     extra = set(doc.root_names()) - {*maps, *arrays}
@@ -114,7 +116,7 @@ def _copy(store: RelayStore, name: str, updates: list[bytes]) -> None:
     seq = store.append(name, doc.get_update())
     if name.startswith(CONVERSATION_PREFIX):
         before = doc.get_state()
-        if conversation.stamp_claims(doc, seq):
+        if conversation.stamp(doc, seq, store.next_ticket_number):
             store.append(name, doc.get_update(before))
 
 

@@ -1,7 +1,8 @@
 """The relay's store: one SQLite file holding a workspace's ordered log and its tokens.
 
 Tables
-    meta    key/value: format marker, schema, workspace name and id
+    meta    key/value: format marker, schema, workspace name and id, and the last ticket
+            number given (``ticket_number``: model/tickets.py; numbers start at 1)
     log     every accepted change, in the order the relay accepted it (``seq``): the
             cursor a replica keeps is a position in this log
     writes  which token sent each change (``seq`` of the log; kept when compaction folds
@@ -66,11 +67,12 @@ from crdt.store.blobs import DEFAULT_LIMIT, Blobs, Writer
 
 APPLICATION_ID = 0x696E6272  # "inbr"
 FORMAT = "inbox-relay"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 TOKEN_PREFIX = "inbox_"
 BUSY_TIMEOUT_MS = 30_000
 ATTACHMENT_LIMIT = "attachment_limit"  # meta: bytes of the largest blob kept
 CHAT_SETTINGS = "chat_settings"  # meta: the chat's settings, JSON
+TICKET_NUMBER = "ticket_number"  # meta: the last ticket number given, 0 before the first
 
 NOTIFY_TABLES = """
 CREATE TABLE IF NOT EXISTS notifiers(id TEXT PRIMARY KEY, kind TEXT NOT NULL, url TEXT,
@@ -160,6 +162,11 @@ MIGRATE_7 = (
 UPDATE meta SET value = '8' WHERE key = 'schema';
 """
 )
+# schema 8 -> 9: the counter of ticket numbers (model/tickets.py)
+MIGRATE_8 = f"""
+INSERT OR IGNORE INTO meta VALUES ('{TICKET_NUMBER}', '0');
+UPDATE meta SET value = '9' WHERE key = 'schema';
+"""
 MIGRATIONS = {
     "1": MIGRATE_1,
     "2": MIGRATE_2,
@@ -168,6 +175,7 @@ MIGRATIONS = {
     "5": MIGRATE_5,
     "6": MIGRATE_6,
     "7": MIGRATE_7,
+    "8": MIGRATE_8,
 }  # from a schema, the next
 
 
@@ -213,6 +221,7 @@ class RelayStore(sqlite.Closing):
                 "schema": str(SCHEMA_VERSION),
                 "workspace": workspace,
                 "workspace_id": workspace_id or os.urandom(16).hex(),
+                TICKET_NUMBER: "0",
             }
             conn = sqlite.create_new(path, APPLICATION_ID, SCHEMA, meta, BUSY_TIMEOUT_MS)
             return cls(conn, path)
@@ -248,6 +257,17 @@ class RelayStore(sqlite.Closing):
         if token is not None:
             self.conn.execute("INSERT INTO writes VALUES (?, ?, ?)", (seq, token, at))
         return seq
+
+    def next_ticket_number(self) -> int:
+        """The next ticket number, taken for good (inside ``write()``, with the log entry
+        that makes the ticket: a change rolled back gives its number back)."""
+        row = self.conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ? RETURNING value",
+            (TICKET_NUMBER,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} has no ticket counter: a store of an older schema")
+        return int(row[0])
 
     def writer(self, seq: int) -> str | None:
         """The id of the token that sent log entry ``seq``."""

@@ -35,6 +35,7 @@ CRDT_ROOMS = {
         "crdt.sync",
     },
     "crdt.analytics": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
+    "crdt.ticketing": {"crdt.errors", "crdt.model", "crdt.replica"},
     "crdt.actions": {
         *("crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow", "crdt.store"),
         *("crdt.replica", "crdt.ingest", "crdt.sync", "crdt.routing"),
@@ -46,6 +47,7 @@ CRDT_ROOMS = {
 CLI_USES = {
     "crdt.replica",
     "crdt.actions",
+    "crdt.ticketing",
     "crdt.errors",
     "crdt.model.vocab",
     "crdt.model.items",

@@ -399,6 +399,20 @@ def test_sla_policies_as_the_readme_says(tmp_path: Path) -> None:
     assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 8
 
 
+def test_tickets_as_the_readme_says(tmp_path: Path) -> None:
+    """The section's lines on a workspace of its own (tickets stay tentative: no relay),
+    then the ticket they made read back."""
+    lines = inbox_lines(section(README.read_text(encoding="utf-8"), "Tickets"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert run_lines(lines, tmp_path / "home", scratch) == len(lines) >= 9
+    env = shell_env(scratch / "workspace-0", scratch)  # the home `inbox init` made
+    (made,) = json.loads(shell("inbox ticket list --json", env, scratch).stdout)
+    assert made["id"].startswith("70af") and made["ticket"]["tentative"] is True
+    assert made["ticket"]["fields"] == {"order": "A-1001", "plan": "pro"}
+    assert (made["ticket"]["type"], made["ticket"]["status"]) == ("refund-request", "in-progress")
+
+
 EVENTS = "Events, notifications and analytics"
 
 

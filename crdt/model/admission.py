@@ -9,6 +9,9 @@ token here, and a change that says another agent did it is refused whole:
   registers (keyed by agent), workspace items (keyed by agent) and activity (``who``)
   name the sender; ownership entries never carry a relay stamp (``seq``), which only the
   relay writes, after this check.
+- ticket entries (``by``) likewise: written once, by their author, of the shape the fold
+  reads (model/tickets.py), with neither a stamp nor a ticket ``number``, which only the
+  relay gives.
 - what comes from outside is exempt only as far as it mirrors a message: the arrival of
   imported mail, and the status an import gives it, may name the mail's sender, as the mail
   does (a mail's ``From`` is what the mail says; docs/architecture.md, "Threat model").
@@ -31,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from crdt.errors import RefusedError
-from crdt.model import firings, triage
+from crdt.model import firings, tickets, triage
 from crdt.model.claims import ACTIONS
 from crdt.model.vocab import (
     ADMIN,
@@ -56,6 +59,7 @@ REGISTERS = (
 MIRRORS = frozenset({"create", "message_in", "message_out", "delivery_bounced"})
 MIRRORED_REGISTERS = frozenset({("status", "open"), ("status", "spam"), ("snooze", None)})
 UNKNOWN_SENDER = "unknown"
+TICKET_KEYS = frozenset({"action", "by", "at", "value", "field", "seq", "number"})
 SEP = "\x1f"
 
 Plain = dict[str, Any]
@@ -112,6 +116,7 @@ def _conversation(ident: str, before: Plain, after: Plain, me: str, lookup: Look
     senders = _senders(after["messages"])
     _activity(activity, senders, me)
     _claims(before["claims"], after["claims"], me)
+    _tickets(before["ticket"], after["ticket"], me)
     _tags(before["tags"], after["tags"], me)
     for register in REGISTERS:
         _register(register, before[register], after[register], senders, me)
@@ -310,6 +315,21 @@ def _claims(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> Non
             raise RefusedError(f"a {entry['action']} signed {str(entry.get('by'))[:80]!r}")
         if "seq" in entry:
             raise RefusedError("an ownership entry stamped by a replica: only the relay stamps")
+
+
+def _tickets(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> None:
+    """Ticket entries are written once, by their author; stamps and numbers are the
+    relay's alone, so a replica cannot give itself a number (or take another's)."""
+    for key in _changed(before, after):
+        if key not in after or key in before:
+            raise RefusedError("changes a ticket entry, which is written once")
+        entry = after[key]
+        if not tickets.is_entry(entry) or not set(entry) <= TICKET_KEYS:
+            raise RefusedError(f"a ticket entry {key[:40]!r} that is not a ticket change")
+        if entry["by"] != me:
+            raise RefusedError(f"a ticket change signed {str(entry['by'])[:80]!r}")
+        if "seq" in entry or "number" in entry:
+            raise RefusedError("a ticket entry stamped or numbered by a replica: only the relay")
 
 
 def _tags(before: Mapping[str, Any], after: Mapping[str, Any], me: str) -> None:

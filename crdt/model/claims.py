@@ -30,7 +30,9 @@ class Ownership(NamedTuple):
     how: str | None = None  # the action of the entry that decided it: claim, assign, unassign
 
 
-def _order(item: tuple[str, Mapping[str, Any]]) -> tuple[int, float, str, str, str]:
+def order(item: tuple[str, Mapping[str, Any]]) -> tuple[int, float, str, str, str]:
+    """The fold's order of an entry under its key: relay-stamped ones by stamp first, then
+    unstamped ones by time, author and key (tickets.py folds its entries the same way)."""
     key, entry = item
     seq = entry.get("seq")
     stamped = isinstance(seq, int | float)
@@ -51,7 +53,7 @@ def resolve(entries: Mapping[str, Any]) -> Ownership:
     since = by = how = None
     tentative = False
     losers: list[tuple[str, str]] = []
-    for _key, entry in sorted(valid, key=_order):
+    for _key, entry in sorted(valid, key=order):
         action, author, at = entry["action"], str(entry.get("by", "")), str(entry.get("at", ""))
         unstamped = not isinstance(entry.get("seq"), int | float)
         if action == CLAIM:

@@ -12,6 +12,7 @@ Roots (all created on first use, so documents made on different replicas merge):
                Map    registers: one entry per agent, latest wins (see registers.py)
     triage     Map    model suggestions, one register entry per writer (see triage.py)
     sla        Map    register: the SLA policy a rule gave the conversation
+    ticket     Map    ticket entries: made one, its type, status, fields (see tickets.py)
     rules      Map    "<rule>\x1f<message id>" -> the firing of that rule (see firings.py)
     drafts     Map    one entry per agent: {"v": {"started_at"} | None, "at"}, a reply
                       that agent has begun and not sent (the draft's text stays on its
@@ -24,7 +25,8 @@ activity entry; the caller stores the resulting update.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 from crdt.errors import UsageError
 from crdt.model import claims, tags
@@ -37,8 +39,12 @@ from crdt.model.vocab import (
     DEFAULT_PRIORITY,
     SETTABLE_STATUSES,
     STATUSES,
+    TICKET_TYPES,
 )
 from crdt.model.ydoc import Doc
+
+if TYPE_CHECKING:
+    from crdt.model.tickets import Ticket
 
 MAP_ROOTS, ARRAY_ROOTS = CONVERSATION_MAPS, CONVERSATION_ARRAYS
 
@@ -235,6 +241,118 @@ def stamp_claims(doc: Doc, seq: int) -> int:
         for key, entry in fresh.items():
             entries[key] = {**entry, "seq": seq}
     return len(fresh)
+
+
+def stamp(doc: Doc, seq: int, next_number: Callable[[], int]) -> int:
+    """The relay's part, after it has logged a change at ``seq``: its ownership entries
+    and ticket entries stamped with ``seq``, and a ticket made here for the first time
+    numbered with ``next_number()`` (tickets.py). Returns how many entries it stamped."""
+    from crdt.model import tickets
+
+    done = stamp_claims(doc, seq)
+    entries = doc.map("ticket")
+    if not len(entries):
+        return done
+    new = tickets.stamped(entries.to_py(), seq, next_number)
+    with doc.transaction():
+        for key, entry in new.items():
+            entries[key] = entry
+    return done + len(new)
+
+
+def ticket(doc: Doc) -> Ticket | None:
+    from crdt.model import tickets
+
+    return tickets.resolve(doc.map("ticket").to_py())
+
+
+def _ticket_entry(
+    doc: Doc, action: str, value: str | None, who: str, at: str, **extra: str
+) -> None:
+    entry: dict[str, Any] = {"action": action, "by": who, "at": at, "value": value, **extra}
+    doc.map("ticket")[new_id()] = entry
+
+
+def make_ticket(
+    doc: Doc, kind: str, who: str, at: str, types: Collection[str] = TICKET_TYPES
+) -> bool:
+    """Make the conversation a ticket of type ``kind`` (one of ``types``: the workspace's,
+    tickets.types); False when it is one already (its number comes from the relay)."""
+    from crdt.model import tickets
+
+    tickets.check_type(kind, types)
+    if ticket(doc) is not None:
+        return False
+    with doc.transaction():
+        _ticket_entry(doc, tickets.MAKE, kind, who, at)
+        _log(doc, who, "ticket", at, kind)
+    return True
+
+
+def update_ticket(
+    doc: Doc,
+    who: str,
+    at: str,
+    kind: str | None = None,
+    status: str | None = None,
+    fields: Sequence[tuple[str, str | None]] = (),
+    types: Collection[str] = TICKET_TYPES,
+) -> list[str]:
+    """`inbox ticket`: make the conversation a ticket (of ``kind``, else the default
+    type) unless it is one, then change what else is given; what changed, for people.
+    A refused move raises before anything is written (the caller's transaction)."""
+    from crdt.model.vocab import DEFAULT_TICKET_TYPE
+
+    done: list[str] = []
+    if ticket(doc) is None:
+        made = kind or DEFAULT_TICKET_TYPE
+        make_ticket(doc, made, who, at, types)
+        done.append(f"made a ticket ({made})")
+        kind = None
+    return done + change_ticket(doc, who, at, kind, status, fields, types)
+
+
+def change_ticket(
+    doc: Doc,
+    who: str,
+    at: str,
+    kind: str | None = None,
+    status: str | None = None,
+    fields: Sequence[tuple[str, str | None]] = (),
+    types: Collection[str] = TICKET_TYPES,
+) -> list[str]:
+    """Change a ticket's type, status (as the workflow allows: ``ConflictError`` names the
+    moves it has) and custom fields, in one transaction; what changed, for people."""
+    from crdt.model import tickets
+
+    now = ticket(doc)
+    if now is None:
+        raise UsageError("not a ticket: `inbox ticket ID --type T` makes it one")
+    if kind is not None:
+        tickets.check_type(kind, types)
+    if status is not None:
+        tickets.check_move(now, status)
+    given = dict(fields)
+    kept = {n: v for n, v in {**now.fields, **given}.items() if v is not None}
+    if len(kept) > max(tickets.MAX_FIELDS, len(now.fields)):
+        raise UsageError(f"a ticket holds up to {tickets.MAX_FIELDS} fields")
+    done: list[str] = []
+    with doc.transaction():
+        if kind is not None and kind != now.type:
+            _ticket_entry(doc, tickets.TYPE, kind, who, at)
+            _log(doc, who, "ticket_type", at, kind)
+            done.append(f"type {kind}")
+        if status is not None and status != now.status:
+            _ticket_entry(doc, tickets.STATUS, status, who, at)
+            _log(doc, who, "ticket_status", at, status)
+            done.append(f"status {status}")
+        for name, value in given.items():
+            if now.fields.get(name) == value:
+                continue
+            _ticket_entry(doc, tickets.FIELD, value, who, at, field=name)
+            _log(doc, who, "ticket_field", at, f"{name}={value or ''}")
+            done.append(f"{name}={value}" if value is not None else f"{name} removed")
+    return done
 
 
 def claim(doc: Doc, who: str, at: str) -> Ownership:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crdt.model import bounces, claims, firings, registers, tags, triage
+from crdt.model import bounces, claims, firings, registers, tags, tickets, triage
 from crdt.model.conversation import ARRAY_ROOTS, MAP_ROOTS
 from crdt.model.vocab import NOTICES
 from crdt.model.ydoc import Doc
@@ -120,7 +120,14 @@ def from_raw(r: dict[str, Any]) -> dict[str, Any]:
         "drafts": _drafts(r["drafts"]),
         "sla_policy": registers.resolve(r["sla"], None),
         "rules_fired": _fired(r["rules"]),
+        "ticket": _ticket(r.get("ticket") or {}),
     }
+
+
+def _ticket(entries: dict[str, Any]) -> dict[str, Any] | None:
+    """The ticket the conversation is (tickets.py), or None; most are none."""
+    made = tickets.resolve(entries) if entries else None
+    return made.plain() if made else None
 
 
 def _drafts(entries: dict[str, Any]) -> list[dict[str, Any]]:

@@ -34,7 +34,14 @@ CATEGORIES = (
 SENTIMENTS = ("negative", "neutral", "positive")
 SENTIMENT_RANK = {s: rank for rank, s in enumerate(SENTIMENTS)}  # the angry first
 NOTICES = ("auto-reply", "bounce")  # message kinds that are events, not messages
-WORKSPACE_KINDS = ("agents", "teams", "mailboxes", "templates", "macros", "rules", "slas")
+# tickets (model/tickets.py): Zendesk's four types, and the status workflow's steps in order
+TICKET_TYPES = ("question", "incident", "problem", "task")
+DEFAULT_TICKET_TYPE = "question"
+TICKET_STATUSES = ("new", "open", "in-progress", "waiting", "solved", "closed")
+WORKSPACE_KINDS = (
+    *("agents", "teams", "mailboxes", "templates", "macros", "rules", "slas"),
+    "ticket_types",  # types an admin adds to TICKET_TYPES
+)
 
 # a conversation document's roots (model/conversation.py says what each holds)
 CONVERSATION_MAPS = (
@@ -52,6 +59,7 @@ CONVERSATION_MAPS = (
     "drafts",
     "sla",
     "rules",
+    "ticket",
 )
 CONVERSATION_ARRAYS = ("messages", "notes", "activity")
 

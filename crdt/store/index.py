@@ -115,6 +115,8 @@ class Rows(NamedTuple):
     # written: most of an import's rows are written while threading), kind, parent
     mail: list[tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]]
     roots: list[tuple[str, str | None]]  # thread index roots and who sent them
+    ticket: tuple[int | None, str, str, str, str] | None = None  # number, type, status,
+    # fields (JSON), when it was made
 
 
 def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
@@ -154,7 +156,15 @@ def rows(view: dict[str, Any], packed: bytes | None = None) -> Rows:
         ],
         mail,
         roots,
+        _ticket(view.get("ticket")),
     )
+
+
+def _ticket(ticket: dict[str, Any] | None) -> tuple[int | None, str, str, str, str] | None:
+    if not ticket:
+        return None
+    fields = json.dumps(ticket["fields"], ensure_ascii=False, sort_keys=True)
+    return (ticket["number"], ticket["type"], ticket["status"], fields, ticket["made_at"])
 
 
 MailRow = tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str | None]
@@ -235,7 +245,8 @@ def write_conversations(conn: Connection, items: list[Rows]) -> list[int]:
             f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in columns)} WHERE rid = ?",
             changed,
         )
-        for table in ("conversation_tags", "participants", "mentions", "drafts", "deliveries"):
+        children = ("conversation_tags", "participants", "mentions", "drafts", "deliveries")
+        for table in (*children, "tickets"):
             conn.executemany(f"DELETE FROM {table} WHERE rid = ?", [(c[-1],) for c in changed])
     if fresh:
         conn.executemany(
@@ -401,6 +412,10 @@ def _write_children(conn: Connection, written: list[tuple[int, Rows]], old: list
     conn.executemany(
         "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?)",
         [(rid, *d) for rid, r in written for d in r.deliveries],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?, ?)",
+        [(rid, *r.ticket) for rid, r in written if r.ticket],
     )
     have = _mail_ids(conn, old)
     conn.executemany(

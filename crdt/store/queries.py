@@ -35,6 +35,7 @@ LIST_FIELDS = (
     "sla_policy",
     "sla_due_at",
     "sla_state",
+    "ticket",
 )
 # each read from its index (store/schema.py), the tie-break too: a sort the index cannot
 # give sorts every matching row before the first page
@@ -81,11 +82,16 @@ class Filters:
         sort: str = "updated",
         limit: int | None = 50,
         sla: str | None = None,
+        ticket: bool = False,
+        ticket_type: str | None = None,
+        ticket_status: str | None = None,
     ) -> None:
         self.status, self.assignee, self.tags = status, assignee, tags or []
         self.mailbox, self.channel, self.priority = mailbox, channel, priority
         self.query, self.customer, self.sort, self.limit = query, customer, sort, limit
         self.sla = sla
+        # tickets only (`inbox ticket list`), of a type, in a ticket status
+        self.ticket, self.ticket_type, self.ticket_status = ticket, ticket_type, ticket_status
 
 
 COUNT_CAP = 10_000  # a cut listing counts its matches this far (~5 ms), not all 100k (~43 ms)
@@ -203,6 +209,8 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
             raise UsageError(f"unknown SLA state {f.sla!r}: use one of {', '.join(SLA_FILTERS)}")
         where.append(_sla_clause(conn, f.sla, now))
         args += [now] if SLA_FILTERS[f.sla][1] else []
+    if f.ticket or f.ticket_type or f.ticket_status:
+        where.append(_ticket_clause(f, args))
     if f.sort not in SORTS:
         raise UsageError(f"unknown sort {f.sort!r}: use one of {', '.join(SORTS)}")
     matching = f"FROM conversations WHERE {' AND '.join(where)}"
@@ -213,12 +221,51 @@ def list_conversations(conn: Connection, f: Filters, now: str) -> Page:
     total = _total(conn, rows, f.limit, matching, args)
     rows = rows[: f.limit]
     states = _reply_states(conn, [r[0] for r in rows])  # rid, the first column
+    made = tickets(conn, [r[0] for r in rows])
     items = []
     for r in rows:
         item = row_to_item(r, now)
         item["delivery"], item["undelivered"] = states.get(r[0], (None, None))
+        item["ticket"] = made.get(r[0])
         items.append(item)
     return _paged(items, total)
+
+
+def _ticket_clause(f: Filters, args: list[Any]) -> str:
+    """Tickets only; of a type and in a ticket status when given (``tickets_by_type``);
+    ``unsolved``: neither solved nor closed, what is still to do."""
+    where = ["1"]
+    if f.ticket_type:
+        where.append("type = ?")
+        args.append(f.ticket_type)
+    if f.ticket_status == "unsolved":
+        where.append("status NOT IN ('solved', 'closed')")
+    elif f.ticket_status:
+        where.append("status = ?")
+        args.append(f.ticket_status)
+    return f"rid IN (SELECT rid FROM tickets WHERE {' AND '.join(where)})"
+
+
+def tickets(conn: Connection, rids: list[int]) -> dict[int, dict[str, Any]]:
+    """The tickets among these conversations, by rid: what ``list --json`` shows of each
+    (``number`` null while it is tentative, model/tickets.py)."""
+    found: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(rids), 500):
+        part = rids[i : i + 500]
+        sql = (
+            "SELECT rid, number, type, status, fields, made_at FROM tickets "
+            f"WHERE rid IN ({', '.join('?' * len(part))})"
+        )
+        for row in conn.execute(sql, part):
+            found[int(row[0])] = {
+                "number": row[1],
+                "tentative": row[1] is None,
+                "type": row[2],
+                "status": row[3],
+                "fields": json.loads(row[4]),
+                "made_at": row[5],
+            }
+    return found
 
 
 def _sla_clause(conn: Connection, state: str, now: str) -> str:

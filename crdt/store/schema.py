@@ -21,13 +21,14 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
     conversations   the materialised index, one row per conversation (+ its packed view)
     conversation_tags, participants, customers, mentions, drafts (replies begun and
     not sent, by agent: `inbox who`), deliveries (each outbound message's delivery
-    state: what the mail gateway sends), mail_ids, thread_roots, workspace, search (FTS5)
+    state: what the mail gateway sends), tickets (a ticket's number, type, status and
+    fields: `inbox ticket list`), mail_ids, thread_roots, workspace, search (FTS5)
 """
 
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -80,6 +81,9 @@ CREATE TABLE drafts(rid INTEGER NOT NULL, agent TEXT NOT NULL, started_at TEXT N
 CREATE TABLE deliveries(rid INTEGER NOT NULL, message_id TEXT NOT NULL, state TEXT NOT NULL,
     at TEXT, PRIMARY KEY(rid, message_id)) WITHOUT ROWID;
 CREATE INDEX deliveries_by_state ON deliveries(state, at);
+CREATE TABLE tickets(rid INTEGER PRIMARY KEY, number INTEGER, type TEXT NOT NULL,
+    status TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}', made_at TEXT NOT NULL);
+CREATE INDEX tickets_by_type ON tickets(type, status);
 CREATE TABLE mail_ids(message_id TEXT NOT NULL, rid INTEGER NOT NULL, content_key TEXT,
     direction TEXT, from_email TEXT, participants TEXT, kind TEXT, in_reply_to TEXT);
 CREATE INDEX mail_ids_by_id ON mail_ids(message_id);
@@ -118,6 +122,7 @@ DERIVED = (
     "mentions",
     "drafts",
     "deliveries",
+    "tickets",
     "mail_ids",
     "thread_roots",
     "workspace",
@@ -223,4 +228,11 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
     # (so a policy's change recomputes rows without their views); `--sort due` puts the
     # SLA due first. Rows there already get them when a policy is saved (or a reindex).
     8: _rebuilt_conversations(),
+    # tickets (model/tickets.py): none was made before this step, so there is nothing to fill
+    9: (
+        "CREATE TABLE IF NOT EXISTS tickets(rid INTEGER PRIMARY KEY, number INTEGER, "
+        "type TEXT NOT NULL, status TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}', "
+        "made_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS tickets_by_type ON tickets(type, status)",
+    ),
 }

@@ -89,6 +89,8 @@ def print_conversations(
             return MARKERS.get(str(value), "")
         if name == "sla_due_at":
             return _due(row)
+        if name == "ticket":
+            return "" if not value else f"#{value['number']}" if value["number"] else "#?"
         if name == "presence":
             return ", ".join(f"{handle(h['agent'])} {h['doing']}" for h in value or [])
         if name == "subject":
@@ -109,6 +111,8 @@ def print_conversations(
         chosen.insert(chosen.index(("status", "status")) + 1, ("undelivered", "reply"))
     if ctx.out.tty and any(r.get("sla_policy") for r in rows):
         chosen.insert(chosen.index(("status", "status")) + 1, ("sla_due_at", "sla"))
+    if ctx.out.tty and ("subject", "subject") in chosen and any(r.get("ticket") for r in rows):
+        chosen.insert(chosen.index(("subject", "subject")), ("ticket", "ticket"))
     if ctx.out.tty and any(r.get("presence") for r in rows):  # a column for people only
         chosen.insert(chosen.index(("subject", "subject")), ("presence", "here"))
     ctx.out.items(rows, chosen, cell, SHRINK)

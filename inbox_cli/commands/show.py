@@ -74,6 +74,10 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
         if customer
         else (f"customer: {c.get('customer') or '-'}")
     )
+    if c.get("ticket"):
+        from inbox_cli.commands.ticket import describe
+
+        yield style("ticket " + describe(c["ticket"]), "1")
     if c["tags"]:
         yield "tags: " + ", ".join(c["tags"])
     if c.get("sla", {}).get("policy"):
@@ -97,9 +101,26 @@ def render(c: dict[str, Any], me: str, style: Callable[[str, str], Line]) -> Ite
     yield ""
     yield style("activity", "2")
     for a in c["activity"][-10:]:
-        detail = f" {a['detail']}" if a.get("detail") else ""
         rule = f" (rule {a['rule']})" if a.get("rule") else ""
-        yield style(f"  {ago(a['at'])}  {_who(a['who'])} {a['action']}{detail}{rule}", "2")
+        yield style(f"  {ago(a['at'])}  {_who(a['who'])} {_did(a, c)}{rule}", "2")
+
+
+TICKET_ACTIVITY = {
+    "ticket_type": "changed the ticket's type to",
+    "ticket_status": "moved the ticket to",
+    "ticket_field": "set the ticket's field",
+}
+
+
+def _did(a: dict[str, Any], c: dict[str, Any]) -> str:
+    """An activity entry's words: 'made this ticket #1042 (incident)', 'tag refund'."""
+    detail = a.get("detail")
+    if a["action"] == "ticket" and c.get("ticket"):
+        number = c["ticket"]["number"]
+        return f"made this ticket #{number if number is not None else '? (tentative)'} ({detail})"
+    if a["action"] in TICKET_ACTIVITY:
+        return f"{TICKET_ACTIVITY[a['action']]} {detail}"
+    return str(a["action"]) + (f" {detail}" if detail else "")
 
 
 def _delivery(m: dict[str, Any]) -> str:

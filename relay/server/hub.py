@@ -2,10 +2,10 @@
 
 One socket per agent carries all documents (relay/protocol.py). The hub applies
 each incoming update to the document (``documents.py``), logs what it changed
-(relay/store.py), stamps new ownership entries with their log position
-(model/claims.py), and passes the change on to every other agent. A replica that
-reconnects sends its cursor and receives the log after it. The ASGI side (``app.py``)
-hands it sockets; the hub knows nothing of ASGI.
+(relay/store.py), stamps new ownership and ticket entries with their log position
+(model/claims.py) and numbers new tickets (model/tickets.py), and passes the change on
+to every other agent. A replica that reconnects sends its cursor and receives the log
+after it. The ASGI side (``app.py``) hands it sockets; the hub knows nothing of ASGI.
 
 It runs in one event loop: SQLite calls are short and made in the loop, so the
 order in which the loop handles frames is the order of the log.
@@ -300,10 +300,11 @@ class Hub:
                 entries = [LogEntry(seq, name, diff)]
                 if name.startswith("c:"):
                     stamped_from = doc.get_state()
-                    if conversation.stamp_claims(doc, entries[0].seq):
+                    if conversation.stamp(doc, entries[0].seq, self.store.next_ticket_number):
                         stamp = doc.get_update(stamped_from)
                         entries.append(LogEntry(self.store.append(name, stamp), name, stamp))
-                        after = {**after, "claims": doc.map("claims").to_py()}
+                        stamped = {r: doc.map(r).to_py() for r in ("claims", "ticket")}
+                        after = {**after, **stamped}
         except Exception:
             self.docs.forget(name)  # the loaded copy may hold what was not stored
             raise

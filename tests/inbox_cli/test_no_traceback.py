@@ -50,6 +50,8 @@ def every_command(home: Path, ident: str) -> dict[str, list[str]]:
         "merge": ["merge", "--into", ident, ident],
         "note": ["note", ident],
         "priority": ["priority", "high", ident],
+        "ticket": ["ticket", ident, "--type", "incident", "--field", "order=A-1001"],
+        "ticket-type": ["ticket-type", "add", "bug-report", "--description", "a defect"],
         "triage": ["triage", ident, "--category", "refund"],
         "model": ["model", "list"],
         "draft": ["draft", ident],

@@ -217,3 +217,48 @@ def test_a_label_outside_the_vocabulary_or_half_a_suggestion_is_refused() -> Non
 
     assert "not one of its labels" in refused(odd_category, me)
     assert "whole suggestion" in refused(half, me)
+
+
+def test_a_ticket_made_in_ones_own_name_is_taken() -> None:
+    check(lambda d: conversation.update_ticket(d, A, AT, "incident", "open"), Author(A, AGENT))
+
+
+def test_a_ticket_number_or_stamp_from_a_replica_is_refused() -> None:
+    def forged(doc: Doc, **extra: Any) -> None:
+        entry = {"action": "make", "by": A, "at": AT, "value": "incident", **extra}
+        doc.map("ticket")[new_id()] = entry
+
+    why = refused(lambda d: forged(d, number=1), Author(A, AGENT))
+    assert "only the relay" in why
+    assert "only the relay" in refused(lambda d: forged(d, seq=3), Author(A, AGENT))
+    assert "signed" in refused(
+        lambda d: conversation.make_ticket(d, "task", B, AT), Author(A, AGENT)
+    )
+
+
+def test_a_ticket_entry_is_written_once_and_of_its_shape() -> None:
+    start = imported()
+    conversation.make_ticket(start, "task", A, AT)
+    key = next(iter(start.map("ticket").keys()))
+
+    def renumber(doc: Doc) -> None:
+        doc.map("ticket")[key] = {"action": "make", "by": A, "at": AT, "value": "incident"}
+
+    assert "written once" in refused(renumber, Author(A, AGENT), start=start)
+
+    def removed(doc: Doc) -> None:
+        del doc.map("ticket")[key]
+
+    assert "written once" in refused(removed, Author(A, AGENT), start=start)
+    bad = {"action": "status", "by": A, "at": AT, "value": "done"}
+    assert "not a ticket change" in refused(
+        lambda d: d.map("ticket").__setitem__(new_id(), bad), Author(A, AGENT)
+    )
+
+
+def test_the_workspaces_ticket_types_are_an_admins() -> None:
+    def add_type(doc: Doc) -> None:
+        workspace.put(doc, "refund-request", {"name": "refund-request"}, A, AT)
+
+    check(add_type, Author(A, ADMIN), start=Doc(), name="ws:ticket_types")
+    assert "admin" in refused(add_type, Author(A, AGENT), start=Doc(), name="ws:ticket_types")
