@@ -42,7 +42,9 @@ from crdt.model.vocab import conversation_doc
 from relay import protocol as p
 from relay.chat import tokens, transcript, wire
 from relay.chat.buckets import Buckets
+from relay.chat.budget import Budget
 from relay.chat.limits import ChatLimits
+from relay.chat.routing import Router
 from relay.chat.settings import ChatSettings, business_hours, sender
 from relay.store import RelayStore
 
@@ -129,6 +131,9 @@ class Desk:
         self.count = 0
         self._frames = Buckets(self.limits.chat_ip_rate, self.limits.chat_ip_burst)
         self._says = Buckets(self.limits.chat_rate, self.limits.chat_burst)
+        limits = self.limits
+        self._router = Router(hub, WRITER)
+        self._budget = Budget(limits.chat_all_rate, limits.chat_all_burst, limits.chat_all_queue)
         new = self.limits.chat_new_per_ip
         self._new = Buckets(new / self.limits.chat_new_window, new)
         self._typing: dict[int, str] = {}  # an agent's presence client -> document typed in
@@ -149,6 +154,7 @@ class Desk:
     def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        self._budget.stop()
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -245,8 +251,10 @@ class Desk:
         if not self._says.allow(sock.granted.visitor):
             raise Closed("flooding: too many messages; wait a moment")
         ident = transcript.message_id(sock.granted.conversation, event.client_id)
+        key = f"{sock.doc} {event.client_id}"
         plain = self._plain(sock.doc)
-        if not plain.get("meta", {}).get("id") and not self._new.allow(sock.address):
+        opening = not plain.get("meta", {}).get("id") and not self._opening(sock.doc)
+        if opening and not self._new.allow(sock.address):
             raise Closed("too many new chats from this address; try again later")
         if any(m.get("id") == ident for m in plain.get("messages", [])):
             # a resend of one taken already (the receipt was lost with the connection)
@@ -255,14 +263,33 @@ class Desk:
                 if m["id"] == event.client_id and m["author"] == "visitor":
                     sock.sent.add(m["id"])
                     sock.push(wire.message(m))
-        else:
-            at = clock.now_iso()
+        elif not self._budget.holds(key) and not self._budget.take(
+            key, lambda: self._take(sock, event)
+        ):
+            raise Closed("the relay is busy: the message is sent again in a moment")
+        sock.typing = False
+        self._announce(sock)
+
+    def _opening(self, name: str) -> bool:
+        """Whether a first message of this conversation waits for the budget already."""
+        return any(key.startswith(f"{name} ") for key in self._budget.waiting())
+
+    def _take(self, sock: VisitorSocket, event: wire.Event) -> None:
+        """A visitor's message written, now or once the relay-wide budget allowed it (the
+        socket may have closed meanwhile: what they said is kept all the same)."""
+        at = clock.now_iso()
+        opening = not self._plain(sock.doc).get("meta", {}).get("id")
+        try:
             self._write(
                 sock, lambda doc: transcript.say(doc, sock.who, event.client_id, event.body, at)
             )
             self._away(sock)
-        sock.typing = False
-        self._announce(sock)
+        except Closed as exc:
+            sock.close(str(exc))
+            return
+        if opening:  # after the echo: the rules never hold up the visitor's first words
+            ident = transcript.message_id(sock.granted.conversation, event.client_id)
+            asyncio.get_running_loop().call_soon(self._router.opened, sock.doc, ident)
 
     def _away(self, sock: VisitorSocket) -> None:
         """The away message after a visitor's message outside business hours."""
