@@ -133,7 +133,7 @@ class Desk:
         self._says = Buckets(self.limits.chat_rate, self.limits.chat_burst)
         limits = self.limits
         self._router = Router(hub, WRITER)
-        self._budget = Budget(limits.chat_all_rate, limits.chat_all_burst, limits.chat_all_queue)
+        self._budget = Budget(limits.chat_all_share, limits.chat_all_burst, limits.chat_all_queue)
         new = self.limits.chat_new_per_ip
         self._new = Buckets(new / self.limits.chat_new_window, new)
         self._typing: dict[int, str] = {}  # an agent's presence client -> document typed in

@@ -1,47 +1,106 @@
-"""The relay-wide budget for visitors' messages, over values and the event loop's timers:
-what comes over it waits in order and is written as the budget refills; only a full line
-turns a message away, and then nothing of it is kept."""
+"""The relay-wide budget for visitors' messages, over a clock the test moves: a write's
+time is what it costs; what comes over the budget waits in order and is written as the
+budget refills; only a full line turns a message away, and then nothing of it is kept."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from relay.chat.budget import Budget
 
 
-async def _until_empty(budget: Budget) -> None:
-    for _ in range(500):  # a bound, not a time that is measured
-        if not len(budget):
-            return
-        await asyncio.sleep(0.01)
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_messages_over_the_budget_wait_in_order_and_are_all_written() -> None:
-    written: list[str] = []
+def _writer(clock: Clock, written: list[str], name: str, cost: float) -> Callable[[], None]:
+    def write() -> None:
+        clock.now += cost  # the write takes this long
+        written.append(name)
 
-    async def main() -> list[bool]:
-        budget = Budget(rate=200.0, burst=2.0, most=10)
-        taken = [budget.take(f"k{n}", lambda n=n: written.append(f"m{n}")) for n in range(6)]
-        assert written == ["m0", "m1"]  # the burst, at once
-        assert len(budget) == 4 and budget.holds("k2") and not budget.holds("k0")
-        await _until_empty(budget)
-        return taken
+    return write
 
-    assert asyncio.run(main()) == [True] * 6
-    assert written == [f"m{n}" for n in range(6)]
+
+def test_messages_over_the_budget_wait_in_order_and_are_written_as_it_refills() -> None:
+    clock, written = Clock(), []
+
+    async def main() -> None:
+        budget = Budget(share=0.5, burst=0.25, most=10, clock=clock)
+        for name in "abc":
+            assert budget.take(name, _writer(clock, written, name, 1.0))
+        # a took 1 s of loop: 0.25 there was, 0.5 came back meanwhile; b and c wait
+        assert written == ["a"] and budget.holds("b") and budget.holds("c")
+        clock.now += 0.25  # back to -0.125: still owed
+        budget.drain()
+        assert written == ["a"]
+        clock.now += 0.5  # +0.125
+        budget.drain()
+        assert written == ["a", "b"] and not budget.holds("b") and len(budget) == 1
+        clock.now += 1.0
+        budget.drain()
+        budget.stop()
+
+    asyncio.run(main())
+    assert written == ["a", "b", "c"]
+
+
+def test_a_message_waits_behind_those_before_it_even_with_budget_left() -> None:
+    clock, written = Clock(), []
+
+    async def main() -> None:
+        budget = Budget(share=0.5, burst=0.25, most=10, clock=clock)
+        budget.take("a", _writer(clock, written, "a", 1.0))
+        budget.take("b", _writer(clock, written, "b", 0.001))
+        clock.now += 1.0  # refilled; b still waits for the line's turn
+        budget.take("c", _writer(clock, written, "c", 0.001))
+        assert written == ["a"]
+        budget.drain()
+        budget.stop()
+
+    asyncio.run(main())
+    assert written == ["a", "b", "c"]
 
 
 def test_a_full_line_turns_a_message_away_and_keeps_nothing_of_it() -> None:
-    written: list[str] = []
+    clock, written = Clock(), []
 
     async def main() -> bool:
-        budget = Budget(rate=1.0, burst=1.0, most=2)
-        for key in ("a", "b", "c"):
-            assert budget.take(key, lambda k=key: written.append(k))
-        turned = budget.take("d", lambda: written.append("d"))
+        budget = Budget(share=0.5, burst=0.25, most=2, clock=clock)
+        for name in "abc":
+            assert budget.take(name, _writer(clock, written, name, 1.0))
+        turned = budget.take("d", _writer(clock, written, "d", 1.0))
         assert not budget.holds("d") and len(budget) == 2
         budget.stop()
         return turned
 
     assert asyncio.run(main()) is False
     assert written == ["a"]
+
+
+def test_the_line_drains_on_its_own_timer() -> None:
+    written: list[str] = []
+
+    async def main() -> None:
+        budget = Budget(share=0.5, burst=0.0001, most=10)  # the real clock
+
+        def write(name: str) -> None:
+            time.sleep(0.002)  # over the burst: what follows waits for the timer
+            written.append(name)
+
+        for name in "abcd":
+            budget.take(name, lambda n=name: write(n))
+        assert written == ["a"]
+        for _ in range(500):  # a bound on the waits, not a measured time
+            if len(written) == 4:
+                break
+            await asyncio.sleep(0.01)
+        budget.stop()
+
+    asyncio.run(main())
+    assert written == ["a", "b", "c", "d"]

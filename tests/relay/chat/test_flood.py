@@ -17,10 +17,11 @@ from tests.relay.relays import RelayProcess, ok
 
 @pytest.fixture
 def tight(tmp_path: Path) -> Iterator[RelayProcess]:
-    """A relay whose visitors together write a message a second, two more waiting."""
+    """A relay whose visitors' writes may take 0.2% of its loop (a message of ~1 ms in
+    every half second or so), two more waiting."""
     where = tmp_path / "relay"
     where.mkdir()
-    budget = {"chat_all_rate": 1.0, "chat_all_burst": 1.0, "chat_all_queue": 2}
+    budget = {"chat_all_share": 0.002, "chat_all_burst": 0.0001, "chat_all_queue": 2}
     relay = RelayProcess(where, limits=budget).start()
     ok(where, "chat", "origins", "add", SITE, "--store", str(relay.store))
     yield relay
@@ -42,7 +43,7 @@ def test_messages_over_the_budget_wait_and_one_turned_away_is_sent_again(
     for n, v in enumerate(visitors):
         v.send({"t": "say", "id": f"flood-{n:04d}", "body": f"question {n}"})
     for n, v in enumerate(visitors[:3]):  # one at once, two in turn
-        echo = v.next()["message"]
+        echo = v.next(30)["message"]
         assert (echo["id"], echo["author"], echo["body"]) == (
             f"flood-{n:04d}",
             "visitor",
@@ -52,7 +53,7 @@ def test_messages_over_the_budget_wait_and_one_turned_away_is_sent_again(
     again = Visitor(tight, visitors[3].token)  # the widget, back: its outbox goes again
     assert again.welcome["messages"] == []  # nothing of it was kept
     again.send({"t": "say", "id": "flood-0003", "body": "question 3"})
-    assert again.next()["message"]["id"] == "flood-0003"
+    assert again.next(30)["message"]["id"] == "flood-0003"
     for n, v in enumerate(visitors):
         seen = Visitor(tight, v.token).welcome["messages"]
         assert [(m["id"], m["body"]) for m in seen] == [(f"flood-{n:04d}", f"question {n}")]
@@ -64,6 +65,6 @@ def test_a_resend_of_a_message_still_waiting_is_that_message(tight: RelayProcess
     first.say("the budget's one")
     second.send({"t": "say", "id": "waiting-0001", "body": "in line"})
     second.send({"t": "say", "id": "waiting-0001", "body": "in line"})  # lost receipt
-    assert second.next()["message"]["id"] == "waiting-0001"
+    assert second.next(30)["message"]["id"] == "waiting-0001"
     seen = Visitor(tight, second.token).welcome["messages"]
     assert [m["id"] for m in seen] == ["waiting-0001"]
