@@ -2,9 +2,11 @@
 
 A visitor reaches the workspace only through here. Their token (tokens.py) names the one
 conversation they may see; what they say is written into it by the relay on their behalf
-(transcript.py, through ``Hub.write``, admission included); what they are sent is what
-``transcript.shown`` keeps of that conversation, and "an agent is typing" with the
-agent's handle. They never hold a document, a cursor, or anyone's presence.
+(transcript.py, through ``Hub.write``, admission included), within the loop time all
+visitors together may take (budget.py: over it a message waits its turn); the first
+message of a chat is then routed by the workspace's rules (routing.py). What they are
+sent is what ``transcript.shown`` keeps of that conversation, and "an agent is typing"
+with the agent's handle. They never hold a document, a cursor, or anyone's presence.
 
 The desk follows the hub (``Hub.listeners``): when a chat conversation with a visitor
 online changes, the messages that visitor has not had are pushed to each of their
