@@ -5,9 +5,10 @@ once), and what comes over it waits in a bounded line.
 Each visitor has a rate of their own (``Limits.chat_rate``), but 200 visitors at theirs
 were 200 writes a second into the loop the agents' sync runs in, and their changes
 waited behind the visitors' (BENCHMARKS.md, "200 visitors beside 50 agents"). The budget
-is of time, not of messages: a write is timed, and its time is what it costs, so a
-conversation that has grown long, or a machine that is slow, admits fewer a second,
-and the agents keep the rest of the loop whatever a message costs.
+is of time, not of messages: a write's CPU time (the loop's thread's, so a relay the
+machine's other work holds back is not charged for the wait) is what it costs, so a
+conversation that has grown long, or a machine that is slow, admits fewer a second, and
+the agents keep the rest of the loop whatever a message costs.
 
 Over the budget a message is not refused but held, in order, and written when the
 budget has refilled; the visitor's echo (the widget's receipt) comes then. Only a full
@@ -31,10 +32,13 @@ class Budget:
         share: float,
         burst: float,
         most: int,
-        clock: Callable[[], float] = time.perf_counter,
+        clock: Callable[[], float] = time.monotonic,
+        spent: Callable[[], float] = time.thread_time,
     ) -> None:
-        """``clock``: seconds, for the writes' times and the refill (tests give their own)."""
-        self.share, self.burst, self.most, self.clock = share, burst, most, clock
+        """``clock``: seconds, for the refill; ``spent``: the loop's CPU seconds, for what a
+        write costs (tests give one clock of their own for both)."""
+        self.share, self.burst, self.most = share, burst, most
+        self.clock, self.spent = clock, spent
         self._level, self._at = burst, clock()  # seconds of loop the visitors may take now
         self._line: deque[tuple[str, Callable[[], None]]] = deque()
         self._keys: set[str] = set()
@@ -88,11 +92,11 @@ class Budget:
     def _timed(self, write: Callable[[], None]) -> None:
         """``write``, its time taken from the budget (which may go below nothing: the
         next waits until it is paid back)."""
-        began = self.clock()
+        began = self.spent()
         try:
             write()
         finally:
-            self._level -= self.clock() - began
+            self._level -= self.spent() - began
 
     def _schedule(self) -> None:
         if self._timer is None:
