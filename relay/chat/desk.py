@@ -279,11 +279,15 @@ class Desk:
     def _take(self, sock: VisitorSocket, event: wire.Event) -> None:
         """A visitor's message written, now or once the relay-wide budget allowed it (the
         socket may have closed meanwhile: what they said is kept all the same)."""
-        at = clock.now_iso()
-        opening = not self._plain(sock.doc).get("meta", {}).get("id")
+        at, plain = clock.now_iso(), self._plain(sock.doc)
+        opening = not plain.get("meta", {}).get("id")
+        known = {str(m.get("id")) for m in plain.get("messages", []) if isinstance(m, dict)}
         try:
             self._write(
-                sock, lambda doc: transcript.say(doc, sock.who, event.client_id, event.body, at)
+                sock,
+                lambda doc: transcript.say(
+                    doc, sock.who, event.client_id, event.body, at, known=known
+                ),
             )
             self._away(sock)
         except Closed as exc:
