@@ -39,12 +39,11 @@ def one_size(hub: Hub, size: int, writes: int, known_ids: bool) -> dict[str, flo
     def say(n: int) -> None:
         at = f"2026-12-07T10:{n // 60 % 60:02d}:{n % 60:02d}.{n // 3600:03d}Z"
         body = f"question {n}: my order has not arrived, can you look? " * 2
-        plain = hub.document(name)  # as the desk does: the ids it holds, not read again
-        known = {str(m["id"]) for m in plain.get("messages", [])} if known_ids else None
+        given = {}
+        if known_ids:  # as the desk does: the ids the relay holds, not read again
+            given["known"] = {str(m["id"]) for m in hub.document(name).get("messages", [])}
         hub.write(
-            name,
-            lambda doc: transcript.say(doc, who, f"m{n:08d}", body, at, known=known),
-            *WRITER,
+            name, lambda doc: transcript.say(doc, who, f"m{n:08d}", body, at, **given), *WRITER
         )
 
     for n in range(size):
