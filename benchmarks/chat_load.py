@@ -17,7 +17,9 @@ is in each other agent's socket, stamped by the kernel) three ways, in turn:
 
 Each case has fresh visitors, on addresses of their own (new chats per address are
 limited too). Prints JSON: each case's p50/p99 per run and their medians, the visitors'
-own say -> echo times, the relay's RSS after each case and its peak (VmHWM), and the load
+own say -> echo times, the relay's CPU seconds in each case (user and system, from
+/proc: less moved by the machine's other load than the latencies), the relay's RSS after
+each case and its peak (VmHWM), and the load
 average (the 1-minute one after each case, and the CPU time stolen meanwhile). The
 relay issue's figure for the agents: p50 under 5 ms socket to socket.
 """
@@ -47,6 +49,13 @@ from relay.store import RelayStore  # noqa: E402
 
 SITE = "https://www.acme.example.com"
 CASES = ("alone", "chatting", "flood-messages", "flood")
+
+
+def cpu_s(pid: int) -> float:
+    """The relay's CPU time so far (user and system), in seconds: what its loop spent,
+    which the machine's other load does not change the way it changes latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -158,7 +167,9 @@ def main() -> None:
         for run in range(args.runs):
             done: dict[str, Any] = {}
             for case in args.cases:
+                spent = cpu_s(relay.pid)
                 done[case] = one_case(case, net, port, workspace, tokens, args)
+                done[case]["relay_cpu_s"] = round(cpu_s(relay.pid) - spent, 2)
                 done[case]["relay_mb"] = memory_mb(relay.pid)
                 net += case != "alone"
                 print(f"run {run + 1} {case}: {json.dumps(done[case])}", file=sys.stderr)
@@ -175,7 +186,10 @@ def main() -> None:
             key: statistics.median(r["agents"][key] for r in runs)
             for key in ("p50_ms", "p99_ms", "read_p50_ms", "read_p99_ms")
         }
+        summary[case]["relay_cpu_s"] = statistics.median(r["relay_cpu_s"] for r in runs)
         if case != "alone":
+            said = [r["visitors"]["said"] for r in runs]
+            summary[case]["said"] = statistics.median(said)
             summary[case]["echo_p50_ms"] = statistics.median(
                 r["visitors"]["echo_p50_ms"] for r in runs
             )

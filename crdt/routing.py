@@ -15,12 +15,13 @@ every member of a team counts as available.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from crdt.errors import InboxError, NotFoundError
 from crdt.model import clock
+from crdt.model.ydoc import Doc
 from crdt.replica import Replica
 from crdt.store import queries
 from crdt.workflow import conditions, hours, rules
@@ -45,18 +46,31 @@ class Verdict(NamedTuple):
 
 
 class Engine:
-    """The workspace's rules and what assignment weighs, read once for a whole import."""
+    """The workspace's rules and what assignment weighs, read once for a whole import (or,
+    at the relay, for a chat a visitor opens: relay/chat/routing.py)."""
 
-    def __init__(self, replica: Replica, compiled: list[rules.Rule]) -> None:
-        self.replica = replica
-        self.rules = compiled
-        self.teams: Mapping[str, Any] = replica.items("teams")
-        self.calendar = business_hours(replica)
-        self.load = rules.Load(_online(replica), queries.open_owned(replica.store.conn), {})
-        for rule in self.rules:
+    def __init__(
+        self,
+        compiled: list[rules.Rule],
+        teams: Mapping[str, Any],
+        calendar: hours.Hours,
+        load: rules.Load,
+        keep: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``keep(rule, agent)``: where a round-robin's place is kept, once it assigned."""
+        self.rules, self.teams, self.calendar, self.load = compiled, teams, calendar, load
+        self.keep = keep
+
+    @classmethod
+    def of(cls, replica: Replica, compiled: list[rules.Rule]) -> Engine:
+        """The engine of a replica: its teams, hours, presence and open counts."""
+        load = rules.Load(_online(replica), queries.open_owned(replica.store.conn), {})
+        for rule in compiled:
             last = replica.store.meta(CURSOR + rule.name)
             if last:
-                self.load.last[rule.name] = last
+                load.last[rule.name] = last
+        keep = lambda rule, agent: replica.store.set_meta(CURSOR + rule, agent)  # noqa: E731
+        return cls(compiled, replica.items("teams"), business_hours(replica), load, keep)
 
     def facts(self, view: Mapping[str, Any], message: Mapping[str, Any]) -> conditions.Facts:
         at = clock.parse_iso(str(message.get("created_at") or clock.now_iso()))
@@ -107,7 +121,8 @@ class Engine:
             if kind == "assign":
                 self.load.open_owned[agent] = self.load.open_owned.get(agent, 0) + 1
                 self.load.last[rule] = agent
-                self.replica.store.set_meta(CURSOR + rule, agent)
+                if self.keep is not None:
+                    self.keep(rule, agent)
 
 
 def route(replica: Replica, arrivals: Iterable[Arrival]) -> int:
@@ -118,35 +133,47 @@ def route(replica: Replica, arrivals: Iterable[Arrival]) -> int:
     compiled = rules.compiled(replica.items("rules"))
     if not compiled:  # no rules: nothing of what assignment weighs is read
         return 0
-    engine = Engine(replica, compiled)
+    engine = Engine.of(replica, compiled)
     fired = 0
     for arrival in pending:
         try:
-            fired += _run(engine, arrival)
+            fired += _run(replica, engine, arrival)
         except (InboxError, KeyError, TypeError, ValueError) as exc:
             log.warning("rules skipped for %s: %s", arrival.conversation, exc)
     return fired
 
 
-def _run(engine: Engine, arrival: Arrival) -> int:
-    """Every rule over one message, then what held written in one change: each later rule
-    is judged with what the earlier ones did (a tag added, an owner given)."""
+Planned = list[tuple[str, list[tuple[str, str]]]]  # (rule, its actions) of those that hold
+
+
+def _run(replica: Replica, engine: Engine, arrival: Arrival) -> int:
+    """Every rule over one message, then what held written in one change."""
+    view: dict[str, Any] = dict(replica.conversation(arrival.conversation))
+    planned = plan(engine, view, arrival.message)
+    if not planned:
+        return 0
+    done = replica.edit(arrival.conversation, fire(planned, arrival.message, replica.agent))
+    took(engine, planned, done)
+    return len(done)
+
+
+def plan(engine: Engine, view: dict[str, Any], message_id: str) -> Planned:
+    """What each rule that holds for one message would do (pure: nothing is written):
+    each later rule is judged with what the earlier ones did (a tag added, an owner
+    given); a rule that fails is logged and skipped, and the next one still runs."""
     from dataclasses import replace
 
-    from crdt.model import conversation as conv
-
-    replica = engine.replica
-    view: dict[str, Any] = dict(replica.conversation(arrival.conversation))
-    message = next((m for m in view["messages"] if m.get("id") == arrival.message), None)
+    view = dict(view)
+    message = next((m for m in view["messages"] if m.get("id") == message_id), None)
     if message is None:
-        return 0
+        return []
     facts = engine.facts(view, message)
-    planned: list[tuple[str, list[tuple[str, str]]]] = []
+    planned: Planned = []
     for rule in engine.rules:
         try:
             verdict = engine.judge(rule, view, message, facts)
         except (InboxError, KeyError, TypeError, ValueError) as exc:  # the next rule runs
-            log.warning("rule %s skipped for %s: %s", rule.name, arrival.conversation, exc)
+            log.warning("rule %s skipped for %s: %s", rule.name, view.get("id"), exc)
             continue
         if not verdict.holds or verdict.fired_before or not verdict.actions:
             continue
@@ -158,28 +185,34 @@ def _run(engine: Engine, arrival: Arrival) -> int:
                 facts = replace(facts, tags=facts.tags | {value})
             elif kind in ("priority",):
                 facts = replace(facts, priority=value)
-    if not planned:
-        return 0
+    return planned
 
-    def change(doc: Any) -> list[str]:
+
+def fire(planned: Planned, message_id: str, who: str) -> Callable[[Doc], list[str]]:
+    """The change that records each planned firing (``conversation.fire``) as ``who``: it
+    returns the rules that fired (not those another evaluator fired first)."""
+    from crdt.model import conversation as conv
+
+    def change(doc: Doc) -> list[str]:
         at = clock.now_iso()
         return [
-            name
-            for name, actions in planned
-            if conv.fire(doc, name, arrival.message, actions, replica.agent, at)
+            name for name, actions in planned if conv.fire(doc, name, message_id, actions, who, at)
         ]
 
-    done = replica.edit(arrival.conversation, change)
+    return change
+
+
+def took(engine: Engine, planned: Planned, done: list[str]) -> None:
+    """The assignments that were done, into what the next message weighs."""
     for name, actions in planned:
         if name in done:
             engine.took(name, actions)
-    return len(done)
 
 
 def test(replica: Replica, name: str, ident: str) -> dict[str, Any]:
     """Would rule ``name`` fire on conversation ``ident``'s latest inbound message, and
     why: each term with the conversation's value. Nothing is written."""
-    engine = Engine(replica, rules.compiled(replica.items("rules")))
+    engine = Engine.of(replica, rules.compiled(replica.items("rules")))
     rule = next((r for r in engine.rules if r.name == name), None)
     if rule is None:
         raise NotFoundError(f"no rule {name!r} (see `inbox rule list`)")
@@ -202,7 +235,12 @@ def test(replica: Replica, name: str, ident: str) -> dict[str, Any]:
 
 def business_hours(replica: Replica) -> hours.Hours:
     """The workspace's business hours: the default SLA policy's, else every hour."""
-    for policy in replica.items("slas").values():
+    return hours_of(replica.items("slas"))
+
+
+def hours_of(slas: Mapping[str, Any]) -> hours.Hours:
+    """The business hours of the default policy among ``slas``, else every hour."""
+    for policy in slas.values():
         if policy.get("default") and policy.get("hours"):
             return hours.parse(str(policy["hours"])).with_holidays(
                 datetime.fromisoformat(d).date() for d in policy.get("holidays") or []

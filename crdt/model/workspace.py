@@ -30,8 +30,13 @@ def remove(doc: Doc, name: str, who: str, at: str) -> None:
 
 def items(doc: Doc) -> dict[str, dict[str, Any]]:
     """Every live item by name, each the latest value written by anyone."""
+    return live(_items(doc).to_py())
+
+
+def live(entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``items`` of the document's ``items`` map as plain values (as the relay holds it)."""
     grouped: dict[str, dict[str, Any]] = {}
-    for key, entry in (_items(doc).to_py()).items():
+    for key, entry in entries.items():
         name, _, agent = key.partition(SEP)
         grouped.setdefault(name, {})[agent] = entry
     out: dict[str, dict[str, Any]] = {}

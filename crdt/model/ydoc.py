@@ -171,19 +171,40 @@ class Doc:
         what a later update could complete of a partial one starts from nothing."""
         copy = Doc()
         copy.apply_update(self.get_update())
+        touched = copy._watch(maps, arrays)
+        copy.apply_update(update)
+        return copy, touched
+
+    def changed_by(
+        self, change: Callable[[Doc], None], maps: Sequence[str], arrays: Sequence[str]
+    ) -> set[str]:
+        """Run ``change`` on this document itself, and say which of the named roots it
+        changed: the relay's own writes (a visitor's chat message), whose bytes it makes,
+        so there is nothing foreign to try on a copy first; the caller that must not keep
+        a change it then refuses lets the document go and loads it again."""
+        touched = self._watch(maps, arrays)
+        try:
+            change(self)
+        finally:
+            for subscription in self._watching:
+                subscription.drop()
+            self._watching.clear()
+        return touched
+
+    def _watch(self, maps: Sequence[str], arrays: Sequence[str]) -> set[str]:
+        """Observers on the named roots that note each one changed (at any depth)."""
         touched: set[str] = set()
 
         def watch(txn: _core_types.Transaction) -> None:
             for name in maps:
-                root: Any = copy._doc.get_or_insert_map(txn, name)
-                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+                root: Any = self._doc.get_or_insert_map(txn, name)
+                self._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
             for name in arrays:
-                root = copy._doc.get_or_insert_array(txn, name)
-                copy._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
+                root = self._doc.get_or_insert_array(txn, name)
+                self._watching.append(root.observe_deep(lambda _e, n=name: touched.add(n)))
 
-        copy._with_txn(watch)
-        copy.apply_update(update)
-        return copy, touched
+        self._with_txn(watch)
+        return touched
 
     def get_update(self, since: bytes | None = None) -> bytes:
         """The whole document, or what changed after state vector ``since``."""

@@ -2,9 +2,11 @@
 
 A visitor reaches the workspace only through here. Their token (tokens.py) names the one
 conversation they may see; what they say is written into it by the relay on their behalf
-(transcript.py, through ``Hub.write``, admission included); what they are sent is what
-``transcript.shown`` keeps of that conversation, and "an agent is typing" with the
-agent's handle. They never hold a document, a cursor, or anyone's presence.
+(transcript.py, through ``Hub.write``, admission included), within the loop time all
+visitors together may take (budget.py: over it a message waits its turn); the first
+message of a chat is then routed by the workspace's rules (routing.py). What they are
+sent is what ``transcript.shown`` keeps of that conversation, and "an agent is typing"
+with the agent's handle. They never hold a document, a cursor, or anyone's presence.
 
 The desk follows the hub (``Hub.listeners``): when a chat conversation with a visitor
 online changes, the messages that visitor has not had are pushed to each of their
@@ -42,7 +44,9 @@ from crdt.model.vocab import conversation_doc
 from relay import protocol as p
 from relay.chat import tokens, transcript, wire
 from relay.chat.buckets import Buckets
+from relay.chat.budget import Budget
 from relay.chat.limits import ChatLimits
+from relay.chat.routing import Router
 from relay.chat.settings import ChatSettings, business_hours, sender
 from relay.store import RelayStore
 
@@ -129,6 +133,9 @@ class Desk:
         self.count = 0
         self._frames = Buckets(self.limits.chat_ip_rate, self.limits.chat_ip_burst)
         self._says = Buckets(self.limits.chat_rate, self.limits.chat_burst)
+        limits = self.limits
+        self._router = Router(hub, WRITER)
+        self._budget = Budget(limits.chat_all_share, limits.chat_all_burst, limits.chat_all_queue)
         new = self.limits.chat_new_per_ip
         self._new = Buckets(new / self.limits.chat_new_window, new)
         self._typing: dict[int, str] = {}  # an agent's presence client -> document typed in
@@ -149,6 +156,7 @@ class Desk:
     def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        self._budget.stop()
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -245,8 +253,10 @@ class Desk:
         if not self._says.allow(sock.granted.visitor):
             raise Closed("flooding: too many messages; wait a moment")
         ident = transcript.message_id(sock.granted.conversation, event.client_id)
+        key = f"{sock.doc} {event.client_id}"
         plain = self._plain(sock.doc)
-        if not plain.get("meta", {}).get("id") and not self._new.allow(sock.address):
+        opening = not plain.get("meta", {}).get("id") and not self._opening(sock.doc)
+        if opening and not self._new.allow(sock.address):
             raise Closed("too many new chats from this address; try again later")
         if any(m.get("id") == ident for m in plain.get("messages", [])):
             # a resend of one taken already (the receipt was lost with the connection)
@@ -255,14 +265,37 @@ class Desk:
                 if m["id"] == event.client_id and m["author"] == "visitor":
                     sock.sent.add(m["id"])
                     sock.push(wire.message(m))
-        else:
-            at = clock.now_iso()
-            self._write(
-                sock, lambda doc: transcript.say(doc, sock.who, event.client_id, event.body, at)
-            )
-            self._away(sock)
+        elif not self._budget.holds(key) and not self._budget.take(
+            key, lambda: self._take(sock, event)
+        ):
+            raise Closed("the relay is busy: the message is sent again in a moment")
         sock.typing = False
         self._announce(sock)
+
+    def _opening(self, name: str) -> bool:
+        """Whether a first message of this conversation waits for the budget already."""
+        return any(key.startswith(f"{name} ") for key in self._budget.waiting())
+
+    def _take(self, sock: VisitorSocket, event: wire.Event) -> None:
+        """A visitor's message written, now or once the relay-wide budget allowed it (the
+        socket may have closed meanwhile: what they said is kept all the same)."""
+        at, plain = clock.now_iso(), self._plain(sock.doc)
+        opening = not plain.get("meta", {}).get("id")
+        known = {str(m.get("id")) for m in plain.get("messages", []) if isinstance(m, dict)}
+        try:
+            self._write(
+                sock,
+                lambda doc: transcript.say(
+                    doc, sock.who, event.client_id, event.body, at, known=known
+                ),
+            )
+            self._away(sock)
+        except Closed as exc:
+            sock.close(str(exc))
+            return
+        if opening:  # after the echo: the rules never hold up the visitor's first words
+            ident = transcript.message_id(sock.granted.conversation, event.client_id)
+            asyncio.get_running_loop().call_soon(self._router.opened, sock.doc, ident)
 
     def _away(self, sock: VisitorSocket) -> None:
         """The away message after a visitor's message outside business hours."""

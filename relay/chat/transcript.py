@@ -54,8 +54,14 @@ def message_id(conversation: str, client_id: str) -> str:
     return derived_id("chat", conversation, client_id)
 
 
-def say(doc: Doc, who: Visitor, client_id: str, body: str, at: str) -> None:
-    """The visitor's message into their conversation, which their first one makes."""
+def say(
+    doc: Doc, who: Visitor, client_id: str, body: str, at: str, known: set[str] | None = None
+) -> None:
+    """The visitor's message into their conversation, which their first one makes.
+
+    ``known``: the ids of its messages as the caller holds them (the relay's plain values),
+    so the document's messages are not read whole again to look for this one; a stale set
+    costs nothing, as the relay's admission refuses a second message with an id."""
     with doc.transaction():
         if "id" not in doc.map("meta"):
             conv.create(
@@ -82,7 +88,7 @@ def say(doc: Doc, who: Visitor, client_id: str, body: str, at: str) -> None:
         }
         if who.name:
             message["from_name"] = who.name
-        conv.add_message(doc, message, who.sender, at)
+        conv.add_message(doc, message, who.sender, at, known=known)
 
 
 def introduce(doc: Doc, who: Visitor) -> None:

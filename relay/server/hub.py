@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Protocol
 
 from crdt.errors import BadUpdateError, RefusedError
 from crdt.model import admission, clock, conversation
-from crdt.model.ydoc import Doc, load
+from crdt.model.ydoc import Doc
 from relay import protocol as p
 from relay.server.awareness import AwarenessStates, Budget, Peer
 from relay.server.documents import Documents
@@ -258,13 +258,26 @@ class Hub:
         self, name: str, change: Callable[[Doc], None], agent: str, role: str
     ) -> list[LogEntry]:
         """A change the relay makes itself as ``agent`` (a visitor's chat message, written
-        on their behalf): made on a copy of the document, then proved, logged and passed on
-        as an agent's would be. Raises ``RefusedError`` when admission would refuse it."""
+        on their behalf), proved, logged and passed on as an agent's would be. Raises
+        ``RefusedError`` when admission would refuse it.
+
+        Made on the loaded document itself, not a copy of it: a copy per message was most
+        of what a visitor flood cost the relay (BENCHMARKS.md). The proof is the agents'
+        (``_prove``); a change it refuses, or one that fails half made, is let go with the
+        loaded document, which the log (that never had it) loads again."""
         doc, _ = self.docs.get(name)
-        copy = load([doc.get_update()])
-        before = copy.get_state()
-        change(copy)
-        entries = self._accept(Writer(agent, role, None), name, copy.get_update(before))
+        maps, arrays = admission.roots(name)
+        plain = self.docs.plain(name, partial(self._plain, name))  # before the change
+        before = doc.get_state()
+        try:
+            touched = doc.changed_by(change, maps, arrays)
+            if doc.get_state() == before:
+                return []
+            after = self._prove(Writer(agent, role, None), name, plain, doc, touched)
+        except BaseException:
+            self.docs.forget(name)
+            raise
+        entries = self._log(Writer(agent, role, None), name, doc, doc.get_update(before), after)
         self._pass_on(entries)
         return entries
 
@@ -286,15 +299,38 @@ class Hub:
         if trial.get_state() == before:
             return []
         plain = self.docs.plain(name, partial(self._plain, name))
-        reread = trial.to_py([r for r in maps if r in touched], [r for r in arrays if r in touched])
-        after = {**plain, **reread}  # an untouched root is the same object: nothing to check
-        extra = set(trial.root_names()) - {*maps, *arrays}
-        author = admission.Author(writer.agent, writer.role)
-        admission.check(name, plain, after, extra, author, self._plain_of)
+        after = self._prove(writer, name, plain, trial, touched)
         diff = trial.get_update(before)
-        at = clock.now_iso()
         try:
             doc.apply_update(diff)
+        except Exception:
+            self.docs.forget(name)
+            raise
+        return self._log(writer, name, doc, diff, after)
+
+    def _prove(
+        self, writer: Writer, name: str, plain: dict[str, Any], changed: Doc, touched: set[str]
+    ) -> dict[str, Any]:
+        """Admission's check of ``changed`` (the document with the change in it) against
+        ``plain`` (its values before): raises ``RefusedError``, else returns the values
+        after. Only the roots the change touched are read again."""
+        maps, arrays = admission.roots(name)
+        reread = changed.to_py(
+            [r for r in maps if r in touched], [r for r in arrays if r in touched]
+        )
+        after = {**plain, **reread}  # an untouched root is the same object: nothing to check
+        extra = set(changed.root_names()) - {*maps, *arrays}
+        author = admission.Author(writer.agent, writer.role)
+        admission.check(name, plain, after, extra, author, self._plain_of)
+        return after
+
+    def _log(
+        self, writer: Writer, name: str, doc: Doc, diff: bytes, after: dict[str, Any]
+    ) -> list[LogEntry]:
+        """A proved change, already in the loaded ``doc``, into the log, with the stamp of
+        any ownership entry it made; a failure lets the loaded document go."""
+        at = clock.now_iso()
+        try:
             with self.store.write():
                 seq = self.store.append(name, diff, writer.token_id, at)
                 entries = [LogEntry(seq, name, diff)]

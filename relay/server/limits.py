@@ -46,6 +46,9 @@ class Limits(NamedTuple):
     chat_visitors: int = 5000  # visitor sockets on the relay at once
     chat_rate: float = 1.0  # messages per second a visitor may send, sustained ...
     chat_burst: float = 10.0  # ... and in a burst
+    chat_all_share: float = 0.25  # of each second of the loop, what writing all visitors'
+    chat_all_burst: float = 0.5  # messages may take (seconds of it at once); past it they
+    chat_all_queue: int = 1000  # wait, in order, this many; then a visitor sends again
     chat_ip_rate: float = 5.0  # frames per second one address may send, all its sockets
     chat_ip_burst: float = 60.0
     chat_new_per_ip: float = 20.0  # new visitors (conversations) one address may start per
