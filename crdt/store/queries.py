@@ -487,3 +487,23 @@ def open_owned(conn: Connection) -> dict[str, int]:
         "AND status IN ('open', 'pending') AND merged_into IS NULL GROUP BY assignee"
     )
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def sla_items(conn: Connection) -> str:
+    """The workspace's SLA policies as the index holds them (JSON text; "{}" for none):
+    what a change of them is told by."""
+    found = conn.execute("SELECT items FROM workspace WHERE kind = 'slas'").fetchone()
+    return str(found[0]) if found else "{}"
+
+
+def sla_running(conn: Connection, until: str) -> list[tuple[str, str]]:
+    """(id, clock facts) of each conversation with a running SLA clock due by ``until``
+    (along conversations_sla): the ones whose warnings and breaches may fall by then."""
+    plain = conn.cursor()
+    plain.row_factory = None
+    rows = plain.execute(
+        "SELECT id, sla_facts FROM conversations "
+        "WHERE sla_due IS NOT NULL AND sla_due <= ? AND sla_facts IS NOT NULL",
+        (until,),
+    )
+    return [(str(r[0]), str(r[1])) for r in rows]
