@@ -22,12 +22,19 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
     conversation_tags, participants, customers, mentions, drafts (replies begun and
     not sent, by agent: `inbox who`), deliveries (each outbound message's delivery
     state: what the mail gateway sends), mail_ids, thread_roots, workspace, search (FTS5)
+
+Kept beside the index (not cleared by a reindex, whose writes it records)
+    index_changes   per conversation id, the sequence number of the index's latest write
+                    of its row (added, its view changed, or removed), kept by triggers in
+                    the same transaction as the write: the newest number says whether
+                    anything changed since a number was read (the analytics file's
+                    freshness, crdt/analytics/table.py), and the ids past it what did
 """
 
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -45,6 +52,26 @@ CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NU
 CREATE INDEX staged_by_doc ON staged(doc, seq);
 CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL);
 """
+
+
+def _numbered(name: str, event: str, which: str, only: str = "") -> str:
+    """A trigger that gives the conversation ``which`` row names the next change number."""
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS conversations_{name} AFTER {event} ON conversations BEGIN "
+        f"INSERT OR REPLACE INTO index_changes SELECT {which}.id, "
+        f"(SELECT coalesce(max(seq), 0) + 1 FROM index_changes){only}; END"
+    )
+
+
+CHANGES = (
+    "CREATE TABLE IF NOT EXISTS index_changes(id TEXT PRIMARY KEY, seq INTEGER NOT NULL) "
+    "WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS index_changes_by_seq ON index_changes(seq)",
+    _numbered("added", "INSERT", "NEW"),
+    _numbered("changed", "UPDATE OF id, view", "NEW"),
+    _numbered("renamed", "UPDATE OF id", "OLD", " WHERE OLD.id IS NOT NEW.id"),
+    _numbered("removed", "DELETE", "OLD"),
+)
 
 INDEX = """
 CREATE TABLE conversations(
@@ -108,7 +135,7 @@ CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """
 
-SCHEMA = BASE + INDEX
+SCHEMA = BASE + INDEX + "".join(f"{c};\n" for c in CHANGES)
 
 DERIVED = (
     "conversations",
@@ -223,4 +250,11 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
     # (so a policy's change recomputes rows without their views); `--sort due` puts the
     # SLA due first. Rows there already get them when a policy is saved (or a reindex).
     8: _rebuilt_conversations(),
+    # the index's change sequence (index_changes): the rows there now are numbered by row
+    # id, so the analytics file built before it is built once again, and incrementally after
+    9: (
+        *CHANGES[:2],
+        "INSERT OR IGNORE INTO index_changes SELECT id, rid FROM conversations",
+        *CHANGES[2:],
+    ),
 }

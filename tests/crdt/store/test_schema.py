@@ -77,3 +77,27 @@ def test_a_replica_of_schema_8_gains_the_sla_columns_before_the_view(tmp_path: P
         run_inbox(home, "sla", "add", "std", "--first-response", "1h", "--default").returncode == 0
     )
     assert ok(home, "list", "--sla", "breaching", "--status", "all")
+
+
+def test_a_replica_of_schema_9_gains_the_change_sequence_of_every_row(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    ok(home, "import", str(MBOX))
+    conn = sqlite3.connect(home / "replica.db")
+    with conn:
+        for name in ("added", "changed", "renamed", "removed"):
+            conn.execute(f"DROP TRIGGER conversations_{name}")
+        conn.execute("DROP TABLE index_changes")
+        conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema'")
+    conn.close()
+    assert ok(home, "list", "--status", "all")
+    conn = sqlite3.connect(home / "replica.db")
+    ids = {r[0] for r in conn.execute("SELECT id FROM conversations")}
+    numbered = dict(conn.execute("SELECT id, seq FROM index_changes").fetchall())
+    conn.close()
+    assert set(numbered) == ids and len(ids) == 7
+    first = sorted(ids)[0]
+    ok(home, "tag", first, "--add", "later")  # numbered by the trigger, past every row
+    conn = sqlite3.connect(home / "replica.db")
+    (seq,) = conn.execute("SELECT seq FROM index_changes WHERE id = ?", (first,)).fetchone()
+    conn.close()
+    assert seq == max(numbered.values()) + 1
