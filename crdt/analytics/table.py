@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 from crdt.analytics import rows
 from crdt.errors import InboxError
 from crdt.replica import Replica
+from crdt.store import queries
 from crdt.store.compression import decompress
 from crdt.store.documents import Store
 from crdt.store.sqlite import Connection
@@ -94,15 +95,10 @@ def opened(path: Path) -> Iterator[Any]:
         duck.close()
 
 
-def marker(conn: Connection) -> int:
-    """The index's newest change number (0 for an index never written)."""
-    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM index_changes").fetchone()[0])
-
-
 def refresh(replica: Replica, rebuild: bool = False) -> Built:
     """The file brought up to the replica's index (see the module's docstring)."""
     start = time.monotonic()
-    now = marker(replica.store.conn)
+    now = queries.change_number(replica.store.conn)
     path = path_of(replica)
     if path.exists() and not rebuild:
         with opened(path) as duck:

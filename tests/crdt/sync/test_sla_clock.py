@@ -107,3 +107,28 @@ def test_a_window_looked_at_again_gives_the_same_ids(run: Run, home: Path, tmp_p
         kinds = [e["event"] for e in found]
         assert sorted(kinds) == [events.SLA_BREACHED] * 2 + [events.SLA_WARNING] * 2
     assert seen[0] == seen[1] and len(set(seen[0])) == 4
+
+
+def test_a_reply_and_a_new_conversation_between_looks_are_seen_at_the_next(
+    run: Run, home: Path, tmp_path: Path
+) -> None:
+    ids = _import(run, tmp_path)
+    assert run("sla", "add", "std", "--first-response", "1h", "--default").returncode == 0
+    clocks = SlaClock(_at("10:00"))
+    assert [t[1] for t in _told(clocks, home, "10:50")] == ["sla.warning"] * 2
+    answered = run("reply", ids["Question 1"], "-m", "Done.", env={"INBOX_NOW": _at("10:55")})
+    assert answered.returncode == 0, answered.stderr
+    third = tmp_path / "third.mbox"
+    third.write_text(_mail(3, "three@example.com", "Mon, 05 Jan 2026 10:30:00 +0000"))
+    assert run("import", str(third)).returncode == 0
+    # question 1 was met in time; question 3's warning (11:15) has not come yet
+    assert _told(clocks, home, "11:05") == [
+        ("Question 2", "sla.breached", "first_response", _at("11:00"))
+    ]
+    assert _told(clocks, home, "11:20") == [
+        ("Question 3", "sla.warning", "first_response", _at("11:30"))
+    ]
+    assert _told(clocks, home, "11:40") == [
+        ("Question 3", "sla.breached", "first_response", _at("11:30"))
+    ]
+    assert _told(clocks, home, "23:00") == []
