@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from crdt.errors import NotFoundError, UnbuiltError
 from crdt.model import clock, events
@@ -32,6 +32,7 @@ from crdt.store.sqlite import Connection
 from crdt.workflow import sla
 
 AHEAD = timedelta(days=400)  # how far ahead a conversation's next transition is looked for
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Transition = tuple[str, str, str]  # event, target, at
 
@@ -106,10 +107,9 @@ class SlaClock:
         if p is None:
             self._next[ident] = (facts, None)
             return []
-        at = clock.parse_iso(now)
-        fell = sla.transitions(f, p, clock.parse_iso(self.since), at)
-        later = sla.transitions(f, p, at, at + AHEAD)
-        upcoming = later[0][2] if later else None
+        every = sla.transitions(f, p, EPOCH, clock.parse_iso(now) + AHEAD)  # the clocks once
+        fell = [t for t in every if self.since < t[2] <= now]
+        upcoming = next((t[2] for t in every if t[2] > now), None)
         self._next[ident] = (facts, upcoming)
         if upcoming is not None:
             heapq.heappush(self._due, (upcoming, ident))
