@@ -5,6 +5,7 @@ peak RSS of each (GNU time).
 
     python benchmarks/stats_bench.py                          # 100,000 conversations
     python benchmarks/stats_bench.py --conversations 1000000 --runs 7
+    python benchmarks/stats_bench.py --home DIR --runs 7       # a replica made before (kept)
 
 The input is synthesised, not imported: the analytics build reads only the replica's
 index (each row's packed view, and the marker columns), so the benchmark writes index
@@ -251,19 +252,38 @@ def stats(env: dict[str, str], *more: str) -> dict[str, Any]:
     return found
 
 
+def _count(home: Path) -> int:
+    conn = sqlite3.connect(home / "replica.db")
+    try:
+        return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--conversations", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=5, help="runs after the first build")
     p.add_argument("--builds", type=int, default=1, help="full builds (--rebuild after the first)")
     p.add_argument("--dir", type=Path, help="where the replica goes (default: a temporary one)")
+    p.add_argument(
+        "--home",
+        type=Path,
+        help="time a replica synthesised before (its analytics file is built anew)",
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
-        home = Path(scratch) / "replica"
-        made = synthesise(home, args.conversations)
+        if args.home:
+            home, made = args.home, 0.0
+            (home / "analytics.duckdb").unlink(missing_ok=True)
+            args.conversations = _count(home)
+        else:
+            home = Path(scratch) / "replica"
+            made = synthesise(home, args.conversations)
         size = (home / "replica.db").stat().st_size
         print(
-            f"synthesised {args.conversations:,} conversations in {made:.1f} s ({size >> 20} MB)",
+            f"{args.conversations:,} conversations, {size >> 20} MB"
+            + (f", synthesised in {made:.1f} s" if made else ""),
             flush=True,
         )
         env = {**os.environ, "INBOX_HOME": str(home), "NO_COLOR": "1"}
