@@ -41,6 +41,7 @@ def main() -> None:
     args = p.parse_args()
     from crdt.model import clock
     from crdt.replica import Replica
+    from crdt.store.index import number_changes
     from crdt.sync.sla_clock import SlaClock
 
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
@@ -81,6 +82,7 @@ def main() -> None:
         for n in range(args.looks):
             with replica.store.write():  # the index's write of a changed row, as a sync's
                 conn.execute("UPDATE conversations SET view = view WHERE id = ?", (some,))
+                number_changes(conn, [some])
             changed.append(look(100 + n))
         replica.close()
         print(

@@ -12,7 +12,8 @@ index (each row's packed view, and the marker columns), so the benchmark writes 
 rows directly, in the shape the index holds them: views with every key a real one has
 (messages with bodies, activity, labels ...), packed by ``index.pack_view``, the row's
 columns from ``index.rows``, into the ``conversations`` table of a replica made by
-`inbox init` (schema.py), in one SQLite transaction. Two worker processes make the
+`inbox init` (schema.py), numbered as changes (``index_changes``) as the index numbers
+what it writes, in one SQLite transaction. Two worker processes make the
 rows while this one writes them. Importing a million conversations through `inbox
 import` would take hours and measure the import, not the analytics. The other tables
 of the index (search, participants, mail_ids ...) are left empty: the build never
@@ -234,6 +235,7 @@ def synthesise(home: Path, n: int) -> float:
     with multiprocessing.get_context("fork").Pool(2) as workers:
         for made in workers.imap(make_rows, jobs):
             conn.executemany(sql, made)
+    conn.execute("INSERT INTO index_changes SELECT id, rid FROM conversations")  # numbered
     conn.execute("COMMIT")
     conn.close()
     return time.perf_counter() - start

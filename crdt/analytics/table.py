@@ -2,8 +2,8 @@
 
 ``analytics.duckdb`` holds ``conversations``, ``messages`` and ``events`` (the rows of
 ``rows.py``) and ``meta``: what the replica's index was when they were made, its change
-number (``seq``: the newest of ``index_changes``, which the index's triggers number in
-the same transaction as each write of a row, its removal included; store/schema.py). It
+number (``seq``: the newest of ``index_changes``, which the index numbers in the same
+transaction as each write of a row, its removal included; ``index.number_changes``). It
 is never a source of truth: deleting it loses nothing, and ``refresh`` brings it up to
 the index before each use, in three ways:
 

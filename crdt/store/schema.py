@@ -25,10 +25,10 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
 
 Kept beside the index (not cleared by a reindex, whose writes it records)
     index_changes   per conversation id, the sequence number of the index's latest write
-                    of its row (added, its view changed, or removed), kept by triggers in
-                    the same transaction as the write: the newest number says whether
-                    anything changed since a number was read (the analytics file's
-                    freshness, crdt/analytics/table.py), and the ids past it what did
+                    of its row (written, or removed), numbered by the index in the same
+                    transaction as the write (``index.number_changes``): the newest number
+                    says whether anything changed since a number was read (the analytics
+                    file's freshness, crdt/analytics/table.py), the ids past it what did
 """
 
 from __future__ import annotations
@@ -54,23 +54,10 @@ CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB 
 """
 
 
-def _numbered(name: str, event: str, which: str, only: str = "") -> str:
-    """A trigger that gives the conversation ``which`` row names the next change number."""
-    return (
-        f"CREATE TRIGGER IF NOT EXISTS conversations_{name} AFTER {event} ON conversations BEGIN "
-        f"INSERT OR REPLACE INTO index_changes SELECT {which}.id, "
-        f"(SELECT coalesce(max(seq), 0) + 1 FROM index_changes){only}; END"
-    )
-
-
 CHANGES = (
     "CREATE TABLE IF NOT EXISTS index_changes(id TEXT PRIMARY KEY, seq INTEGER NOT NULL) "
     "WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS index_changes_by_seq ON index_changes(seq)",
-    _numbered("added", "INSERT", "NEW"),
-    _numbered("changed", "UPDATE OF id, view", "NEW"),
-    _numbered("renamed", "UPDATE OF id", "OLD", " WHERE OLD.id IS NOT NEW.id"),
-    _numbered("removed", "DELETE", "OLD"),
 )
 
 INDEX = """
@@ -251,10 +238,6 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
     # SLA due first. Rows there already get them when a policy is saved (or a reindex).
     8: _rebuilt_conversations(),
     # the index's change sequence (index_changes): the rows there now are numbered by row
-    # id, so the analytics file built before it is built once again, and incrementally after
-    9: (
-        *CHANGES[:2],
-        "INSERT OR IGNORE INTO index_changes SELECT id, rid FROM conversations",
-        *CHANGES[2:],
-    ),
+    # id; the analytics file built before it (layout 1) is built once again, then in steps
+    9: (*CHANGES, "INSERT OR IGNORE INTO index_changes SELECT id, rid FROM conversations"),
 }

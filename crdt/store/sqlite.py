@@ -99,20 +99,6 @@ def open_existing(
         raise StoreError(f"cannot open {what} {path}: {exc}") from exc
 
 
-def statements(script: str) -> list[str]:
-    """The statements of a script, each whole: a trigger's body holds semicolons."""
-    out, part = [], ""
-    for piece in script.split(";"):
-        part += piece + ";"
-        if sqlite3.complete_statement(part):
-            if part.strip(" \n;"):
-                out.append(part)
-            part = ""
-    if part.strip(" \n;"):
-        out.append(part)
-    return out
-
-
 def create_new(
     path: Path, app_id: int, schema: str, meta: dict[str, str], busy_ms: int
 ) -> Connection:
@@ -125,8 +111,9 @@ def create_new(
     try:
         conn.execute(f"PRAGMA application_id = {int(app_id)}")
         with transaction(conn):
-            for statement in statements(schema):
-                conn.execute(statement)
+            for statement in schema.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     except BaseException:
         conn.close()
