@@ -5,13 +5,15 @@ peak RSS of each (GNU time).
 
     python benchmarks/stats_bench.py                          # 100,000 conversations
     python benchmarks/stats_bench.py --conversations 1000000 --runs 7
+    python benchmarks/stats_bench.py --home DIR --runs 7       # a replica made before (kept)
 
 The input is synthesised, not imported: the analytics build reads only the replica's
 index (each row's packed view, and the marker columns), so the benchmark writes index
 rows directly, in the shape the index holds them: views with every key a real one has
 (messages with bodies, activity, labels ...), packed by ``index.pack_view``, the row's
 columns from ``index.rows``, into the ``conversations`` table of a replica made by
-`inbox init` (schema.py), in one SQLite transaction. Two worker processes make the
+`inbox init` (schema.py), numbered as changes (``index_changes``) as the index numbers
+what it writes, in one SQLite transaction. Two worker processes make the
 rows while this one writes them. Importing a million conversations through `inbox
 import` would take hours and measure the import, not the analytics. The other tables
 of the index (search, participants, mail_ids ...) are left empty: the build never
@@ -233,6 +235,7 @@ def synthesise(home: Path, n: int) -> float:
     with multiprocessing.get_context("fork").Pool(2) as workers:
         for made in workers.imap(make_rows, jobs):
             conn.executemany(sql, made)
+    conn.execute("INSERT INTO index_changes SELECT id, rid FROM conversations")  # numbered
     conn.execute("COMMIT")
     conn.close()
     return time.perf_counter() - start
@@ -251,19 +254,38 @@ def stats(env: dict[str, str], *more: str) -> dict[str, Any]:
     return found
 
 
+def _count(home: Path) -> int:
+    conn = sqlite3.connect(home / "replica.db")
+    try:
+        return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--conversations", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=5, help="runs after the first build")
     p.add_argument("--builds", type=int, default=1, help="full builds (--rebuild after the first)")
     p.add_argument("--dir", type=Path, help="where the replica goes (default: a temporary one)")
+    p.add_argument(
+        "--home",
+        type=Path,
+        help="time a replica synthesised before (its analytics file is built anew)",
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
-        home = Path(scratch) / "replica"
-        made = synthesise(home, args.conversations)
+        if args.home:
+            home, made = args.home, 0.0
+            (home / "analytics.duckdb").unlink(missing_ok=True)
+            args.conversations = _count(home)
+        else:
+            home = Path(scratch) / "replica"
+            made = synthesise(home, args.conversations)
         size = (home / "replica.db").stat().st_size
         print(
-            f"synthesised {args.conversations:,} conversations in {made:.1f} s ({size >> 20} MB)",
+            f"{args.conversations:,} conversations, {size >> 20} MB"
+            + (f", synthesised in {made:.1f} s" if made else ""),
             flush=True,
         )
         env = {**os.environ, "INBOX_HOME": str(home), "NO_COLOR": "1"}

@@ -29,7 +29,8 @@ CRDT_ROOMS = {
     "crdt.store": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.workflow"},
     "crdt.replica": {"crdt.errors", "crdt.model", "crdt.store"},
     "crdt.ingest": {"crdt.errors", "crdt.model", "crdt.mail", "crdt.store", "crdt.replica"},
-    "crdt.sync": {"crdt.errors", "crdt.model", "crdt.store", "crdt.replica"},
+    # a stream's SLA warnings and breaches are the clocks' transitions (workflow/sla.py)
+    "crdt.sync": {"crdt.errors", "crdt.model", "crdt.workflow", "crdt.store", "crdt.replica"},
     "crdt.routing": {
         *("crdt.errors", "crdt.model", "crdt.workflow", "crdt.store", "crdt.replica"),
         "crdt.sync",

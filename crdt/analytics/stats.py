@@ -10,12 +10,12 @@ workspace has yet: ``sla`` is null and ``notes`` says so.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 BYS = ("day", "channel", "mailbox", "tag", "agent")
 KEYS = {
-    "day": "strftime(created_at, '%Y-%m-%d')",
+    "day": "created_at::DATE",  # a date, not a formatted string: a third of the query's time
     "channel": "coalesce(channel, '')",
     "mailbox": "coalesce(mailbox, '(none)')",
     "agent": "coalesce(assignee, '(nobody)')",
@@ -38,12 +38,22 @@ def compute(duck: Any, since: datetime, until: datetime, by: str) -> dict[str, A
         else f"(SELECT * FROM conversations WHERE {window})"
     )
     params = {"since": since.replace(tzinfo=None), "until": until.replace(tzinfo=None)}
-    groups = _rows(
-        duck,
-        f"SELECT {KEYS[by]} AS key, {_figures()} FROM {source} GROUP BY key ORDER BY key",
-        params,
-    )
-    totals = _rows(duck, f"SELECT {_figures()} FROM conversations WHERE {window}", params)[0]
+    if by == "tag":  # a conversation is in each of its tags' groups, and once in the totals
+        groups = _rows(
+            duck,
+            f"SELECT {KEYS[by]} AS key, {_figures()} FROM {source} GROUP BY key ORDER BY key",
+            params,
+        )
+        totals = _rows(duck, f"SELECT {_figures()} FROM conversations WHERE {window}", params)[0]
+    else:  # the groups and the totals in one pass
+        found = _rows(
+            duck,
+            f"SELECT grouping(key) AS whole, {KEYS[by]} AS key, {_figures()} FROM {source} "
+            "GROUP BY GROUPING SETS ((key), ()) ORDER BY whole, key",
+            params,
+        )
+        totals = {k: v for k, v in found.pop().items() if k not in ("whole", "key")}
+        groups = [{k: v for k, v in g.items() if k != "whole"} for g in found]
     return {
         "since": _iso(since),
         "until": _iso(until),
@@ -57,16 +67,19 @@ def compute(duck: Any, since: datetime, until: datetime, by: str) -> dict[str, A
 
 
 def _figures() -> str:
+    """Each group's figures; both percentiles of a measure from one sort (a list, which
+    ``_rows`` spreads into ``..._p50`` and ``..._p90``)."""
     return (
         "count(*) AS conversations, "
         "count(*) FILTER (WHERE status IN ('open', 'pending')) AS open, "
         "count(*) FILTER (WHERE status = 'closed') AS closed, "
         "coalesce(sum(message_count), 0) AS messages, "
-        f"quantile_cont({RESPONSE}, 0.5) AS first_response_p50, "
-        f"quantile_cont({RESPONSE}, 0.9) AS first_response_p90, "
-        f"quantile_cont({RESOLUTION}, 0.5) AS resolution_p50, "
-        f"quantile_cont({RESOLUTION}, 0.9) AS resolution_p90"
+        f"quantile_cont({RESPONSE}, [0.5, 0.9]) AS first_response, "
+        f"quantile_cont({RESOLUTION}, [0.5, 0.9]) AS resolution"
     )
+
+
+PERCENTILES = ("first_response", "resolution")
 
 
 def _agents(duck: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,13 +116,25 @@ def _agents(duck: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
 def _rows(duck: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     cur = duck.execute(sql, params)
     names = [d[0] for d in cur.description]
-    return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+    out = []
+    for row in cur.fetchall():
+        found: dict[str, Any] = {}
+        for name, value in zip(names, row, strict=True):
+            if name in PERCENTILES:
+                p50, p90 = value if value else (None, None)
+                found[f"{name}_p50"], found[f"{name}_p90"] = _plain(p50), _plain(p90)
+            else:
+                found[name] = _plain(value)
+        out.append(found)
+    return out
 
 
 def _plain(value: Any) -> Any:
-    """JSON's values: seconds rounded to whole ones, counts as ints."""
+    """JSON's values: seconds rounded to whole ones, counts as ints, days as YYYY-MM-DD."""
     if isinstance(value, float):
         return round(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -1,23 +1,26 @@
 """The analytics store: a DuckDB file beside the replica, derived from its index.
 
 ``analytics.duckdb`` holds ``conversations``, ``messages`` and ``events`` (the rows of
-``rows.py``) and ``meta``: what the replica's index was when they were made (a marker
-of its count, last row id, newest change and message total). It is never a source of
-truth: deleting it loses nothing, and ``refresh`` brings it up to the index before
-each use, in three ways:
+``rows.py``) and ``meta``: what the replica's index was when they were made, its change
+number (``seq``: the newest of ``index_changes``, which the index numbers in the same
+transaction as each write of a row, its removal included; ``index.number_changes``). It
+is never a source of truth: deleting it loses nothing, and ``refresh`` brings it up to
+the index before each use, in three ways:
 
-- current: the marker is the index's, nothing to do (one aggregate query of SQLite);
-- incremental: the conversations indexed since (a new row id, or an ``updated_at`` at
-  or after the newest the table has) are built again, when they are few;
+- current: the index's newest change number is the file's (one look at the end of
+  ``index_changes_by_seq``: the same cost on a million conversations as on ten);
+- incremental: the conversations whose number is past the file's (read along that
+  index) are built again, or dropped when they are gone, when they are few;
 - full: everything, into a new file renamed over the old one, so a build stopped
   half way leaves the last whole one. Long builds run in the replica's two worker
   processes, each writing its share of rows as CSV that DuckDB then reads in bulk.
 
-A change that reaches the replica stamped earlier than the newest one the table holds
-(an agent offline for a while), and that neither adds a conversation nor a message,
-is not seen by the incremental way: `inbox stats --rebuild` takes it. No process keeps
-the file open: each command opens it, computes, and closes it (DuckDB lets one process
-at a time have a file; another waits for it, up to ``WAIT`` seconds).
+A write is numbered whatever its time stamps say, so a change that reaches the replica
+stamped earlier than everything the file holds (an agent offline for a while) is seen
+too. The number is read before the rows are, so a write made during a build is built
+again by the next refresh. No process keeps the file open: each command opens it,
+computes, and closes it (DuckDB lets one process at a time have a file; another waits
+for it, up to ``WAIT`` seconds).
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ from typing import Any, NamedTuple
 from crdt.analytics import rows
 from crdt.errors import InboxError
 from crdt.replica import Replica
+from crdt.store import queries
 from crdt.store.compression import decompress
 from crdt.store.documents import Store
 from crdt.store.sqlite import Connection
 
 FILE = "analytics.duckdb"
-LAYOUT = "1"  # what the tables are; another layout is built anew
+LAYOUT = "2"  # what the tables and meta are; another layout is built anew
 WAIT = 30.0  # seconds to wait for another process's hold on the file
 INCREMENTAL_MAX = 20_000  # conversations built again in place; more: a full build
 WORKERS_ABOVE = 20_000  # conversations: more are built by the worker processes
@@ -91,31 +95,18 @@ def opened(path: Path) -> Iterator[Any]:
         duck.close()
 
 
-def marker(conn: Connection) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT count(*), coalesce(max(rid), 0), coalesce(max(updated_at), ''), "
-        "coalesce(total(message_count), 0) FROM conversations WHERE view IS NOT NULL"
-    ).fetchone()
-    return {
-        "count": int(row[0]),
-        "rid": int(row[1]),
-        "updated": str(row[2]),
-        "messages": int(row[3]),
-    }
-
-
 def refresh(replica: Replica, rebuild: bool = False) -> Built:
     """The file brought up to the replica's index (see the module's docstring)."""
     start = time.monotonic()
-    now = marker(replica.store.conn)
+    now = queries.change_number(replica.store.conn)
     path = path_of(replica)
     if path.exists() and not rebuild:
         with opened(path) as duck:
             kept = _meta(duck)
-            if kept.get("layout") == LAYOUT and kept.get("marker") == repr(now):
-                return Built("current", 0, time.monotonic() - start)
-            if kept.get("layout") == LAYOUT and "rid" in kept:
-                n = _incremental(replica, duck, kept, now)
+            if kept.get("layout") == LAYOUT and kept.get("seq", "").isdigit():
+                if int(kept["seq"]) == now:
+                    return Built("current", 0, time.monotonic() - start)
+                n = _incremental(replica, duck, int(kept["seq"]), now)
                 if n is not None:
                     return Built("incremental", n, time.monotonic() - start)
     n = _full(replica, path, now)
@@ -129,56 +120,50 @@ def _meta(duck: Any) -> dict[str, str]:
         return {}
 
 
-def _set_meta(duck: Any, now: dict[str, Any]) -> None:
+def _set_meta(duck: Any, now: int) -> None:
     duck.execute("CREATE TABLE IF NOT EXISTS meta(key VARCHAR PRIMARY KEY, value VARCHAR)")
     duck.execute("DELETE FROM meta")
-    duck.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [
-            ("layout", LAYOUT),
-            ("marker", repr(now)),
-            ("rid", str(now["rid"])),
-            ("updated", now["updated"]),
-            ("count", str(now["count"])),
-        ],
-    )
+    duck.executemany("INSERT INTO meta VALUES (?, ?)", [("layout", LAYOUT), ("seq", str(now))])
 
 
-def _incremental(
-    replica: Replica, duck: Any, kept: dict[str, str], now: dict[str, Any]
-) -> int | None:
-    """Build again what the index has changed since; None when a full build is due."""
+def _incremental(replica: Replica, duck: Any, kept: int, now: int) -> int | None:
+    """Build again what the index has changed since change ``kept`` (and drop what it
+    removed); how many conversations, or None when a full build is due."""
     conn = replica.store.conn
-    where = "FROM conversations WHERE view IS NOT NULL AND (rid > ? OR updated_at >= ?)"
-    since = (int(kept["rid"]), kept.get("updated", ""))
-    if conn.execute(f"SELECT count(*) {where}", since).fetchone()[0] > INCREMENTAL_MAX:
+    count = "SELECT count(*) FROM (SELECT 1 FROM index_changes WHERE seq > ? LIMIT ?)"
+    if conn.execute(count, (kept, INCREMENTAL_MAX + 1)).fetchone()[0] > INCREMENTAL_MAX:
         return None
+    found = conn.execute(  # one read: the ids dropped and the views built again agree
+        "SELECT x.id, c.view FROM index_changes x LEFT JOIN conversations c ON c.id = x.id "
+        "WHERE x.seq > ?",
+        (kept,),
+    ).fetchall()
+    changed = [str(ident) for ident, _ in found]
     with tempfile.TemporaryDirectory(dir=replica.home, prefix=".analytics-") as stage:
-        ids = _stage(conn, conn.execute(f"SELECT view {where}", since), Path(stage), "inc")
+        _stage(conn, [(v,) for _, v in found if v is not None], Path(stage), "inc")
         duck.execute("BEGIN")
         duck.execute("CREATE TEMP TABLE changed(id VARCHAR)")
-        duck.executemany("INSERT INTO changed VALUES (?)", [(i,) for i in ids])
+        duck.executemany("INSERT INTO changed VALUES (?)", [(i,) for i in changed])
         duck.execute("DELETE FROM conversations WHERE id IN (SELECT id FROM changed)")
         duck.execute("DELETE FROM messages WHERE conversation IN (SELECT id FROM changed)")
         duck.execute("DELETE FROM events WHERE conversation IN (SELECT id FROM changed)")
         _load(duck, Path(stage), "INSERT INTO {table} ")
-        total = duck.execute("SELECT count(*) FROM conversations").fetchone()[0]
-        if total != now["count"]:  # the index was rebuilt meanwhile: start again
-            duck.execute("ROLLBACK")
-            return None
         _set_meta(duck, now)
         duck.execute("COMMIT")
-    return len(ids)
+    return len(changed)
 
 
-def _full(replica: Replica, path: Path, now: dict[str, Any]) -> int:
+def _full(replica: Replica, path: Path, now: int) -> int:
     conn = replica.store.conn
     fresh = path.with_name(f".{path.name}.building")
     fresh.unlink(missing_ok=True)
+    count, top = conn.execute(
+        "SELECT count(*), coalesce(max(rid), 0) FROM conversations"
+    ).fetchone()
     with tempfile.TemporaryDirectory(dir=replica.home, prefix=".analytics-") as stage:
         where = Path(stage)
-        if now["count"] > WORKERS_ABOVE:
-            n = _stage_in_workers(replica.store, now["rid"], where)
+        if count > WORKERS_ABOVE:
+            n = _stage_in_workers(replica.store, int(top), where)
         else:
             query = conn.execute("SELECT view FROM conversations WHERE view IS NOT NULL")
             n = len(_stage(conn, query, where, "all"))

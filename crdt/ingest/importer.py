@@ -344,6 +344,8 @@ class _Batch:
         ]
         if rids[0] is None or rids[1] is None:
             return
+        from crdt.store.index import number_changes
+
         src, dst = int(rids[0][0]), int(rids[1][0])
         _fold_row(conn, src, dst)
         conn.execute(
@@ -353,6 +355,7 @@ class _Batch:
         conn.execute("UPDATE mail_ids SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("UPDATE OR IGNORE thread_roots SET rid = ? WHERE rid = ?", (dst, src))
         conn.execute("DELETE FROM thread_roots WHERE rid = ?", (src,))
+        number_changes(conn, [source])  # its removal, for what is derived from the index
         conn.execute("DELETE FROM conversations WHERE rid = ?", (src,))
         self.created.discard(source)
 

@@ -8,10 +8,10 @@ notifier and the analytics table derive the same ids for the same change, and a
 receiver told an event twice (delivery is at least once) can drop the second by id.
 
 ``fresh(before, after)`` is what a change brought: the events of the new view whose ids
-the old view did not have. The SLA clocks (not yet built) emit ``sla.warning`` and
-``sla.breached`` with ``sla_event``, whose id is derived from the conversation, the
-policy, the target and the due time, so a breach is told once however often it is
-computed.
+the old view did not have. The SLA clocks (``crdt/sync/sla_clock.py``) emit
+``sla.warning`` and ``sla.breached`` with ``sla_event``, whose id is derived from the
+conversation, the policy, the target and the due time, so a breach is told once however
+often it is computed.
 """
 
 from __future__ import annotations

@@ -534,3 +534,60 @@ def open_owned(conn: Connection) -> dict[str, int]:
         "AND status IN ('open', 'pending') AND merged_into IS NULL GROUP BY assignee"
     )
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def sla_items(conn: Connection) -> str:
+    """The workspace's SLA policies as the index holds them (JSON text; "{}" for none):
+    what a change of them is told by."""
+    found = conn.execute("SELECT items FROM workspace WHERE kind = 'slas'").fetchone()
+    return str(found[0]) if found else "{}"
+
+
+def change_number(conn: Connection) -> int:
+    """The index's newest change number (``index_changes``, schema.py; 0 when never
+    written): one look at the end of its index, whatever the replica's size."""
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM index_changes").fetchone()[0])
+
+
+SlaRow = tuple[str, str | None, str | None]  # id, clock facts, next due instant
+
+
+def sla_running(conn: Connection, until: str) -> list[SlaRow]:
+    """Each conversation with a running SLA clock due by ``until`` (along
+    conversations_sla): the ones whose warnings and breaches may fall by then."""
+    return _sla_rows(
+        conn,
+        "SELECT id, sla_facts, sla_due FROM conversations WHERE sla_due IS NOT NULL "
+        "AND sla_due <= ? AND sla_facts IS NOT NULL",
+        (until,),
+    )
+
+
+def sla_since(conn: Connection, seq: int, after: str, until: str) -> list[SlaRow]:
+    """The conversations written since change ``seq`` (whatever their clocks now say),
+    and those whose next due instant is in (``after``, ``until``]: what a stream that
+    looked up to ``after`` at change ``seq`` has not seen."""
+    return _sla_rows(
+        conn,
+        "SELECT c.id, c.sla_facts, c.sla_due FROM index_changes x "
+        "JOIN conversations c ON c.id = x.id WHERE x.seq > ? "
+        "UNION SELECT id, sla_facts, sla_due FROM conversations "
+        "WHERE sla_due > ? AND sla_due <= ? AND sla_facts IS NOT NULL",
+        (seq, after, until),
+    )
+
+
+def sla_of(conn: Connection, ids: list[str]) -> list[SlaRow]:
+    """The clock columns of these conversations."""
+    return _sla_rows(
+        conn,
+        "SELECT id, sla_facts, sla_due FROM conversations WHERE id IN "
+        "(SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+
+
+def _sla_rows(conn: Connection, sql: str, args: tuple[Any, ...]) -> list[SlaRow]:
+    plain = conn.cursor()
+    plain.row_factory = None
+    return [(str(r[0]), r[1], r[2]) for r in plain.execute(sql, args)]

@@ -23,12 +23,19 @@ Derived (``DERIVED``: cleared and rebuilt by ``inbox reindex``)
     not sent, by agent: `inbox who`), deliveries (each outbound message's delivery
     state: what the mail gateway sends), tickets (a ticket's number, type, status and
     fields: `inbox ticket list`), mail_ids, thread_roots, workspace, search (FTS5)
+
+Kept beside the index (not cleared by a reindex, whose writes it records)
+    index_changes   per conversation id, the sequence number of the index's latest write
+                    of its row (written, or removed), numbered by the index in the same
+                    transaction as the write (``index.number_changes``): the newest number
+                    says whether anything changed since a number was read (the analytics
+                    file's freshness, crdt/analytics/table.py), the ids past it what did
 """
 
 from __future__ import annotations
 
 APPLICATION_ID = 0x696E6278  # "inbx"
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 FORMAT = "inbox-replica"
 
 BASE = """
@@ -46,6 +53,13 @@ CREATE TABLE staged(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NU
 CREATE INDEX staged_by_doc ON staged(doc, seq);
 CREATE TABLE dictionaries(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL);
 """
+
+
+CHANGES = (
+    "CREATE TABLE IF NOT EXISTS index_changes(id TEXT PRIMARY KEY, seq INTEGER NOT NULL) "
+    "WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS index_changes_by_seq ON index_changes(seq)",
+)
 
 INDEX = """
 CREATE TABLE conversations(
@@ -112,7 +126,7 @@ CREATE VIRTUAL TABLE search USING fts5(subject, body, notes, content='',
     tokenize='unicode61 remove_diacritics 2');
 """
 
-SCHEMA = BASE + INDEX
+SCHEMA = BASE + INDEX + "".join(f"{c};\n" for c in CHANGES)
 
 DERIVED = (
     "conversations",
@@ -235,4 +249,7 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         "made_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS tickets_by_type ON tickets(type, status)",
     ),
+    # the index's change sequence (index_changes): the rows there now are numbered by row
+    # id; the analytics file built before it (layout 1) is built once again, then in steps
+    10: (*CHANGES, "INSERT OR IGNORE INTO index_changes SELECT id, rid FROM conversations"),
 }

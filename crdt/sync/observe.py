@@ -17,6 +17,7 @@ from crdt.model import events
 from crdt.model.vocab import CONVERSATION_PREFIX
 from crdt.replica import Replica
 from crdt.store import queries
+from crdt.sync.sla_clock import SlaClock
 
 Run = dict[str, list[bytes]]  # document name -> its updates, in log order (builder.Run)
 
@@ -60,7 +61,8 @@ class Stream:
     the events stamped since this stream began are taken from the view as well; and a
     change made here, whose state before is gone once it is written, is told by those
     alone (its time is this machine's clock, the stream's too). Ids already told are
-    remembered (the last ``REMEMBER``), so nothing is told twice.
+    remembered (the last ``REMEMBER``), so nothing is told twice. What time brings with
+    no change (SLA warnings and breaches) is asked for with ``of_time``.
     """
 
     REMEMBER = 100_000
@@ -68,6 +70,7 @@ class Stream:
     def __init__(self, replica: Replica, since: str) -> None:
         self.replica, self.since = replica, since
         self._told: dict[str, None] = {}  # insertion-ordered: the oldest go first
+        self.clocks = SlaClock(since)
 
     def of_run(self, run: Run) -> list[events.Event]:
         found = run_events(self.replica, run)
@@ -84,6 +87,10 @@ class Stream:
                 if view is not None:
                     found += [e for e in events.of_view(view) if e["at"] >= self.since]
         return self._new(found)
+
+    def of_time(self, now: str) -> list[events.Event]:
+        """The SLA warnings and breaches that fell since the last look, by ``now``."""
+        return self._new(self.clocks.passed(self.replica.store.conn, now))
 
     def _recent(self, conversation_id: str) -> list[events.Event]:
         """Events since the stream began that the index holds already (stored by

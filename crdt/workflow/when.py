@@ -1,5 +1,6 @@
 """Times people type: "2h", "3d", "tomorrow 9:00", "2pm", "monday", "2026-12-01T09:00";
-and spans of time: "15m", "4h", "2d", "1h30m".
+and spans of time: "15m", "4h", "2d", "1h30m" (and "30s": SLA targets a test or a demo
+can watch pass).
 
 Pure: the caller gives "now" (local, aware), so tests need no clock.
 """
@@ -14,9 +15,9 @@ from crdt.errors import UsageError
 _SPAN = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$")
 _AT = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 DEFAULT_HOUR = 9
-_PART = re.compile(r"(\d+)(minutes?|mins?|m|hours?|h|days?|d|weeks?|w)")
+_PART = re.compile(r"(\d+)(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)")
 MAX_DURATION = 366 * 86400
 
 
@@ -98,7 +99,7 @@ def _clock(text: str, original: str) -> time:
 
 
 def duration(text: str) -> int:
-    """Seconds in a span such as "15m", "4h", "2d", "1w" or "1h30m"; a UsageError that
+    """Seconds in a span such as "15m", "4h", "2d", "1w", "1h30m" or "30s"; a UsageError that
     shows the spelling otherwise (zero, and over a year, are refused)."""
     compact = re.sub(r"\s+", "", text.lower())
     parts = list(_PART.finditer(compact))

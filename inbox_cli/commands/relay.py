@@ -80,6 +80,11 @@ def configure(p: argparse.ArgumentParser, name: str) -> None:
         action="store_true",
         help="do not start the mail gateway for the store's mailboxes (`relay gateway`)",
     )
+    serve.add_argument(
+        "--no-notifier",
+        action="store_true",
+        help="do not start the notifier for the store's notifiers (`relay notifier`)",
+    )
     example(
         serve,
         "inbox relay serve --port 8787 --store ./relay.db",
@@ -277,24 +282,28 @@ def _start_beside(
     args: argparse.Namespace, sock: socket.socket, tls: bool, ctx: Context
 ) -> list[subprocess.Popen[bytes]]:
     """The processes beside the relay that its store has work for: the mail gateway
-    (mailboxes; not with --no-gateway) and the notifier (notifiers), each of its own
-    (``relay gateway``, ``relay notifier``) reaching the relay over loopback. A relay
-    serving TLS or bound off loopback has them run by hand, with the URL it is reached at."""
+    (mailboxes; not with --no-gateway) and the notifier (notifiers; not with
+    --no-notifier), each of its own (``relay gateway``, ``relay notifier``) reaching the
+    relay over loopback. A relay
+    serving TLS or bound off loopback has them run by hand, with the URL it is reached at.
+    A store with no notifier yet has the notifier started when one is added."""
     from relay.client.address import is_loopback
     from relay.gateway import child
-    from relay.notify import ledger
+    from relay.notify import later, ledger
     from relay.store import RelayStore
 
+    notifying = not args.no_notifier
     with RelayStore.open(Path(args.store_path)) as store:
         wanted = [
             (verb, what, whose)
             for verb, what, whose, needed in (
                 ("gateway", "mail gateway", "mailboxes", not args.no_gateway and store.mailboxes()),
-                ("notifier", "notifier", "notifiers", ledger.notifiers(store)),
+                ("notifier", "notifier", "notifiers", notifying and ledger.notifiers(store)),
             )
             if needed
         ]
-    if wanted and (tls or not (is_loopback(args.host) or args.host in ("0.0.0.0", "::"))):
+    local = not tls and (is_loopback(args.host) or args.host in ("0.0.0.0", "::"))
+    if not local:
         for verb, what, _ in wanted:
             ctx.out.warn(
                 f"the {what} is not started for a relay serving TLS or bound off "
@@ -306,6 +315,8 @@ def _start_beside(
     for verb, what, whose in wanted:
         started.append(child.start(Path(args.store_path), url, verb))
         ctx.out.say(f"{what} started for the {whose} of {args.store_path}")
+    if notifying and not any(verb == "notifier" for verb, _, _ in wanted):
+        later.start_when_added(Path(args.store_path), url, started, ctx.out.say)
     return started
 
 

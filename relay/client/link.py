@@ -42,6 +42,8 @@ Progress = Callable[[int, int], None]
 Say = Callable[[str], None]
 OnRun = Callable[[builder.Run], None]  # told each run of the relay's log before it is stored
 OnLocal = Callable[[list[str]], None]  # told the documents changed here before they are sent
+OnTick = Callable[[], None]  # called every TICK seconds while in step (SLA clocks)
+TICK = 1.0
 
 
 def _quiet(note: str) -> None:
@@ -101,9 +103,10 @@ class Link:
         say: Say = _quiet,
         on_run: OnRun | None = None,
         on_local: OnLocal | None = None,
+        on_tick: OnTick | None = None,
     ) -> None:
         self.replica, self.ws, self.progress, self.say = replica, ws, progress, say
-        self.on_run, self.on_local = on_run, on_local
+        self.on_run, self.on_local, self.on_tick = on_run, on_local, on_tick
         self.skipped = 0  # presence frames that could not be read, skipped
         self.unsent: dict[str, int] = {}  # documents too big to send: their outbox counter
         self.pieces = p.Assembly()  # the one frame the relay is sending in pieces
@@ -475,10 +478,11 @@ def watch(
     say: Callable[[str], None],
     on_run: OnRun | None = None,
     on_local: OnLocal | None = None,
+    on_tick: OnTick | None = None,
 ) -> None:
     """Stay in step until interrupted; a revoked token ends it (exit 4), and so does a
-    relay URL the token may not go to (exit 2). ``on_run`` and ``on_local``: see ``Link``
-    (``inbox watch`` and the relay's notifier derive events there)."""
+    relay URL the token may not go to (exit 2). ``on_run``, ``on_local`` and ``on_tick``:
+    see ``Link`` (``inbox watch`` and the relay's notifier derive events there)."""
     delay = BACKOFF_FIRST
     me = random.getrandbits(31)  # this process's awareness client id
     beat = 0
@@ -490,7 +494,8 @@ def watch(
         else:
             delay = BACKOFF_FIRST
             try:
-                beat = _stay(replica, ws, me, beat, say, on_run, on_local)
+                link = Link(replica, ws, say=say, on_run=on_run, on_local=on_local, on_tick=on_tick)
+                beat = _stay(link, me, beat, say)
             except (WebSocketError, Unreachable, p.ProtocolError) as exc:
                 say(f"connection lost ({exc}); reconnecting")
             finally:
@@ -500,18 +505,9 @@ def watch(
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-def _stay(
-    replica: Replica,
-    ws: WebSocket,
-    me: int,
-    beat: int,
-    say: Callable[[str], None],
-    on_run: OnRun | None = None,
-    on_local: OnLocal | None = None,
-) -> int:
-    link = Link(replica, ws, say=say, on_run=on_run, on_local=on_local)
+def _stay(link: Link, me: int, beat: int, say: Callable[[str], None]) -> int:
     try:
-        return _watching(link, replica, ws, me, beat, say)
+        return _watching(link, link.replica, link.ws, me, beat, say)
     finally:
         link.builder.close()
 
@@ -526,7 +522,7 @@ def _watching(
     doing = presence.doing(replica)
     beat += 1
     ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
-    last_beat = time.monotonic()
+    last_beat = last_tick = time.monotonic()
     while True:
         message = ws.recv(POLL)
         if message is not None:
@@ -546,6 +542,9 @@ def _watching(
             beat += 1
             ws.send(p.awareness(p.awareness_update([p.Awareness(me, beat, _state(doing))])))
             last_beat = time.monotonic()
+        if link.on_tick is not None and time.monotonic() - last_tick >= TICK:
+            link.on_tick()
+            last_tick = time.monotonic()
 
 
 def _state(doing: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,13 @@ events, which the ledger takes once. A second thread delivers what the ledger ho
 retrying with backoff. Its first start takes the workspace as it is without telling
 its history (only what happens from then on is news).
 
+SLA warnings and breaches come with no change: each second (``link.TICK``) the
+notifier asks its replica's clocks what fell since it last asked
+(``crdt/sync/sla_clock.py``), writes those into the ledger, and then keeps how far it
+has looked in its replica (``SLA_SINCE``), so a notifier stopped (or a relay restarted)
+tells what fell while it was down when it starts again; a window looked at twice gives
+the same event ids, which the ledger takes once.
+
 Its own process and replica rather than a thread of the mail gateway: the gateway's
 own imports reach its replica without passing through the relay's log, so their
 state before would be gone when the notifier looked; and notifications then work
@@ -31,6 +38,7 @@ from crdt.model.vocab import VIEWER
 from crdt.replica import Replica
 from crdt.store import home as homes
 from crdt.sync import observe
+from crdt.sync.sla_clock import SlaClock
 from relay.client import link
 from relay.client.address import Relay
 from relay.client.tokens import kept_token
@@ -42,6 +50,8 @@ from relay.store import RelayStore
 AGENT = "notifier@inbox.invalid"
 SUFFIX = ".notifier"
 SEND_POLL = 0.2  # seconds between looks at the ledger
+SLA_SINCE = "notifier_sla_since"  # replica meta: where the SLA clocks' last look ended
+SLA_KEEP = 60.0  # seconds between writes of SLA_SINCE when nothing fell
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 600.0  # seconds before a retry: doubling, half jitter
 ATTEMPTS = 12  # then the delivery is failed (about 1.5 hours of trying)
 
@@ -60,11 +70,19 @@ def run(store_path: Path, relay_url: str, say: Say) -> None:
         replica = peer.open_peer(store_path, relay_url, home, AGENT, VIEWER, "Notifier")
         relay, token = Relay(relay_url), kept_token(home)
         try:
+            clocks = SlaClock((None if first else replica.store.meta(SLA_SINCE)) or clock.now_iso())
             if first:  # the workspace as it is: its history is not news
                 link.sync_once(replica, relay, token)
             threading.Thread(target=send_loop, args=(store_path, say), daemon=True).start()
             with RelayStore.open(store_path) as store:
-                link.watch(replica, relay, token, say, on_run=_recorder(replica, store))
+                link.watch(
+                    replica,
+                    relay,
+                    token,
+                    say,
+                    on_run=_recorder(replica, store),
+                    on_tick=_ticker(replica, store, clocks),
+                )
         finally:
             replica.close()
 
@@ -76,6 +94,25 @@ def _recorder(replica: Replica, store: RelayStore) -> link.OnRun:
             ledger.enqueue(store, found, clock.now_iso())
 
     return record
+
+
+def _ticker(replica: Replica, store: RelayStore, clocks: SlaClock) -> link.OnTick:
+    """The SLA transitions that fell since the last look into the ledger, then how far
+    the clocks have looked kept (each time something fell, else every ``SLA_KEEP``)."""
+    kept = time.monotonic()
+
+    def tick() -> None:
+        nonlocal kept
+        now = clock.now_iso()
+        found = clocks.passed(replica.store.conn, now)
+        if found:
+            ledger.enqueue(store, found, now)
+        if found or time.monotonic() - kept >= SLA_KEEP:
+            with replica.store.write():
+                replica.store.set_meta(SLA_SINCE, clocks.since)
+            kept = time.monotonic()
+
+    return tick
 
 
 def send_loop(store_path: Path, say: Say, stop: threading.Event | None = None) -> None:

@@ -181,3 +181,29 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def mail_now(path: Path, subject: str) -> Path:
+    """An mbox of one customer's message dated now (an SLA clock that starts with it is
+    due seconds from now)."""
+    from email.utils import formatdate, make_msgid
+
+    now = time.time()
+    path.write_text(
+        f"From customer@example.com {time.asctime(time.gmtime(now))}\n"
+        "From: A Customer <customer@example.com>\n"
+        "To: support@acme.example.com\n"
+        f"Subject: {subject}\n"
+        f"Date: {formatdate(now, usegmt=True)}\n"
+        f"Message-ID: {make_msgid(domain='mail.example.com')}\n"
+        "\n"
+        "Our export stopped working this morning, please help.\n\n"
+    )
+    return path
+
+
+def join_admin(relay: RelayProcess, home: Path, agent: str) -> Path:
+    """``agent``'s replica joined with an admin's token (SLAs, rules, settings)."""
+    done = run_inbox(home, "join", relay.url, "--token-file", str(relay.token(agent, "--admin")))
+    assert done.returncode == 0, done.stderr
+    return home

@@ -99,3 +99,25 @@ def test_a_replica_of_schema_9_gains_the_tickets_index_and_a_reindex_fills_it(
     assert ok(home, "ticket", "list", "-0") == ""
     assert run_inbox(home, "reindex").returncode == 0
     assert ok(home, "ticket", "list", "-0").strip("\0") == first
+
+
+def test_a_replica_of_schema_10_gains_the_change_sequence_of_every_row(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    ok(home, "import", str(MBOX))
+    conn = sqlite3.connect(home / "replica.db")
+    with conn:
+        conn.execute("DROP TABLE index_changes")
+        conn.execute("UPDATE meta SET value = '10' WHERE key = 'schema'")
+    conn.close()
+    assert ok(home, "list", "--status", "all")
+    conn = sqlite3.connect(home / "replica.db")
+    ids = {r[0] for r in conn.execute("SELECT id FROM conversations")}
+    numbered = dict(conn.execute("SELECT id, seq FROM index_changes").fetchall())
+    conn.close()
+    assert set(numbered) == ids and len(ids) == 7
+    first = sorted(ids)[0]
+    ok(home, "tag", first, "--add", "later")  # numbered as it is written, past every row
+    conn = sqlite3.connect(home / "replica.db")
+    (seq,) = conn.execute("SELECT seq FROM index_changes WHERE id = ?", (first,)).fetchone()
+    conn.close()
+    assert seq == max(numbered.values()) + 1

@@ -133,3 +133,17 @@ def test_unreadable_input_raises_usage_error(bad: str) -> None:
 def test_times_not_in_the_future_raise_usage_error(past: str) -> None:
     with pytest.raises(UsageError, match="past"):
         when.parse(past, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("15m", 900), ("1h30m", 5400), ("2d", 172800), ("30s", 30), ("1m30s", 90), ("10 secs", 10)],
+)
+def test_a_duration_reads_its_units_seconds_too(text: str, seconds: int) -> None:
+    assert when.duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["0s", "soon", "5x", "367d"])
+def test_a_duration_that_cannot_be_is_refused(text: str) -> None:
+    with pytest.raises(UsageError):
+        when.duration(text)

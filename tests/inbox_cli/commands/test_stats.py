@@ -44,6 +44,25 @@ def test_stats_counts_responses_resolutions_and_agents(run: Run, home: Path) -> 
     }  # incremental gave what a whole build gives
 
 
+def test_a_change_stamped_before_everything_the_file_holds_is_seen(run: Run, home: Path) -> None:
+    conv = _workspace(run)
+    first = as_json(run("stats", "--since", "3650d", "--by", "tag", "--json"))
+    assert first["built"]["how"] == "full"
+    # an agent whose clock (or offline time) puts the change before every row's stamps:
+    # no count, row id, message total or newest time moves, only the row's view
+    long_ago = {"INBOX_NOW": "2020-01-01T00:00:00Z"}
+    assert run("tag", conv, "--add", "offline", env=long_ago).returncode == 0
+    after = as_json(run("stats", "--since", "3650d", "--by", "tag", "--json"))
+    assert after["built"] == {"how": "incremental", "conversations": 1}
+    assert "offline" in {g["key"] for g in after["groups"]}
+    # a policy saved retimes every row's SLA columns, which the file does not hold
+    assert run("sla", "add", "std", "--first-response", "1h", "--default").returncode == 0
+    again = as_json(run("stats", "--since", "3650d", "--by", "tag", "--json"))
+    assert again["built"]["how"] == "current"
+    rebuilt = as_json(run("stats", "--since", "3650d", "--by", "tag", "--json", "--rebuild"))
+    assert rebuilt["groups"] == again["groups"] and rebuilt["totals"] == again["totals"]
+
+
 def test_stats_html_is_one_file_with_charts_and_no_outside_asset(run: Run, home: Path) -> None:
     _workspace(run)
     report = home.parent / "report.html"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import INBOX, ROOT
-from tests.relay.relays import BEN, RelayProcess, ok, pair, wait_for
+from tests.relay.relays import BEN, DANA, RelayProcess, join_admin, mail_now, ok, pair, wait_for
 
 
 class Watch:
@@ -77,3 +77,32 @@ def test_watch_streams_a_teammates_changes_once_with_ids_every_replica_shares(
     assert by_kind["status.changed"]["status"] == "closed"
     assert {e["conversation"] for e in got} == {conv}
     assert sorted(e["id"] for e in got) == sorted(e["id"] for e in mine.events())
+
+
+def test_watch_tells_an_sla_warning_and_breach_as_their_time_passes_with_nothing_changed(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    a = join_admin(relay, tmp_path / "a", DANA)
+    ok(a, "sla", "add", "fast", "--first-response", "10s", "--warn-before", "5s", "--default")
+    ok(a, "sync")
+    b = relay.join(tmp_path / "b", BEN)
+    watching = Watch(b)
+    try:
+        assert wait_for(watching.connected, 20)
+        ok(a, "import", str(mail_now(tmp_path / "now.mbox", "Export broken")))
+        ok(a, "sync")  # the last change: from here on only time passes
+
+        def sla() -> list[dict[str, Any]]:
+            return [e for e in watching.events() if e["event"].startswith("sla.")]
+
+        assert wait_for(lambda: len(sla()) >= 2, 30), watching.events()
+    finally:
+        watching.stop()
+    told = sla()
+    assert [e["event"] for e in told] == ["sla.warning", "sla.breached"]  # each once
+    warning, breach = told
+    conv = json.loads(ok(b, "list", "--json"))[0]
+    assert {e["conversation"] for e in told} == {conv["id"]}
+    assert warning["due_at"] == breach["due_at"] == breach["at"] == conv["sla_due_at"]
+    assert warning["at"] < breach["at"] and warning["policy"] == "fast"
+    assert breach["target"] == "first_response" and breach["subject"] == "Export broken"

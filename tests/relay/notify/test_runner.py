@@ -1,6 +1,8 @@
 """The notifier beside a real relay: events told to a real HTTP server, Slack's format
 and signed webhooks, retried when the receiver fails, once from one place, and none
-lost when the notifier is killed (at least once, with ids to drop the second by)."""
+lost when the notifier is killed (at least once, with ids to drop the second by); SLA
+warnings and breaches as their time passes, once each across a relay's restart, from a
+notifier the running relay started when the first one was added."""
 
 from __future__ import annotations
 
@@ -8,16 +10,38 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import INBOX, ROOT, run_inbox
 from tests.relay.notify.receivers import Receiver, verified
-from tests.relay.relays import BEN, RelayProcess, ok, pair, wait_for
+from tests.relay.relays import BEN, DANA, RelayProcess, join_admin, mail_now, ok, pair, wait_for
 
 SECRET = b"s3cret-for-signing"
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Iterator[RelayProcess]:
+    """The relay with its notifier run by hand (``Notifier``), to be killed and started."""
+    where = tmp_path / "relay"
+    where.mkdir()
+    process = RelayProcess(where, args=("--no-notifier",)).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[RelayProcess]:
+    """The relay as `inbox relay serve` runs it, starting its own notifier."""
+    where = tmp_path / "serving"
+    where.mkdir()
+    process = RelayProcess(where).start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture
@@ -193,3 +217,40 @@ def test_notify_add_refuses_plain_http_off_loopback_and_secrets_on_the_command_l
         *store,
     )
     assert done.returncode == 2 and "mentoin" in done.stderr
+
+
+def test_sla_events_reach_a_notifier_added_while_the_relay_runs_once_across_a_restart(
+    serving: RelayProcess, tmp_path: Path, receiver: Receiver
+) -> None:
+    a = join_admin(serving, tmp_path / "a", DANA)
+    ok(a, "sla", "add", "fast", "--first-response", "12s", "--warn-before", "6s", "--default")
+    ok(a, "sync")
+    key = _secret_file(tmp_path, "hook.key", SECRET.decode())
+    on = ("--on", "sla-warning,sla-breached")
+    _notify(serving, "add", "webhook", receiver.url("/hook"), "--secret-file", str(key), *on)
+
+    def ready() -> bool:  # started by the running relay: no restart
+        home = serving.where / "relay.notifier" / "replica.db"
+        return home.exists() and "connected as notifier" in serving.logged()
+
+    assert wait_for(ready, 30), serving.logged()
+    mbox = mail_now(tmp_path / "now.mbox", "Export broken")
+    ok(a, "import", str(mbox))
+    ok(a, "sync")
+    assert wait_for(lambda: receiver.events("/hook"), 30), serving.logged()
+    serving.stop()  # the relay and its notifier; the breach falls while they are down
+    sent = parsedate_to_datetime(mbox.read_text().split("Date: ")[1].split("\n")[0])
+    time.sleep(max(0.0, sent.timestamp() + 12 - time.time()))
+    serving.start()
+    assert wait_for(lambda: len(receiver.events("/hook")) >= 2, 30), serving.logged()
+    got = receiver.events("/hook")
+    assert [e["event"] for e in got] == ["sla.warning", "sla.breached"]  # once each
+    assert len({e["id"] for e in got}) == 2 and all(
+        verified(c, SECRET) for c in receiver.at("/hook")
+    )
+    assert got[1]["due_at"] == got[1]["at"] and got[1]["target"] == "first_response"
+    listed = json.loads(ok(a, "list", "--json"))
+    assert got[1]["conversation"] == listed[0]["id"] and got[1]["due_at"] == listed[0]["sla_due_at"]
+    store = ("--store", str(serving.store))
+    ledger = json.loads(run_inbox(serving.where, "notify", "list", "--json", *store).stdout)
+    assert ledger[0]["deliveries"] == {"sent": 2}  # one row each in the ledger
