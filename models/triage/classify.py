@@ -3,8 +3,9 @@
 Embeddings (models/embed.py) place the message among labelled examples: the shipped
 seed set, and the conversations whose labels this team's agents set or corrected
 (weighted double: the team's own word). Neighbours and centroids vote (scoring.py);
-rules then move priority towards urgent for an outage or a security incident, towards
-high for a failed payment or a deadline within a day or two, and towards low for what
+rules then move priority towards urgent for an outage, a security incident or data being
+lost, towards high for a failed payment, a deadline within a day or two or a displeased
+customer writing again, and towards low for what
 no one waits on (a feature idea, praise, spam; rules.py), and the tone of the customer's own words
 (tone.py: a lexicon with negation, intensifiers and sarcasm) reweighs sentiment. When no
 embedding model loads, the same runs on hashed words (lexical.py), and says so.
@@ -18,7 +19,7 @@ from typing import Any
 
 from crdt.model.triage import CHOICES, FIELDS
 from models.embed import Embedder
-from models.triage import rules, scoring, seed
+from models.triage import rules, scoring, seed, topics
 from models.triage.own_words import own_words
 from models.triage.scoring import Example
 from models.triage.tone import tone
@@ -26,7 +27,9 @@ from models.triage.tone import tone
 LOW = 0.5  # a confidence under this is "low confidence"
 TEAM_WEIGHT = 2.0
 URGENT_SHARE, PAYMENT_SHARE, DEADLINE_SHARE = 0.5, 0.3, 0.3
+AGAIN_SHARE = 0.3  # writing again, displeased: the guideline's "an angry customer asking again"
 UNHURRIED_SHARE = 0.3  # a feature idea, praise or spam towards low
+DOUBTFUL, NAMED_SHARE = 0.4, 0.3  # a category this unsure leans to the request named
 TONE_WEIGHT = 3.0  # each point of a tone cue
 QUIET = 2.0  # neutral's factor when the words carry no tone at all
 
@@ -80,20 +83,32 @@ class Triager:
     def decide(self, text: str, vector: scoring.Vector) -> Result:
         p = {f: self.fields[f].distribution(vector) for f in FIELDS}
         signals = rules.urgency(text)
-        if signals & {"outage", "security"}:
+        p["category"] = _named(p["category"], text)
+        category = scoring.best(p["category"])[0]
+        spam = category == "spam"
+        p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
+        if signals & {"outage", "security", "data_loss"}:
             p["priority"] = scoring.mix(p["priority"], "urgent", URGENT_SHARE)
         else:
             if "payment" in signals:
                 p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
             if "deadline" in signals:
                 p["priority"] = scoring.mix(p["priority"], "high", DEADLINE_SHARE)
-        category = scoring.best(p["category"])[0]
+            if "again" in signals and scoring.best(p["sentiment"])[0] == "negative":
+                p["priority"] = scoring.mix(p["priority"], "high", AGAIN_SHARE)
         if not signals and category in rules.UNHURRIED:
             p["priority"] = scoring.mix(p["priority"], "low", UNHURRIED_SHARE)
-        spam = category == "spam"
-        p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
         labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
         return Result(labels, self.method, tuple(sorted(signals)))
+
+
+def _named(p: dict[str, float], text: str) -> dict[str, float]:
+    """A doubtful category moved towards the request the words name outright."""
+    if scoring.best(p)[1] >= DOUBTFUL:
+        return p
+    for name in sorted(topics.named(text)):
+        p = scoring.mix(p, name, NAMED_SHARE)
+    return p
 
 
 def _toned(p: dict[str, float], words: str, spam: bool) -> dict[str, float]:

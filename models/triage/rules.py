@@ -1,6 +1,6 @@
 """Signals a few words decide, in English, German, French and Spanish: what makes a message
-urgent (an outage, a security incident) or pressing (a payment that failed, a deadline
-within a day or two). Its tone: tone.py.
+urgent (an outage, a security incident, data being lost) or pressing (a payment that
+failed, a deadline within a day or two, a customer writing again). Its tone: tone.py.
 
 Nearest neighbours learn what a message is about; they are weak at urgency, which a
 single word can decide. Pure: text in, signals out.
@@ -50,7 +50,41 @@ URGENT = {
         r"\bavant (?:demain|lundi|mardi|mercredi|jeudi|vendredi|ce soir)\b|"
         r"\bd'ici (?:demain|lundi|mardi|mercredi|jeudi|vendredi)\b|"
         r"\bantes del? (?:mañana|lunes|martes|miércoles|jueves|viernes)\b|\bpara mañana\b|"
-        r"\bplazo\b"
+        r"\bplazo\b|"
+        r"\b(?:ends?|closes?|leaves?|expires?|renews?|is|'s|starts?) (?:on )?(?:this )?(?:monday|"
+        r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+        r"\b(?:dispatch(?:ed)?|ships?|shipped|goes out|leaves|ends|closes) (?:today|tomorrow)\b|"
+        r"\bin (?:two|2) days\b|\bin zwei tagen\b|\bdans (?:deux|2) jours\b|"
+        r"\ben (?:dos|2) días\b|"
+        r"\b(?:endet|läuft|ist|beginnt|startet) (?:schon )?morgen\b|"
+        r"\b(?:expire|se termine|finit|commence|est|part|c'est) demain\b|"
+        r"\b(?:se renueva|vence|termina|caduca|expira|empieza|es) mañana\b|"
+        r"(?:^|[.!?] )mañana (?:se renueva|vence|termina|caduca|expira|empieza)\b"
+    ),
+    # data being lost now: the guideline's urgent
+    "data_loss": (
+        r"\b(?:lost|losing|deleted|deleting|wiped) (?:all )?(?:of )?(?:the |our |my |their )?"
+        r"(?:\w+ )?(?:data|notes|files|records|entries|documents|work)\b|"
+        r"\b(?:data|notes|files|records|entries|documents) (?:\w+ ){0,4}?(?:are |is |keep |have )?"
+        r"(?:disappear|vanish|being deleted|been deleted|gone missing)|"
+        r"datenverlust|daten (?:sind )?(?:weg|verloren|gelöscht)|(?:einträge|notizen|dateien) "
+        r"(?:\w+ )?(?:verschwinden|gelöscht)|"
+        r"verschwinden (?:\w+ )?(?:einträge|notizen|dateien|daten)|"
+        r"perte de données|données (?:\w+ )?(?:perdues|effacées|supprimées|disparaissent)|"
+        r"pérdida de datos|datos (?:\w+ )?(?:perdidos|borrados|desaparecen)"
+    ),
+    # contact again and again: with displeasure, the guideline's high
+    "again": (
+        r"(?:second|2nd|third|3rd|fourth|fifth) (?:time|email|message|request)(?! address)|"
+        r"\b(?:asking|writing|chasing|following up) (?:again|once more|yet again)|"
+        r"\balready (?:wrote|written|emailed|contacted|asked|called|reported)|"
+        r"\b(?:zweite|dritte|vierte)n? mal\b|\bschon (?:zweimal|dreimal|mehrmals|mehrfach)\b|"
+        r"\bbereits (?:geschrieben|gemeldet|angerufen)|"
+        r"\b(?:deuxième|troisième|quatrième) (?:fois|demande|relance)|"
+        r"\b[23]e (?:demande|relance)\b|"
+        r"\bdéjà (?:écrit|appelé|contacté|signalé|relancé)|"
+        r"\b(?:segunda|tercera|cuarta) vez\b|\bya (?:os |les )?(?:escribí|he escrito|llamé|"
+        r"he llamado)|\bhe (?:llamado|escrito) (?:dos|tres|varias) veces"
     ),
 }
 # what no one waits on (the guideline's low priority), when no signal says otherwise
@@ -60,6 +94,6 @@ _URGENT = {name: re.compile(pattern) for name, pattern in URGENT.items()}
 
 
 def urgency(text: str) -> set[str]:
-    """The urgency signals in ``text``: outage, security, payment, deadline."""
+    """The urgency signals in ``text``: outage, security, data_loss, payment, deadline, again."""
     lowered = text.lower()
     return {name for name, pattern in _URGENT.items() if pattern.search(lowered)}

@@ -27,6 +27,19 @@ from models.triage import rules
         ("il me faut la facture avant jeudi", "deadline"),
         ("lo necesito antes del viernes", "deadline"),
         ("the renewal is tomorrow and I can't cancel", "deadline"),
+        ("I need it for the wedding, which is on Saturday", "deadline"),
+        ("the confirmation says it will be dispatched today", "deadline"),
+        ("je dois la porter samedi, donc dans deux jours", "deadline"),
+        ("Mañana se renueva mi suscripción y no quiero seguir", "deadline"),
+        ("Unser Vertrag endet morgen", "deadline"),
+        ("three colleagues have lost the notes they wrote yesterday", "data_loss"),
+        ("entries written by other people disappear when I open it", "data_loss"),
+        ("seit dem Update verschwinden Einträge aus dem Kalender", "data_loss"),
+        ("des données perdues après la synchronisation", "data_loss"),
+        ("This is the second time I'm asking about my refund", "again"),
+        ("Ich schreibe Ihnen jetzt zum dritten Mal", "again"),
+        ("Je vous ai déjà écrit il y a dix jours", "again"),
+        ("He llamado dos veces y nadie me contesta", "again"),
     ],
 )
 def test_urgency_signals_in_four_languages(text: str, signal: str) -> None:
@@ -44,6 +57,10 @@ def test_a_plain_question_has_no_urgency_signal() -> None:
         "our reports show us breaching on tickets that are fine",  # an SLA, not a breach
         "he was the only owner, so nobody can add people now",  # one missing right
         "Thanks for the birthday box, it arrived on Monday",  # a date gone by
+        "I ordered it on Tuesday with express shipping",  # a day gone by
+        "esta mañana no me llegó el código",  # this morning, not tomorrow
+        "can I change the email address on my account?",  # no second time
+        "how do I delete old files from the archive?",  # no data lost
     ],
 )
 def test_words_near_a_signal_are_not_one(text: str) -> None:

@@ -53,7 +53,10 @@ def test_a_slow_consumer_is_dropped_by_bytes_and_resumes(
         deaf.sock.close()
     assert code == 4000 and "too far behind" in reason
     assert let_go
-    assert peak < 200, f"the relay grew {peak:.0f} MB"
+    # the ceiling the limits make: loaded documents (64 MB of entries, held as documents
+    # and as plain values) and two queues of 32 MB with a piece in flight; unbounded, the
+    # two queues alone would hold 2 x 72 MB on top of the documents
+    assert peak < 240, f"the relay grew {peak:.0f} MB"
     ok(b, "sync")  # it resumes from its cursor: all of it arrives
     assert len(json.loads(ok(b, "list", "--status", "all", "--json"))) == 7 + 24
 

@@ -1,0 +1,44 @@
+"""Requests named outright, in four languages (models/triage/topics.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.triage import topics
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Please cancel my subscription before it renews", "cancellation"),
+        ("Ich möchte mein Abo kündigen", "cancellation"),
+        ("je veux résilier mon abonnement", "cancellation"),
+        ("quiero darme de baja", "cancellation"),
+        ("Still waiting for my refund of 40 EUR", "refund"),
+        ("Die Anzahlung wurde nicht zurückerstattet", "refund"),
+        ("je n'ai pas reçu le remboursement", "refund"),
+        ("¿cuándo recibiré el reembolso?", "refund"),
+        ("How do I export all contacts?", "how_to"),
+        ("Wie kann ich das Passwort ändern?", "how_to"),
+        ("Comment puis-je ajouter un collègue ?", "how_to"),
+        ("¿Cómo puedo crear un código de descuento?", "how_to"),
+        ("It would be great if the calendar had a week view", "feature_request"),
+        ("Es wäre toll, wenn es einen Dunkelmodus gäbe", "feature_request"),
+        ("Une suggestion : ce serait génial de réserver en ligne", "feature_request"),
+        ("Sería genial poder pagar con Bizum", "feature_request"),
+    ],
+)
+def test_a_request_named_outright(text: str, category: str) -> None:
+    assert category in topics.named(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The app crashes when I open the settings page",
+        "My parcel has not arrived yet, order 4411",
+        "Thanks so much, you saved my day!",
+    ],
+)
+def test_a_message_that_names_no_request(text: str) -> None:
+    assert topics.named(text) == set()
