@@ -12,7 +12,7 @@ SMOLLM2 = 0.1.2
 # cached native wheel would carry one machine's instructions to another
 LLAMA_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: demo test lint bench clean dovecot chromium
+.PHONY: demo test lint bench clean dovecot nginx chromium
 
 # The project is installed in compat editable mode: a plain path entry, not an import hook
 # that every start would pay for. setuptools warns about every editable mode (compat is
@@ -31,26 +31,34 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/inbox demo
 
-test: $(BIN)/.installed dovecot chromium
+test: $(BIN)/.installed dovecot nginx chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
-# The mail tests run a real IMAP server (tests/mailservers.py): Debian's Dovecot, installed
-# once as root. A policy-rc.d that refuses (the machine's own, if any, put back after)
-# keeps apt from starting the system's Dovecot service on 143 and 993.
-dovecot:
-	@PATH="$$PATH:/usr/sbin:/sbin"; command -v dovecot >/dev/null && exit 0; \
-	[ "$$(id -u)" = 0 ] || { echo "make test needs Dovecot: run it once as root," \
-		"or apt-get install dovecot-imapd" >&2; exit 1; }; \
+# Servers the tests run for real, in temp dirs on loopback ports: Debian's Dovecot (the mail
+# tests' IMAP server, tests/mailservers.py) and nginx (the README's reverse proxy in front
+# of the relay), installed once as root. A policy-rc.d that refuses (the machine's own, if
+# any, put back after) keeps apt from starting the system's services on 143, 993 and 80.
+define quiet_install
+	@PATH="$$PATH:/usr/sbin:/sbin"; command -v $(1) >/dev/null && exit 0; \
+	[ "$$(id -u)" = 0 ] || { echo "make test needs $(1): run it once as root," \
+		"or apt-get install $(2)" >&2; exit 1; }; \
 	policy=/usr/sbin/policy-rc.d; saved=$$(mktemp); \
 	if [ -e $$policy ]; then cp -p $$policy $$saved; else rm -f $$saved; fi; \
 	printf '#!/bin/sh\nexit 101\n' > $$policy && chmod +x $$policy; \
-	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
 	status=$$?; \
 	if [ -e $$saved ]; then mv $$saved $$policy; else rm -f $$policy; fi; \
 	exit $$status
+endef
+
+dovecot:
+	$(call quiet_install,dovecot,dovecot-imapd)
+
+nginx:
+	$(call quiet_install,nginx,nginx)
 
 # The widget's tests drive a real browser: Debian's chromium (Playwright for Python drives
 # it at /usr/bin/chromium; no browser is downloaded), installed once as root.
