@@ -30,6 +30,7 @@ URGENT_SHARE, PAYMENT_SHARE, DEADLINE_SHARE = 0.5, 0.3, 0.3
 AGAIN_SHARE = 0.3  # writing again, displeased: the guideline's "an angry customer asking again"
 UNHURRIED_SHARE = 0.3  # a feature idea, praise or spam towards low
 DOUBTFUL, NAMED_SHARE = 0.4, 0.3  # a category this unsure leans to the request named
+SIGNALLED = {"security": "security", "payment": "billing"}  # ... or to what a signal says
 TONE_WEIGHT = 3.0  # each point of a tone cue
 QUIET = 2.0  # neutral's factor when the words carry no tone at all
 
@@ -83,7 +84,7 @@ class Triager:
     def decide(self, text: str, vector: scoring.Vector) -> Result:
         p = {f: self.fields[f].distribution(vector) for f in FIELDS}
         signals = rules.urgency(text)
-        p["category"] = _named(p["category"], text)
+        p["category"] = _named(p["category"], text, signals)
         category = scoring.best(p["category"])[0]
         spam = category == "spam"
         p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
@@ -102,11 +103,13 @@ class Triager:
         return Result(labels, self.method, tuple(sorted(signals)))
 
 
-def _named(p: dict[str, float], text: str) -> dict[str, float]:
-    """A doubtful category moved towards the request the words name outright."""
+def _named(p: dict[str, float], text: str, signals: set[str]) -> dict[str, float]:
+    """A doubtful category moved towards the request the words name outright, or what
+    a security or payment signal says it is."""
     if scoring.best(p)[1] >= DOUBTFUL:
         return p
-    for name in sorted(topics.named(text)):
+    incidents = {SIGNALLED[s] for s in signals if s in SIGNALLED}
+    for name in sorted(topics.named(text) | incidents):
         p = scoring.mix(p, name, NAMED_SHARE)
     return p
 

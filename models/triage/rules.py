@@ -15,7 +15,8 @@ URGENT = {
         r"\b(?:outage|is down|are down|went down|service unavailable|site down|app down|"
         r"nothing loads|not loading for anyone|for all (?:of our )?users|"
         r"(?:nobody|no one) (?:here )?can (?:log|sign|access|work|use|get in|open|load|reach)|"
-        r"none of our \w+ can|whole team (?:is )?(?:stuck|blocked)|"
+        r"none of our (?:\w+ ){1,2}can|whole team (?:is )?(?:stuck|blocked)|"
+        r"all (?:of )?(?:our )?(?:\d+ )?users (?:are )?(?:unable|can't|cannot)|"
         r"production (?:is )?(?:down|stopped)|"
         r"5(?:00|02|03|04) (?:errors?|bad gateway|service)|incident|"
         r"ausgefallen|ausfall|nicht erreichbar|störung|geht gar nichts|"
@@ -29,7 +30,9 @@ URGENT = {
         r"(?:data|passwords?|credentials|details|emails?) (?:\w+ )?(?:was |were |have been |"
         r"has been )?leaked|leaked (?:data|passwords?|credentials|emails?|customer)|"
         r"wasn't me|was not me|didn't do (?:it|this)|"
+        r"someone (?:has )?(?:got|gotten|logged|broke) into|"
         r"gehackt|unbefugt|verdächtig|sicherheitslücke|datenleck|das war nicht ich|"
+        r"(?:die|das) ich nicht (?:war|gemacht habe)|"
         r"piraté|piratage|connexion suspecte|faille|fuite de données|ce n'était pas moi|"
         r"hackead|pirate[ao]|robado la cuenta|acceso no autorizado|sospechos|no fui yo)"
     ),
@@ -53,7 +56,10 @@ URGENT = {
         r"\bplazo\b|"
         r"\b(?:ends?|closes?|leaves?|expires?|renews?|is|'s|starts?) (?:on )?(?:this )?(?:monday|"
         r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
-        r"\b(?:dispatch(?:ed)?|ships?|shipped|goes out|leaves|ends|closes) (?:today|tomorrow)\b|"
+        r"\b(?:dispatch(?:ed)?|ships?|shipped|goes out|leaves|ends|closes) "
+        r"(?:today|tomorrow|tonight)\b|"
+        r"\btomorrow (?:morning|at \d)|\bmorgen (?:früh|um \d)|\bdemain (?:matin|à \d)|"
+        r"\bmañana (?:por la mañana|a las \d)|"
         r"\bin (?:two|2) days\b|\bin zwei tagen\b|\bdans (?:deux|2) jours\b|"
         r"\ben (?:dos|2) días\b|"
         r"\b(?:endet|läuft|ist|beginnt|startet) (?:schon )?morgen\b|"
@@ -75,7 +81,7 @@ URGENT = {
     ),
     # contact again and again: with displeasure, the guideline's high
     "again": (
-        r"(?:second|2nd|third|3rd|fourth|fifth) (?:time|email|message|request)(?! address)|"
+        r"(?:second|2nd|third|3rd|fourth|4th|fifth|5th) (?:time|email|message|request)(?! address)|"
         r"\b(?:asking|writing|chasing|following up) (?:again|once more|yet again)|"
         r"\balready (?:wrote|written|emailed|contacted|asked|called|reported)|"
         r"\b(?:zweite|dritte|vierte)n? mal\b|\bschon (?:zweimal|dreimal|mehrmals|mehrfach)\b|"

@@ -101,6 +101,8 @@ NEGATIVE: dict[str, float] = {
     r"so (?:hard|difficult) to (?:get|receive)": 2,
     r"losing (?:customers|clients|money|sales|business)": 1.5,
     r"and don't (?:send|call|email) me": 2,
+    r"not feeling (?:great|good|confident)": 2,
+    r"how is (?:this|that) even possible": 1.5,
     # German
     r"ärger": 2,
     r"enttäusch": 2,
@@ -123,6 +125,10 @@ NEGATIVE: dict[str, float] = {
     r"völlig veraltet": 1.5,
     r"jedes (?:einzelne )?mal": 1.5,
     r"zum wiederholten mal": 2,
+    r"nervig": 1.5,
+    r"dreist": 2,
+    r"rückbuchung": 2,
+    r"(?:lastschrift|zahlung) zurück(?:buchen|geben|holen)": 2,
     r"mir reicht": 2,
     r"zu viele probleme": 2,
     # French
@@ -137,8 +143,10 @@ NEGATIVE: dict[str, float] = {
     r"marre": 2,
     r"furieu": 2,
     r"j'en ai assez": 2,
-    r"troisième (?:fois|message|relance)": 2,
-    r"deuxième fois": 1.5,
+    r"troisième (?:fois|message|relance|demande)": 2,
+    r"[23]e (?:demande|relance)": 1.5,
+    r"(?:faire|ferai|fais) opposition": 2,
+    r"deuxième (?:fois|demande)": 1.5,
     r"toujours rien": 1.5,
     r"personne ne (?:répond|me répond)": 2,
     r"incompréhensible": 1.5,
@@ -148,6 +156,8 @@ NEGATIVE: dict[str, float] = {
     r"à chaque fois": 1.5,
     r"ras le bol": 2,
     r"trop de (?:problèmes|soucis|bugs)": 2,
+    r"(?:je )?m'attendais à mieux": 2,
+    r"pas normal": 1.5,
     # Spanish
     r"molest": 2,
     r"inaceptable": 2,
@@ -170,6 +180,11 @@ NEGATIVE: dict[str, float] = {
     r"ya basta": 2,
     r"demasiados (?:problemas|fallos|errores)": 2,
     r"estoy cansad[oa]": 2,
+    r"no (?:me )?parece (?:normal|serio|bien|aceptable|justo)": 2,
+    r"poco serio": 2,
+    r"(?:solicitado|pedido|reclamado|escrito|llamado) (?:ya )?(?:dos|tres|cuatro|varias) veces": 2,
+    r"contracargo": 2,
+    r"devolver(?:é)? el recibo": 2,
 }
 POSITIVE: dict[str, float] = {
     # English
@@ -220,6 +235,7 @@ POSITIVE: dict[str, float] = {
     r"so helpful": 2,
     r"very helpful": 2,
     r"really helpful": 2,
+    r"delicious": 2,
     # German
     r"toll": 1.5,
     r"begeistert": 2,
@@ -234,6 +250,7 @@ POSITIVE: dict[str, float] = {
     r"danke für die (?:schnelle|tolle)": 2,
     r"i-tüpfelchen": 1.5,
     r"(?:großer|langjähriger) fan": 2,
+    r"(?:ist|sind|war|echt) mega\b": 2,
     # French
     r"merci beaucoup": 1.5,
     r"génial": 2,
@@ -244,6 +261,9 @@ POSITIVE: dict[str, float] = {
     r"un grand merci": 2,
     r"impeccable": 2,
     r"super réactif": 2,
+    r"(?:on|nous) (?:l'|les )?ador": 2,
+    r"super (?:jeu|appli|service|outil|équipe|produit)": 2,
+    r"(?:vous dire|dire) merci": 2,
     r"(?:grand |grande |gran )?fan de": 1.5,  # and Spanish
     # Spanish
     r"genial": 2,
@@ -255,10 +275,13 @@ POSITIVE: dict[str, float] = {
     r"increíble": 2,
     r"sois geniales": 2,
     r"de lujo": 2,
+    r"daros las gracias": 2,
+    r"superfan": 2,
+    r"riquísim": 2,
     r"perfect[oa]": 1,
 }
 NEGATIONS = (
-    r"not|no|never|don't|doesn't|didn't|isn't|wasn't|aren't|nothing|hardly|"
+    r"not|no|never|don't|doesn't|didn't|isn't|wasn't|aren't|won't|wouldn't|nothing|hardly|"
     r"nicht|kein|keine|nie|pas|jamais|nunca|tampoco"
 )
 INTENSIFIERS = (

@@ -19,7 +19,7 @@ CUES = {
         r"\bkündig(?:en|ung|e)\b|\bmein (?:abo|konto|vertrag) (?:kündigen|beenden|löschen)|"
         r"\brésilier\b|\brésiliation\b|\bmettre fin à (?:mon|notre) abonnement|"
         r"\bcancelar (?:mi|la|nuestra) (?:suscripción|cuenta|membresía)|\bdarme de baja\b|"
-        r"\bdar de baja\b"
+        r"\bdar de baja\b|\bhow (?:do|can) (?:i|we) cancel\b(?! (?:my |an |the |this )?order)"
     ),
     "refund": (
         r"\b(?:my|a|the|full|partial) refund\b|\brefund (?:me|it|the|my)\b|\bmoney back\b|"
@@ -28,11 +28,12 @@ CUES = {
         r"\breembolso\b|\breembols(?:ar|ad)|\bdevolución del dinero\b|\bdevolver el dinero\b"
     ),
     "how_to": (
-        r"\bhow (?:do|can|should) (?:i|we)\b|\bwhat(?:'s| is) the (?:best )?way to\b|"
+        r"\bhow (?:do|can|should) (?:i|we)\b(?! cancel)|\bwhat(?:'s| is) the (?:best )?way to\b|"
         r"\bis there a way to\b|\bwhere (?:do|can) i (?:find|change|set)\b|"
-        r"\bwie kann (?:ich|man)\b|\bwo finde ich\b|\bgibt es eine möglichkeit\b|"
+        r"\bwie (?:kann|können) (?:ich|man|wir)\b|\bwo finde ich\b|\bgibt es eine möglichkeit\b|"
         r"\bcomment (?:puis-je|faire pour|peut-on|on fait)\b|\best-il possible de\b|"
-        r"\bc[oó]mo (?:puedo|se puede|hago|podemos)\b|\bdónde (?:puedo|encuentro)\b"
+        r"\bc[oó]mo (?:puedo|se puede|hago|podemos)\b|\bdónde (?:puedo|encuentro)\b|"
+        r"¿\s*c[oó]mo (?:lo |la |los |las |me |se )?\w+|¿\s*se puede\b"
     ),
     "feature_request": (
         r"\bfeature request\b|\bwould (?:be|love) (?:great|nice|lovely|awesome|it) if\b|"

@@ -40,6 +40,12 @@ from models.triage import rules
         ("Ich schreibe Ihnen jetzt zum dritten Mal", "again"),
         ("Je vous ai déjà écrit il y a dix jours", "again"),
         ("He llamado dos veces y nadie me contesta", "again"),
+        ("I need to order these before your sale ends tonight", "deadline"),
+        ("I present it to the board tomorrow morning", "deadline"),
+        ("someone got into our account and is sending mail", "security"),
+        ("Drei Überweisungen, die ich NICHT war!", "security"),
+        ("Since 8:15 none of our 43 users can log in", "outage"),
+        ("this is the 4th time im asking", "again"),
     ],
 )
 def test_urgency_signals_in_four_languages(text: str, signal: str) -> None:

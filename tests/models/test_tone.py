@@ -49,6 +49,16 @@ TONE_SEEDS = seed.FOLDER / "tone"
         ("How do I connect a second email address as its own inbox?", "neutral"),
         ("POST /v2/orders returns HTTP 500 since 14:00. Is this known?", "neutral"),
         ("Will it arrive by Saturday?\n\nThank you so much,\nBernie", "neutral"),
+        ("C'est ma troisième demande. Sinon je ferai opposition.", "negative"),
+        ("Wenn das wieder passiert, gibt es eine Rückbuchung.", "negative"),
+        ("Si vuelve a pasar, pediré un contracargo al banco.", "negative"),
+        ("Echt nervig, und ziemlich dreist finde ich das.", "negative"),
+        ("Pour un appareil à 229 €, je m'attendais à mieux.", "negative"),
+        ("He solicitado tres veces el reembolso. No me parece normal.", "negative"),
+        ("I won't pretend we're happy with how this ended.", "negative"),
+        ("Die App ist mega, wir bestellen jeden Freitag!", "positive"),
+        ("Mon fils et moi, on adore. Merci pour ce super jeu", "positive"),
+        ("Solo quería daros las gracias por la ayuda.", "positive"),
     ],
 )
 def test_tone_of_a_text(text: str, expected: str) -> None:

@@ -22,6 +22,10 @@ from models.triage import topics
         ("Wie kann ich das Passwort ändern?", "how_to"),
         ("Comment puis-je ajouter un collègue ?", "how_to"),
         ("¿Cómo puedo crear un código de descuento?", "how_to"),
+        ("¿Cómo lo conecto a la nueva red wifi?", "how_to"),
+        ("Wie können wir ihn zu unserem Zuhause hinzufügen?", "how_to"),
+        ("Una pregunta: ¿se puede programar un pedido?", "how_to"),
+        ("how do i cancel?? there is no button", "cancellation"),
         ("It would be great if the calendar had a week view", "feature_request"),
         ("Es wäre toll, wenn es einen Dunkelmodus gäbe", "feature_request"),
         ("Une suggestion : ce serait génial de réserver en ligne", "feature_request"),
@@ -42,3 +46,8 @@ def test_a_request_named_outright(text: str, category: str) -> None:
 )
 def test_a_message_that_names_no_request(text: str) -> None:
     assert topics.named(text) == set()
+
+
+def test_asking_how_to_cancel_is_a_cancellation_not_a_how_to() -> None:
+    assert topics.named("How do I cancel? There is no button.") == {"cancellation"}
+    assert "cancellation" not in topics.named("How do I cancel my order 4411?")
