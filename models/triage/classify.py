@@ -4,10 +4,13 @@ Embeddings (models/embed.py) place the message among labelled examples: the ship
 seed set, and the conversations whose labels this team's agents set or corrected
 (weighted double: the team's own word). Neighbours and centroids vote (scoring.py);
 rules then move priority towards urgent for an outage, a security incident or data being
-lost, towards high for a failed payment, a deadline within a day or two or a displeased
-customer writing again, and towards low for what
-no one waits on (a feature idea, praise, spam; rules.py), and the tone of the customer's own words
-(tone.py: a lexicon with negation, intensifiers and sarcasm) reweighs sentiment. When no
+lost (unless the customer says it is over: a password already changed moves a security
+incident to high; a link not clicked or a service working again, nowhere), towards high
+for a failed payment, a deadline within a day or two or a displeased customer writing
+again, and towards low for what no one waits on (a feature idea, praise, spam;
+rules.py). A doubtful category leans towards the request the words name outright
+(topics.py), and the tone of the customer's own words (tone.py: a lexicon with negation,
+intensifiers and sarcasm) reweighs sentiment. When no
 embedding model loads, the same runs on hashed words (lexical.py), and says so.
 """
 
@@ -88,8 +91,11 @@ class Triager:
         category = scoring.best(p["category"])[0]
         spam = category == "spam"
         p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
-        if signals & {"outage", "security", "data_loss"}:
+        over = signals & {"secured", "contained"}
+        if signals & {"outage", "security", "data_loss"} and not over:
             p["priority"] = scoring.mix(p["priority"], "urgent", URGENT_SHARE)
+        elif "security" in signals and "secured" in signals:
+            p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
         else:
             if "payment" in signals:
                 p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
@@ -97,7 +103,7 @@ class Triager:
                 p["priority"] = scoring.mix(p["priority"], "high", DEADLINE_SHARE)
             if "again" in signals and scoring.best(p["sentiment"])[0] == "negative":
                 p["priority"] = scoring.mix(p["priority"], "high", AGAIN_SHARE)
-        if not signals and category in rules.UNHURRIED:
+        if not signals - {"contained"} and category in rules.UNHURRIED:
             p["priority"] = scoring.mix(p["priority"], "low", UNHURRIED_SHARE)
         labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
         return Result(labels, self.method, tuple(sorted(signals)))

@@ -14,7 +14,8 @@ URGENT = {
     "outage": (
         r"\b(?:outage|is down|are down|went down|service unavailable|site down|app down|"
         r"nothing loads|not loading for anyone|for all (?:of our )?users|"
-        r"(?:nobody|no one) (?:here )?can (?:log|sign|access|work|use|get in|open|load|reach)|"
+        r"(?:nobody|no one)(?: here| on (?:our|the|my) team| in (?:our|the) (?:team|office))? "
+        r"can (?:log|sign|access|work|use|get in|open|load|reach)|down again|"
         r"none of our (?:\w+ ){1,2}can|whole team (?:is )?(?:stuck|blocked)|"
         r"all (?:of )?(?:our )?(?:\d+ )?users (?:are )?(?:unable|can't|cannot)|"
         r"production (?:is )?(?:down|stopped)|"
@@ -29,8 +30,14 @@ URGENT = {
         r"sql injection|data leak|stolen (?:account|card)|"
         r"(?:data|passwords?|credentials|details|emails?) (?:\w+ )?(?:was |were |have been |"
         r"has been )?leaked|leaked (?:data|passwords?|credentials|emails?|customer)|"
-        r"wasn't me|was not me|didn't do (?:it|this)|"
+        r"wasn't me(?! who)|was not me(?! who)|didn't do (?:it|this)|"
+        r"(?:api[- ]?keys?|clés? api|api-schlüssel|claves? de api|tokens?) (?:\w+ ){0,4}?"
+        r"(?:was |were |has been |a été |ont été |wurde |fue )?"
+        r"(?:leaked|exposed|published|publiée?s?|exposée?s?|veröffentlicht|publicada|expuesta)|"
         r"someone (?:has )?(?:got|gotten|logged|broke) into|"
+        r"someone (?:is|has been) (?:using|ordering|buying|logged in) (?:\w+ ){0,2}"
+        r"(?:with |on |from )?my account|"
+        r"alguien (?:está|ha estado|ha) \w+ (?:\w+ )?(?:con|en|desde) mi cuenta|"
         r"gehackt|unbefugt|verdächtig|sicherheitslücke|datenleck|das war nicht ich|"
         r"(?:die|das) ich nicht (?:war|gemacht habe)|"
         r"piraté|piratage|connexion suspecte|faille|fuite de données|ce n'était pas moi|"
@@ -41,7 +48,8 @@ URGENT = {
         r"charged twice|double charge|duplicate charge|billed twice|account (?:is )?suspended|"
         r"zahlung fehlgeschlagen|doppelt abgebucht|doppelte abbuchung|karte abgelehnt|"
         r"paiement refusé|prélèvement refusé|carte refusée|débité deux fois|"
-        r"pago rechazado|tarjeta rechazada|cobrado dos veces|cobrasteis dos veces|cargo duplicado)"
+        r"pago rechazado|pago fallido|(?:el )?cobro (?:\w+ )?(?:falló|ha fallado)|"
+        r"tarjeta rechazada|cobrado dos veces|cobrasteis dos veces|cargo duplicado)"
     ),
     # a date within a day or two that something depends on ("needed by Thursday")
     "deadline": (
@@ -49,10 +57,13 @@ URGENT = {
         r"friday|saturday|sunday|tomorrow|tonight|end of (?:the )?day|eod|noon)\b|"
         r"\b(?:is|are|'s|expires?|renews?|due|starts?) (?:tomorrow|today|tonight)\b|"
         r"\bdeadline\b|\bneeded by\b|\bwithin (?:24|48) hours\b|"
-        r"\bbis (?:morgen|montag|dienstag|mittwoch|donnerstag|freitag|heute)\b|\bfrist\b|"
-        r"\bavant (?:demain|lundi|mardi|mercredi|jeudi|vendredi|ce soir)\b|"
+        r"\bbis (?:morgen|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|heute)\b|"
+        r"\bfrist\b|\bheute noch\b|\bübermorgen\b|"
+        r"\bavant (?:demain|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|ce soir)\b|"
+        r"\bapr[eè]s-demain\b|"
         r"\bd'ici (?:demain|lundi|mardi|mercredi|jeudi|vendredi)\b|"
-        r"\bantes del? (?:mañana|lunes|martes|miércoles|jueves|viernes)\b|\bpara mañana\b|"
+        r"\bantes del? (?:mañana|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b|"
+        r"\bpara mañana\b|\bpasado mañana\b|"
         r"\bplazo\b|"
         r"\b(?:ends?|closes?|leaves?|expires?|renews?|is|'s|starts?) (?:on )?(?:this )?(?:monday|"
         r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
@@ -92,6 +103,22 @@ URGENT = {
         r"\b(?:segunda|tercera|cuarta) vez\b|\bya (?:os |les )?(?:escribí|he escrito|llamé|"
         r"he llamado)|\bhe (?:llamado|escrito) (?:dos|tres|varias) veces"
     ),
+    # the customer has made it safe already: a password changed after a sign-in alert
+    "secured": (
+        r"\b(?:changed|reset) (?:my |the |our )?password|\bpasswort (?:\w+ )?geändert|"
+        r"\bchangé (?:mon|le|notre) mot de passe|\bcambiado (?:mi |la |nuestra )?contraseña"
+    ),
+    # ... or it is over: a suspicious link not clicked, a service that works again
+    "contained": (
+        r"\b(?:haven't|have not|didn't|did not|never) clicked|\bnot clicked|"
+        r"\bnicht (?:darauf )?geklickt|\bpas cliqué|\bno he (?:hecho clic|pinchado)|"
+        r"\b(?:works|working) again\b|\bback up\b|\bfonctionne (?:à nouveau|de nouveau)|"
+        r"\bfunktioniert (?:jetzt )?wieder|\b(?:vuelve a funcionar|funciona de nuevo)|"
+        r"(?:e-?mail|sms|message|mail|correo|courriel|nachricht) (?:\w+ ){0,4}?(?:in your name|"
+        r"en votre nom|in ihrem namen|in eurem namen|en (?:vuestro|su) nombre|"
+        r"(?:supposedly|apparently|claiming to be) from you|pretending to be you)|"
+        r"\bis this (?:e-?mail |message )?(?:really|genuine|legit)"
+    ),
 }
 # what no one waits on (the guideline's low priority), when no signal says otherwise
 UNHURRIED = frozenset({"feature_request", "praise", "spam"})
@@ -100,6 +127,7 @@ _URGENT = {name: re.compile(pattern) for name, pattern in URGENT.items()}
 
 
 def urgency(text: str) -> set[str]:
-    """The urgency signals in ``text``: outage, security, data_loss, payment, deadline, again."""
+    """The urgency signals in ``text``: outage, security, data_loss, payment, deadline,
+    again; and secured, contained, which take an incident's urgency back."""
     lowered = text.lower()
     return {name for name, pattern in _URGENT.items() if pattern.search(lowered)}

@@ -46,6 +46,17 @@ from models.triage import rules
         ("Drei Überweisungen, die ich NICHT war!", "security"),
         ("Since 8:15 none of our 43 users can log in", "outage"),
         ("this is the 4th time im asking", "again"),
+        ("nobody on our team can open the boards, down again", "outage"),
+        ("une de nos clés API a été publiée par erreur", "security"),
+        ("El cobro mensual falló porque la tarjeta había caducado", "payment"),
+        ("It wasn't me. I've reset my password and turned on 2FA", "secured"),
+        ("Das war nicht ich. Ich habe mein Passwort sofort geändert", "secured"),
+        ("the link looks odd, I haven't clicked anything", "contained"),
+        ("Tout fonctionne à nouveau ce matin", "contained"),
+        ("Verdächtige E-Mail in Ihrem Namen erhalten", "contained"),
+        ("Es un regalo para el sábado, pasado mañana", "deadline"),
+        ("Ich muss heute noch die Abrechnung freigeben", "deadline"),
+        ("¡Alguien está haciendo pedidos con mi cuenta!", "security"),
     ],
 )
 def test_urgency_signals_in_four_languages(text: str, signal: str) -> None:
@@ -67,6 +78,7 @@ def test_a_plain_question_has_no_urgency_signal() -> None:
         "esta mañana no me llegó el código",  # this morning, not tomorrow
         "can I change the email address on my account?",  # no second time
         "how do I delete old files from the archive?",  # no data lost
+        "the driver cancelled, it wasn't me who cancelled",  # no intruder
     ],
 )
 def test_words_near_a_signal_are_not_one(text: str) -> None:
