@@ -59,6 +59,17 @@ TONE_SEEDS = seed.FOLDER / "tone"
         ("Die App ist mega, wir bestellen jeden Freitag!", "positive"),
         ("Mon fils et moi, on adore. Merci pour ce super jeu", "positive"),
         ("Solo quería daros las gracias por la ayuda.", "positive"),
+        ("Well, here we go again. Wonderful way to start the week, thank you.", "negative"),
+        ("das ist jetzt meine dritte E-Mail zu diesem Thema", "negative"),
+        ("sinceramente, poquísimo intuitivo", "negative"),
+        ("Je constate avec une certaine déception que ce n'est pas très sérieux", "negative"),
+        ("Honestly couldn't be happier with it. Can you switch us to annual?", "positive"),
+        ("The watch arrived early and I'm already obsessed with the sleep tracking", "positive"),
+        ("Merci mille fois, les séances vont vraiment me manquer", "positive"),
+        ("La nueva versión es una maravilla", "positive"),
+        ("Can you get the courier to try again?", "neutral"),
+        ("Disculpen las molestias, ¿podrían enviarme la factura?", "neutral"),
+        ("Any update on this would be appreciated.", "neutral"),
     ],
 )
 def test_tone_of_a_text(text: str, expected: str) -> None:
