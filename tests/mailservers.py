@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests import processes
+
 if TYPE_CHECKING:
     from imapclient import IMAPClient
 
@@ -260,15 +262,11 @@ class Dovecot:
         waits for it later)."""
         if self.proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
         if not wait:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)
             return
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        processes.stop(self.proc)
         self.proc = None
 
     def close(self) -> None:
@@ -414,12 +412,7 @@ class Smtp:
         """SIGTERM by its pid, SIGKILL if it is still there after 10 s."""
         if self.proc is None:
             return
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        processes.stop(self.proc)
         self.proc = None
 
     def logged(self) -> str:

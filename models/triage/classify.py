@@ -29,8 +29,11 @@ from models.triage.tone import tone
 
 LOW = 0.5  # a confidence under this is "low confidence"
 TEAM_WEIGHT = 2.0
-URGENT_SHARE, PAYMENT_SHARE, DEADLINE_SHARE = 0.5, 0.3, 0.3
-AGAIN_SHARE = 0.3  # writing again, displeased: the guideline's "an angry customer asking again"
+URGENT_SHARE = 0.5
+SECURED_SHARE = 0.3  # an intrusion the customer has shut out: high, not urgent
+# towards high: a failed payment, a deadline, a displeased customer writing again (the
+# guideline's "an angry customer asking again": "again" counts only with displeasure)
+HIGH_SHARES = {"payment": 0.3, "deadline": 0.3, "again": 0.3}
 UNHURRIED_SHARE = 0.3  # a feature idea, praise or spam towards low
 DOUBTFUL, NAMED_SHARE = 0.4, 0.3  # a category this unsure leans to the request named
 SIGNALLED = {"security": "security", "payment": "billing"}  # ... or to what a signal says
@@ -91,22 +94,27 @@ class Triager:
         category = scoring.best(p["category"])[0]
         spam = category == "spam"
         p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
-        over = signals & {"secured", "contained"}
-        if signals & {"outage", "security", "data_loss"} and not over:
-            p["priority"] = scoring.mix(p["priority"], "urgent", URGENT_SHARE)
-        elif "security" in signals and "secured" in signals:
-            p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
-        else:
-            if "payment" in signals:
-                p["priority"] = scoring.mix(p["priority"], "high", PAYMENT_SHARE)
-            if "deadline" in signals:
-                p["priority"] = scoring.mix(p["priority"], "high", DEADLINE_SHARE)
-            if "again" in signals and scoring.best(p["sentiment"])[0] == "negative":
-                p["priority"] = scoring.mix(p["priority"], "high", AGAIN_SHARE)
-        if not signals - {"contained"} and category in rules.UNHURRIED:
-            p["priority"] = scoring.mix(p["priority"], "low", UNHURRIED_SHARE)
+        negative = scoring.best(p["sentiment"])[0] == "negative"
+        p["priority"] = _pressed(p["priority"], signals, negative, category)
         labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
         return Result(labels, self.method, tuple(sorted(signals)))
+
+
+def _pressed(
+    p: dict[str, float], signals: set[str], negative: bool, category: str
+) -> dict[str, float]:
+    """Priority moved by what the words signal: the guideline's urgent and high, and its
+    low for what no one waits on when nothing signals otherwise."""
+    if signals & rules.URGENT_SIGNALS and not signals & rules.OVER:
+        return scoring.mix(p, "urgent", URGENT_SHARE)
+    if {"security", "secured"} <= signals:
+        return scoring.mix(p, "high", SECURED_SHARE)
+    for signal, share in HIGH_SHARES.items():
+        if signal in signals and (signal != "again" or negative):
+            p = scoring.mix(p, "high", share)
+    if not signals - {"contained"} and category in rules.UNHURRIED:
+        p = scoring.mix(p, "low", UNHURRIED_SHARE)
+    return p
 
 
 def _named(p: dict[str, float], text: str, signals: set[str]) -> dict[str, float]:

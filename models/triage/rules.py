@@ -120,6 +120,8 @@ URGENT = {
         r"\bis this (?:e-?mail |message )?(?:really|genuine|legit)"
     ),
 }
+URGENT_SIGNALS = frozenset({"outage", "security", "data_loss"})
+OVER = frozenset({"secured", "contained"})  # the customer says the incident is over
 # what no one waits on (the guideline's low priority), when no signal says otherwise
 UNHURRIED = frozenset({"feature_request", "praise", "spam"})
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests import processes
 from tests.conftest import INBOX, ROOT, run_inbox
 
 MBOX = ROOT / "examples" / "mail" / "support.mbox"
@@ -98,11 +99,7 @@ class RelayProcess:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            processes.stop(self.proc)
             self.proc = None
         if hasattr(self, "log"):
             self.log.close()
@@ -143,15 +140,9 @@ class Watcher:
         )
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = processes.stop(self.proc, signal.SIGINT)
         self.err.close()
-        return int(self.proc.returncode)
+        return code
 
     def logged(self) -> str:
         return (self.home / "watch.log").read_text(errors="replace")

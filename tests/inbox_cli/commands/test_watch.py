@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests import processes
 from tests.conftest import INBOX, ROOT
 from tests.relay.relays import BEN, DANA, RelayProcess, join_admin, mail_now, ok, pair, wait_for
 
@@ -36,12 +37,7 @@ class Watch:
         return "connected as" in (self.out_path.parent / "watch-events.log").read_text()
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        processes.stop(self.proc, signal.SIGINT)
         self.out.close()
         self.err.close()
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests import processes
 from tests.conftest import run_inbox
 from tests.relay import certificates
 from tests.relay.chat.conftest import Site
@@ -92,12 +93,7 @@ class Nginx:
         return log.read_text(errors="replace") if log.exists() else ""
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        processes.stop(self.proc)
 
 
 @pytest.fixture
