@@ -3,8 +3,10 @@
 Embeddings (models/embed.py) place the message among labelled examples: the shipped
 seed set, and the conversations whose labels this team's agents set or corrected
 (weighted double: the team's own word). Neighbours and centroids vote (scoring.py), and
-on category and sentiment a linear model trained on the same examples too (linear.py);
-rules then move priority towards urgent for an outage, a security incident or data being
+on category and sentiment a linear model trained on the same examples too (linear.py).
+Priority leans towards what the examples of the message's category usually have (praise
+and ideas low, outages urgent: the guideline ties the two), then rules move it towards
+urgent for an outage, a security incident or data being
 lost (unless the customer says it is over: a password already changed moves a security
 incident to high; a link not clicked or a service working again, nowhere), towards high
 for a failed payment, a deadline within a day or two or a displeased customer writing
@@ -35,6 +37,7 @@ SECURED_SHARE = 0.3  # an intrusion the customer has shut out: high, not urgent
 # towards high: a failed payment, a deadline, a displeased customer writing again (the
 # guideline's "an angry customer asking again": "again" counts only with displeasure)
 HIGH_SHARES = {"payment": 0.3, "deadline": 0.3, "again": 0.3}
+USUAL_SHARE = 0.3  # priority towards what the examples of its category usually have
 UNHURRIED_SHARE = 0.3  # a feature idea, praise or spam towards low
 DOUBTFUL, NAMED_SHARE = 0.4, 0.3  # a category this unsure leans to the request named
 SIGNALLED = {"security": "security", "payment": "billing"}  # ... or to what a signal says
@@ -92,6 +95,7 @@ class Triager:
         self.fields = {f: scoring.Field(f, CHOICES[f], examples) for f in FIELDS}
         fitted = {f: linear.fit(f, CHOICES[f], examples) for f in linear.FIELDS if learnt}
         self.linear = {f: model for f, model in fitted.items() if model is not None}
+        self.usual = scoring.conditional(examples, "category", "priority", CHOICES["priority"])
         self.method = f"knn:{embedder.id}{'+linear' if self.linear else ''}+rules"
 
     def triage(self, text: str) -> Result:
@@ -101,13 +105,15 @@ class Triager:
     def decide(self, text: str, vector: scoring.Vector) -> Result:
         p = {f: self.fields[f].distribution(vector) for f in FIELDS}
         for f, model in self.linear.items():
-            p[f] = scoring.average(p[f], model.distribution(vector))
+            p[f] = scoring.blend(p[f], model.distribution(vector), 0.5)
         signals = rules.urgency(text)
         p["category"] = _named(p["category"], text, signals)
         category = scoring.best(p["category"])[0]
         spam = category == "spam"
         p["sentiment"] = _toned(p["sentiment"], own_words(text), spam)
         negative = scoring.best(p["sentiment"])[0] == "negative"
+        if category in self.usual:
+            p["priority"] = scoring.blend(p["priority"], self.usual[category], USUAL_SHARE)
         p["priority"] = _pressed(p["priority"], signals, negative, category)
         labels = {f: Label(*scoring.best(p[f])) for f in FIELDS}
         return Result(labels, self.method, tuple(sorted(signals)))

@@ -73,6 +73,26 @@ class Field:
         return out
 
 
+def conditional(
+    examples: Sequence[Example], given: str, name: str, choices: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """For each label of ``given``, how often each of ``name``'s labels goes with it among
+    the examples labelled with both (by weight, half a count added to each, so a pair
+    never seen keeps a little)."""
+    counts: dict[str, dict[str, float]] = {}
+    for e in examples:
+        key, value = e.labels.get(given), e.labels.get(name, "")
+        if key is not None and value in choices:
+            row = counts.setdefault(key, dict.fromkeys(choices, 0.5))
+            row[value] += e.weight
+    return {k: {c: v / sum(row.values()) for c, v in row.items()} for k, row in counts.items()}
+
+
+def blend(p: dict[str, float], q: dict[str, float], share: float) -> dict[str, float]:
+    """``p`` moved ``share`` of the way towards ``q``."""
+    return {k: (1 - share) * v + share * q[k] for k, v in p.items()}
+
+
 def mix(p: dict[str, float], label: str, share: float) -> dict[str, float]:
     """``p`` moved ``share`` of the way towards all of it on ``label``."""
     return {k: (1 - share) * v + (share if k == label else 0.0) for k, v in p.items()}
@@ -82,10 +102,6 @@ def reweigh(p: dict[str, float], factors: dict[str, float]) -> dict[str, float]:
     raw = {k: v * factors.get(k, 1.0) for k, v in p.items()}
     total = sum(raw.values()) or 1.0
     return {k: v / total for k, v in raw.items()}
-
-
-def average(p: dict[str, float], q: dict[str, float]) -> dict[str, float]:
-    return {k: 0.5 * (v + q[k]) for k, v in p.items()}
 
 
 def best(p: dict[str, float]) -> tuple[str, float]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from models.triage.scoring import Example, Field, best, mix, normalised, reweigh
+from models.triage.scoring import (
+    Example,
+    Field,
+    best,
+    blend,
+    conditional,
+    mix,
+    normalised,
+    reweigh,
+)
 
 
 def _field(weight_b: float = 1.0) -> Field:
@@ -41,3 +50,24 @@ def test_mix_and_reweigh_keep_a_distribution() -> None:
 def test_a_field_with_no_examples_is_uniform() -> None:
     p = Field("c", ("a", "b"), []).distribution((1.0, 0.0))
     assert p == {"a": 0.5, "b": 0.5}
+
+
+def test_what_goes_with_a_category_is_counted_by_weight_and_never_zero() -> None:
+    v = normalised((1.0, 0.0))
+    examples = [
+        Example(v, {"category": "praise", "priority": "low"}),
+        Example(v, {"category": "praise", "priority": "low"}, 2.0),
+        Example(v, {"category": "praise", "priority": "normal"}),
+        Example(v, {"category": "outage"}),  # no priority: not counted
+        Example(v, {"priority": "urgent"}),  # no category: not counted
+    ]
+    usual = conditional(examples, "category", "priority", ("urgent", "high", "normal", "low"))
+    assert set(usual) == {"praise"}
+    assert usual["praise"]["low"] == pytest.approx(3.5 / 6)
+    assert usual["praise"]["urgent"] == pytest.approx(0.5 / 6)
+    assert sum(usual["praise"].values()) == pytest.approx(1)
+
+
+def test_blend_moves_a_share_of_the_way() -> None:
+    moved = blend({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}, 0.3)
+    assert moved == pytest.approx({"a": 0.7, "b": 0.3})
