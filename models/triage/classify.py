@@ -32,6 +32,7 @@ from models.triage.tone import tone
 
 LOW = 0.5  # a confidence under this is "low confidence"
 TEAM_WEIGHT = 2.0
+LINEAR_SHARE = 0.5  # the linear vote's part beside the neighbours' (linear.py)
 URGENT_SHARE = 0.5
 SECURED_SHARE = 0.3  # an intrusion the customer has shut out: high, not urgent
 # towards high: a failed payment, a deadline, a displeased customer writing again (the
@@ -105,7 +106,7 @@ class Triager:
     def decide(self, text: str, vector: scoring.Vector) -> Result:
         p = {f: self.fields[f].distribution(vector) for f in FIELDS}
         for f, model in self.linear.items():
-            p[f] = scoring.blend(p[f], model.distribution(vector), 0.5)
+            p[f] = scoring.blend(p[f], model.distribution(vector), LINEAR_SHARE)
         signals = rules.urgency(text)
         p["category"] = _named(p["category"], text, signals)
         category = scoring.best(p["category"])[0]

@@ -8,7 +8,7 @@ single word can decide. Pure: text in, signals out.
 
 from __future__ import annotations
 
-import re
+from models.triage.cues import Cues
 
 URGENT = {
     "outage": (
@@ -125,11 +125,10 @@ OVER = frozenset({"secured", "contained"})  # the customer says the incident is 
 # what no one waits on (the guideline's low priority), when no signal says otherwise
 UNHURRIED = frozenset({"feature_request", "praise", "spam"})
 
-_URGENT = {name: re.compile(pattern) for name, pattern in URGENT.items()}
+_URGENT = Cues(URGENT)
 
 
 def urgency(text: str) -> set[str]:
     """The urgency signals in ``text``: outage, security, data_loss, payment, deadline,
     again; and secured, contained, which take an incident's urgency back."""
-    lowered = text.lower()
-    return {name for name, pattern in _URGENT.items() if pattern.search(lowered)}
+    return _URGENT.found(text)

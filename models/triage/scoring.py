@@ -85,7 +85,7 @@ def conditional(
         if key is not None and value in choices:
             row = counts.setdefault(key, dict.fromkeys(choices, 0.5))
             row[value] += e.weight
-    return {k: {c: v / sum(row.values()) for c, v in row.items()} for k, row in counts.items()}
+    return {key: proportions(row) for key, row in counts.items()}
 
 
 def blend(p: dict[str, float], q: dict[str, float], share: float) -> dict[str, float]:
@@ -95,11 +95,15 @@ def blend(p: dict[str, float], q: dict[str, float], share: float) -> dict[str, f
 
 def mix(p: dict[str, float], label: str, share: float) -> dict[str, float]:
     """``p`` moved ``share`` of the way towards all of it on ``label``."""
-    return {k: (1 - share) * v + (share if k == label else 0.0) for k, v in p.items()}
+    return blend(p, {k: float(k == label) for k in p}, share)
 
 
 def reweigh(p: dict[str, float], factors: dict[str, float]) -> dict[str, float]:
-    raw = {k: v * factors.get(k, 1.0) for k, v in p.items()}
+    return proportions({k: v * factors.get(k, 1.0) for k, v in p.items()})
+
+
+def proportions(raw: dict[str, float]) -> dict[str, float]:
+    """Weights made a distribution (all zero stays zero)."""
     total = sum(raw.values()) or 1.0
     return {k: v / total for k, v in raw.items()}
 

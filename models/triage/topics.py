@@ -10,7 +10,7 @@ Pure: text in, categories out.
 
 from __future__ import annotations
 
-import re
+from models.triage.cues import Cues
 
 CUES = {
     "cancellation": (
@@ -53,9 +53,9 @@ CUES = {
         r"\b(?:cambiar|corregir) la dirección de (?:envío|entrega)\b"
     ),
 }
-_CUES = {name: re.compile(pattern, re.I) for name, pattern in CUES.items()}
+_CUES = Cues(CUES)
 
 
 def named(text: str) -> set[str]:
     """The categories whose request ``text`` names outright."""
-    return {name for name, pattern in _CUES.items() if pattern.search(text)}
+    return _CUES.found(text)

@@ -81,13 +81,8 @@ class RelayProcess:
             where = [str(self.store), str(self.port), json.dumps(self.limits), self.host]
             argv = [sys.executable, "-c", SERVE_WITH_LIMITS, *where]
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
+        if processes.listening(self.proc, self.port, 20):
+            return self
         raise RuntimeError("relay did not start: " + self.logged())
 
     def kill(self) -> None:

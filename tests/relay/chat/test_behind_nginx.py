@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,15 +72,8 @@ class Nginx:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert self.proc.poll() is None, self.logged()
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start: " + self.logged())
+        if not processes.listening(self.proc, self.port, 10):
+            raise AssertionError("nginx did not start: " + self.logged())
 
     @property
     def url(self) -> str:
